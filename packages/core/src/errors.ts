@@ -1,0 +1,130 @@
+/**
+ * Every error Tessera throws is a `TesseraError` with a stable string `code`.
+ * Codes are listed (alphabetically) in docs/errors.md; never reuse or rename one.
+ */
+export type TesseraErrorCode =
+  | 'E_ALLOCATION_OUT_OF_BOUNDS'
+  | 'E_ALLOCATION_TABLE'
+  | 'E_ARGUMENT'
+  | 'E_CHECKSUM_MISMATCH'
+  | 'E_CLOSED'
+  | 'E_DESCRIPTOR'
+  | 'E_DUPLICATE_FIELD'
+  | 'E_ENCODE'
+  | 'E_EXTENSION_BLOCK'
+  | 'E_FIELD_ARGUMENTS'
+  | 'E_FIELD_VALUE'
+  | 'E_HEADER'
+  | 'E_IO'
+  | 'E_METADATA'
+  | 'E_MMAP_UNAVAILABLE'
+  | 'E_OUT_OF_BOUNDS'
+  | 'E_PLUGIN'
+  | 'E_PLUGIN_MISSING'
+  | 'E_SAMPLE_INDEX'
+  | 'E_TRUNCATED'
+  | 'E_UNKNOWN_FIELD'
+  | 'E_UNKNOWN_TYPE_ID'
+  | 'E_UNSUPPORTED_VERSION'
+  | 'E_WORKER'
+  | 'E_WRITE_ABORTED';
+
+export interface TesseraErrorOptions {
+  cause?: unknown;
+}
+
+/** Base class: `code` is stable and documented; `message` states the problem, the numbers and the fix. */
+export class TesseraError extends Error {
+  readonly code: TesseraErrorCode;
+
+  constructor(code: TesseraErrorCode, message: string, options?: TesseraErrorOptions) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'TesseraError';
+    this.code = code;
+  }
+
+  /** Plain-object form, safe to post between threads and to print as JSON. */
+  toJSON(): Record<string, unknown> {
+    const { name, code, message } = this;
+    const extra: Record<string, unknown> = {};
+    for (const key of Object.keys(this)) {
+      if (key !== 'cause') extra[key] = (this as unknown as Record<string, unknown>)[key];
+    }
+    return { ...extra, name, code, message };
+  }
+
+  static is(value: unknown, code?: TesseraErrorCode): value is TesseraError {
+    return value instanceof TesseraError && (code === undefined || value.code === code);
+  }
+}
+
+/** The file's bytes contradict the format: where, what was expected, what was found. */
+export class FormatError extends TesseraError {
+  readonly path: string | undefined;
+  readonly fileOffset: number | undefined;
+  readonly expected: string | undefined;
+  readonly actual: string | undefined;
+
+  constructor(
+    code: TesseraErrorCode,
+    message: string,
+    details: { path?: string; fileOffset?: number; expected?: string; actual?: string; cause?: unknown } = {},
+  ) {
+    const where = details.path === undefined ? '' : `${details.path}: `;
+    const at = details.fileOffset === undefined ? '' : ` (at file offset ${details.fileOffset})`;
+    super(code, `${where}${message}${at}`, { cause: details.cause });
+    this.name = 'FormatError';
+    this.path = details.path;
+    this.fileOffset = details.fileOffset;
+    this.expected = details.expected;
+    this.actual = details.actual;
+  }
+}
+
+/** An error raised by, or about, a plugin: names the plugin, the hook, the field and the sample. */
+export class PluginError extends TesseraError {
+  readonly plugin: string | undefined;
+  readonly hook: string | undefined;
+  readonly field: string | undefined;
+  readonly sampleIndex: number | undefined;
+
+  constructor(
+    code: TesseraErrorCode,
+    message: string,
+    details: { plugin?: string; hook?: string; field?: string; sampleIndex?: number; cause?: unknown } = {},
+  ) {
+    super(code, message, { cause: details.cause });
+    this.name = 'PluginError';
+    this.plugin = details.plugin;
+    this.hook = details.hook;
+    this.field = details.field;
+    this.sampleIndex = details.sampleIndex;
+  }
+}
+
+/** A value given to the API is wrong: which argument, what was given, what is allowed. */
+export class ArgumentError extends TesseraError {
+  readonly argument: string;
+
+  constructor(argument: string, message: string, code: TesseraErrorCode = 'E_ARGUMENT') {
+    super(code, `${argument}: ${message}`);
+    this.name = 'ArgumentError';
+    this.argument = argument;
+  }
+}
+
+/** Wraps anything thrown inside a plugin hook, unless it is already a TesseraError naming a field. */
+export function wrapPluginError(
+  error: unknown,
+  context: { plugin: string; hook: string; field: string; sampleIndex?: number },
+): TesseraError {
+  if (error instanceof PluginError && error.field !== undefined) return error;
+  const inner = error instanceof Error ? error.message : String(error);
+  const sample = context.sampleIndex === undefined ? '' : ` sample ${context.sampleIndex}`;
+  const code: TesseraErrorCode = error instanceof TesseraError ? error.code : context.hook === 'encode' ? 'E_ENCODE' : 'E_PLUGIN';
+  return new PluginError(
+    code,
+    `plugin ${context.plugin}, ${context.hook}() of field "${context.field}"${sample}: ${inner}`,
+    { ...context, cause: error },
+  );
+}

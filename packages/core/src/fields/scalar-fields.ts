@@ -1,0 +1,104 @@
+import type { DecoderDefinition, FieldCodec, FieldReader, OutputSlot } from '../registry/plugin-contract.js';
+import { TYPE_ID } from '../spec/constants.js';
+
+const TWO_POW_63 = 2n ** 63n;
+
+/** A 64-bit integer per sample, stored in the metadata record (FFCV IntField, type id 1). */
+export const int64Codec: FieldCodec<number | bigint, Record<string, never>> = {
+  id: 'core/int64',
+  typeId: TYPE_ID.INT,
+  encodeFfcvArguments: () => new Uint8Array(0),
+  decodeFfcvArguments: () => ({}),
+  metadataLayout: () => ({ byteLength: 8, alignment: 8 }),
+  encode(value, _args, target) {
+    if (typeof value === 'bigint') {
+      if (value < -TWO_POW_63 || value >= TWO_POW_63) throw new RangeError(`${value} does not fit a signed 64-bit integer`);
+      target.metadata.setBigInt64(0, value, true);
+    } else if (typeof value === 'number' && Number.isSafeInteger(value)) {
+      target.metadata.setBigInt64(0, BigInt(value), true);
+    } else if (typeof value === 'boolean') {
+      target.metadata.setBigInt64(0, value ? 1n : 0n, true);
+    } else {
+      throw new TypeError(`expected an integer (a safe-integer number or a bigint), got ${describe(value)}`);
+    }
+  },
+  read(field, sampleIndex) {
+    const value = field.metadata.getBigInt64(field.recordOffset(sampleIndex), true);
+    return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
+  },
+  decoders: {
+    int64: rawScalarDecoder('int64'),
+    int32: {
+      setup: (field) => ({
+        output: { dtype: 'int32', shape: [] },
+        decode(sampleIndex: number, slot: OutputSlot) {
+          const offset = field.recordOffset(sampleIndex);
+          const low = field.metadata.getInt32(offset, true);
+          const high = field.metadata.getInt32(offset + 4, true);
+          if (high !== (low >> 31)) throw new RangeError(`value of sample ${sampleIndex} does not fit int32; use the int64 decoder`);
+          (slot.data as Int32Array)[0] = low;
+        },
+      }),
+    },
+    float32: {
+      setup: (field) => ({
+        output: { dtype: 'float32', shape: [] },
+        decode(sampleIndex: number, slot: OutputSlot) {
+          (slot.data as Float32Array)[0] = Number(field.metadata.getBigInt64(field.recordOffset(sampleIndex), true));
+        },
+      }),
+    },
+  },
+  defaultDecoder: 'int64',
+};
+
+/** A float64 per sample, stored in the metadata record bit-exactly (FFCV FloatField, type id 0). */
+export const float64Codec: FieldCodec<number, Record<string, never>> = {
+  id: 'core/float64',
+  typeId: TYPE_ID.FLOAT,
+  encodeFfcvArguments: () => new Uint8Array(0),
+  decodeFfcvArguments: () => ({}),
+  metadataLayout: () => ({ byteLength: 8, alignment: 8 }),
+  encode(value, _args, target) {
+    if (typeof value !== 'number') throw new TypeError(`expected a number, got ${describe(value)}`);
+    target.metadata.setFloat64(0, value, true);
+  },
+  read: (field, sampleIndex) => field.metadata.getFloat64(field.recordOffset(sampleIndex), true),
+  decoders: {
+    float64: rawScalarDecoder('float64'),
+    float32: {
+      setup: (field) => ({
+        output: { dtype: 'float32', shape: [] },
+        decode(sampleIndex: number, slot: OutputSlot) {
+          (slot.data as Float32Array)[0] = field.metadata.getFloat64(field.recordOffset(sampleIndex), true);
+        },
+      }),
+    },
+  },
+  defaultDecoder: 'float64',
+};
+
+/** Copies the 8 metadata bytes as they are (little-endian file, little-endian host). */
+function rawScalarDecoder(dtype: 'int64' | 'float64'): DecoderDefinition<Record<string, never>> {
+  return {
+    setup(field: FieldReader<Record<string, never>>) {
+      const table = new Uint8Array(field.metadata.buffer, field.metadata.byteOffset, field.metadata.byteLength);
+      return {
+        output: { dtype, shape: [] },
+        decode(sampleIndex: number, slot: OutputSlot) {
+          const offset = field.recordOffset(sampleIndex);
+          const bytes = slot.bytes;
+          for (let index = 0; index < 8; index++) bytes[index] = table[offset + index]!;
+        },
+      };
+    },
+  };
+}
+
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `an array of length ${value.length}`;
+  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name} of ${value.byteLength} bytes`;
+  if (typeof value === 'object') return `an object (${(value as object).constructor?.name ?? 'Object'})`;
+  return `${typeof value} ${String(value).slice(0, 40)}`;
+}

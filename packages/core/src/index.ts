@@ -1,0 +1,47 @@
+export { ArgumentError, FormatError, PluginError, TesseraError, wrapPluginError } from './errors.js';
+export type { TesseraErrorCode } from './errors.js';
+
+export type {
+  DType,
+  DecoderDefinition,
+  DecoderInstance,
+  EncodeTarget,
+  FieldCodec,
+  FieldReader,
+  FieldSpec,
+  JsonValue,
+  MetadataLayout,
+  OutputSlot,
+  OutputSpec,
+  PluginOrigin,
+  TesseraPlugin,
+  TypedArray,
+} from './registry/plugin-contract.js';
+export { PLUGIN_SPEC_VERSION } from './registry/plugin-contract.js';
+export { createRegistry, isCompatibleVersion } from './registry/registry.js';
+export type { Registry, RegisteredCodec } from './registry/registry.js';
+
+export { corePlugin, bytes, ffcvImage, float64, int64, json, ndarray, torchTensor } from './fields/core-plugin.js';
+export type { NdArray, NdArrayArguments } from './fields/ndarray-field.js';
+export type { StoredImage } from './fields/ffcv-image-storage.js';
+export { FFCV_IMAGE_MODE, IMAGE_METADATA_LAYOUT, readImageHeader, storedImageByteLength } from './fields/ffcv-image-storage.js';
+
+export * as spec from './spec/index.js';
+export { DTYPE_BYTE_LENGTH, parseNumpyDType, typedView } from './spec/dtype.js';
+export type { NumpyDType } from './spec/dtype.js';
+export type { Header } from './spec/header.js';
+export type { ExtensionBlock, ExtensionChecksums } from './spec/extension-block.js';
+
+export { writeDataset } from './writer/write-dataset.js';
+export type { WriteOptions, WriteProgress, WriteSummary } from './writer/write-dataset.js';
+export type { DataSource, IndexedSource } from './writer/data-source.js';
+export type { Schema } from './writer/field-plan.js';
+
+export { createOutputSlot, openDataset } from './reader/open-dataset.js';
+export type { Dataset, DatasetField, DatasetLayout, OpenOptions } from './reader/open-dataset.js';
+export { verifyDataset } from './reader/verify-dataset.js';
+export type { VerifyReport, VerifyProblem } from './reader/verify-dataset.js';
+
+export { stringifyPythonJson, parsePythonJson } from './util/python-json.js';
+export { float16BitsToNumber, numberToFloat16Bits } from './util/float16.js';
+export { PACKAGE_VERSION } from './version.js';

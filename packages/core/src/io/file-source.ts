@@ -1,0 +1,491 @@
+/**
+ * Random access to one file: zero-copy views into a read-only mapping when the mmap binding is
+ * available, `pread` (fs.readSync at a position) otherwise.
+ *
+ * Node 20 Buffers stop at 4 GiB, so a file is mapped in windows. Window k covers the file range
+ * [k * W, min(fileSize, (k + 1) * W + overlap)), where W is `windowByteLength` and overlap is
+ * `maxContiguousByteLength` rounded up to whole pages. Every range that starts in [k * W, (k + 1) * W)
+ * and is at most `overlap` long therefore ends inside window k and is served as one subarray. A longer
+ * range that crosses a window boundary is assembled by copying (correct, just slower).
+ *
+ * All windows are mapped when the file is opened. Mapping reserves address space and reads nothing
+ * (about 10 µs per window; a 1 TiB file is 1024 windows at the default 1 GiB), so this costs little,
+ * keeps the hot path free of a "not mapped yet" branch, lets the file descriptor close at once, and
+ * surfaces mmap failures at open, where 'auto' can still fall back to pread.
+ *
+ * Lifetime: a view stays readable while it is referenced (the mapping is released when the last
+ * view of a window is garbage collected), but the contract is "valid until close()". The file must
+ * not shrink while open: touching a mapped page past the end of a file raises SIGBUS.
+ */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { type MmapAdvice, type MmapBinding, loadMmapBinding } from './mmap-binding.js';
+
+export type { MmapAdvice } from './mmap-binding.js';
+
+export interface FileSource {
+  readonly path: string;
+  /** File size in bytes when opened. */
+  readonly byteLength: number;
+  /** Which read path is in use. */
+  readonly mode: 'mmap' | 'pread';
+  /** Why mmap was not used, when mode === 'pread'. */
+  readonly fallbackReason?: string;
+  /**
+   * Bytes [offset, offset + byteLength). In 'mmap' mode a zero-copy view into the mapping, valid until
+   * close(). In 'pread' mode a freshly read Buffer, or with `scratch` a view into an internal reusable
+   * buffer that is valid until the next `scratch` call. A range longer than `maxContiguousByteLength`
+   * that crosses a window boundary is copied (into the scratch buffer when `scratch` is true).
+   */
+  view(offset: number, byteLength: number, scratch?: boolean): Uint8Array;
+  /** Copies [offset, offset + byteLength) into target at targetOffset. */
+  copyTo(offset: number, byteLength: number, target: Uint8Array, targetOffset: number): void;
+  /** madvise() over the range (widened to whole pages); a no-op in 'pread' mode. */
+  advise(offset: number, byteLength: number, advice: MmapAdvice): void;
+  /** Releases the file; idempotent. Every later call other than close() throws E_CLOSED. */
+  close(): void;
+}
+
+export interface FileSourceOptions {
+  /** 'auto' (default): mmap when available, else pread. 'required': throw E_MMAP_UNAVAILABLE instead of falling back. */
+  mmap?: 'auto' | 'off' | 'required';
+  /**
+   * Largest single view/copy that must be served zero-copy, in bytes. Windows overlap by at least
+   * this much, so no such range straddles two windows. Default 64 MiB.
+   */
+  maxContiguousByteLength?: number;
+  /** Mapping window size in bytes, a multiple of the OS page size. Default 1 GiB. */
+  windowByteLength?: number;
+}
+
+export type FileSourceErrorCode = 'E_ARGUMENT' | 'E_CLOSED' | 'E_IO' | 'E_MMAP_UNAVAILABLE' | 'E_OUT_OF_BOUNDS';
+
+export interface FileSourceErrorDetails {
+  path?: string;
+  offset?: number;
+  byteLength?: number;
+  cause?: unknown;
+}
+
+export class FileSourceError extends Error {
+  readonly code: FileSourceErrorCode;
+  readonly path?: string;
+  readonly offset?: number;
+  readonly byteLength?: number;
+
+  constructor(code: FileSourceErrorCode, message: string, details: FileSourceErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = 'FileSourceError';
+    this.code = code;
+    if (details.path !== undefined) this.path = details.path;
+    if (details.offset !== undefined) this.offset = details.offset;
+    if (details.byteLength !== undefined) this.byteLength = details.byteLength;
+  }
+}
+
+const DEFAULT_WINDOW_BYTE_LENGTH = 2 ** 30;
+const DEFAULT_MAX_CONTIGUOUS_BYTE_LENGTH = 64 * 2 ** 20;
+/** Largest single fs.readSync; Linux returns at most 2 GiB - 4 KiB per read() anyway. */
+const MAX_READ_CHUNK_BYTE_LENGTH = 2 ** 30;
+const EMPTY_BYTES = new Uint8Array(0);
+
+export function openFileSource(path: string, options: FileSourceOptions = {}): FileSource {
+  const mmapMode = options.mmap ?? 'auto';
+  if (mmapMode !== 'auto' && mmapMode !== 'off' && mmapMode !== 'required') {
+    throw new FileSourceError('E_ARGUMENT', `option mmap must be 'auto', 'off' or 'required', got ${JSON.stringify(mmapMode)}`, {
+      path,
+    });
+  }
+  const windowByteLength = options.windowByteLength ?? DEFAULT_WINDOW_BYTE_LENGTH;
+  const maxContiguousByteLength = options.maxContiguousByteLength ?? DEFAULT_MAX_CONTIGUOUS_BYTE_LENGTH;
+  if (!Number.isSafeInteger(windowByteLength) || windowByteLength <= 0) {
+    throw new FileSourceError('E_ARGUMENT', `option windowByteLength must be a positive integer, got ${windowByteLength}`, { path });
+  }
+  if (!Number.isSafeInteger(maxContiguousByteLength) || maxContiguousByteLength < 0) {
+    throw new FileSourceError(
+      'E_ARGUMENT',
+      `option maxContiguousByteLength must be a non-negative integer, got ${maxContiguousByteLength}`,
+      { path },
+    );
+  }
+
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (error) {
+    throw new FileSourceError('E_IO', `cannot open ${path} for reading: ${messageOf(error)}`, { path, cause: error });
+  }
+  try {
+    const stats = fstatSync(fd);
+    if (!stats.isFile()) {
+      throw new FileSourceError('E_IO', `${path} is not a regular file`, { path });
+    }
+    const fileByteLength = stats.size;
+    if (mmapMode === 'off') {
+      return new ReadFileSource(path, fd, fileByteLength, "mmap was turned off by the option mmap: 'off'");
+    }
+    const mapping = mapWindows(path, fd, fileByteLength, windowByteLength, maxContiguousByteLength);
+    if (typeof mapping === 'string') {
+      if (mmapMode === 'required') {
+        throw new FileSourceError('E_MMAP_UNAVAILABLE', `cannot map ${path} (mmap: 'required'): ${mapping}`, { path });
+      }
+      return new ReadFileSource(path, fd, fileByteLength, mapping);
+    }
+    // The mappings hold their own reference to the file.
+    closeSync(fd);
+    return new MappedFileSource(path, fileByteLength, mapping.binding, mapping.windows, windowByteLength, mapping.overlapByteLength);
+  } catch (error) {
+    closeQuietly(fd);
+    throw error;
+  }
+}
+
+interface WindowMapping {
+  binding: MmapBinding;
+  windows: Buffer[];
+  overlapByteLength: number;
+}
+
+/** Maps every window of the file, or returns why it cannot. */
+function mapWindows(
+  path: string,
+  fd: number,
+  fileByteLength: number,
+  windowByteLength: number,
+  maxContiguousByteLength: number,
+): WindowMapping | string {
+  const load = loadMmapBinding();
+  if (load.binding === null) return load.reason;
+  const binding = load.binding;
+  const pageSizeBytes = binding.pageSizeBytes;
+  if (windowByteLength % pageSizeBytes !== 0) {
+    throw new FileSourceError(
+      'E_ARGUMENT',
+      `option windowByteLength ${windowByteLength} must be a multiple of the OS page size ${pageSizeBytes}`,
+      { path },
+    );
+  }
+  const overlapByteLength = Math.ceil(maxContiguousByteLength / pageSizeBytes) * pageSizeBytes;
+  const windowCount = Math.ceil(fileByteLength / windowByteLength);
+  if (windowCount === 0) return { binding, windows: [], overlapByteLength };
+
+  const longestWindowByteLength = Math.min(fileByteLength, windowByteLength + overlapByteLength);
+  const lastWindowOffset = (windowCount - 1) * windowByteLength;
+  const unpatchedNote = binding.patched
+    ? ''
+    : " (the loaded mmap addon lacks Tessera's 64-bit patch; reinstall with `pnpm install --force` to rebuild it)";
+  if (longestWindowByteLength > binding.maxMappingByteLength) {
+    return (
+      `a window of ${longestWindowByteLength} bytes (windowByteLength ${windowByteLength} + overlap ${overlapByteLength}) ` +
+      `exceeds the largest mapping the binding supports, ${binding.maxMappingByteLength} bytes${unpatchedNote}; ` +
+      'pass a smaller windowByteLength or maxContiguousByteLength'
+    );
+  }
+  if (lastWindowOffset > binding.maxMappableOffset) {
+    return (
+      `file size ${fileByteLength} needs a mapping at offset ${lastWindowOffset}, beyond the largest offset the binding ` +
+      `supports, ${binding.maxMappableOffset}${unpatchedNote}`
+    );
+  }
+
+  const windows: Buffer[] = [];
+  for (let windowIndex = 0; windowIndex < windowCount; windowIndex++) {
+    const windowOffset = windowIndex * windowByteLength;
+    const windowEnd = Math.min(fileByteLength, windowOffset + windowByteLength + overlapByteLength);
+    try {
+      windows.push(binding.map(fd, windowOffset, windowEnd - windowOffset));
+    } catch (error) {
+      // Windows mapped so far are released when garbage collected.
+      return `mapping window ${windowIndex} of ${windowCount} of ${path} failed: ${messageOf(error)}`;
+    }
+  }
+  return { binding, windows, overlapByteLength };
+}
+
+class MappedFileSource implements FileSource {
+  readonly path: string;
+  readonly byteLength: number;
+  readonly mode = 'mmap' as const;
+  readonly fallbackReason = undefined;
+  private readonly binding: MmapBinding;
+  /** null once closed. */
+  private windows: Buffer[] | null;
+  private readonly windowByteLength: number;
+  private readonly overlapByteLength: number;
+  private scratchBuffer: Buffer | null = null;
+
+  constructor(
+    path: string,
+    byteLength: number,
+    binding: MmapBinding,
+    windows: Buffer[],
+    windowByteLength: number,
+    overlapByteLength: number,
+  ) {
+    this.path = path;
+    this.byteLength = byteLength;
+    this.binding = binding;
+    this.windows = windows;
+    this.windowByteLength = windowByteLength;
+    this.overlapByteLength = overlapByteLength;
+  }
+
+  view(offset: number, byteLength: number, scratch?: boolean): Uint8Array {
+    const windows = this.windows;
+    if (windows === null) throw closedError(this.path, 'view');
+    if (!isRangeInside(offset, byteLength, this.byteLength)) throw rangeError(this.path, 'view', offset, byteLength, this.byteLength);
+    const windowIndex = Math.floor(offset / this.windowByteLength);
+    const window = windows[windowIndex];
+    const start = offset - windowIndex * this.windowByteLength;
+    if (window !== undefined && start >= 0 && start + byteLength <= window.length) {
+      return window.subarray(start, start + byteLength);
+    }
+    return this.viewAcrossWindows(windows, offset, byteLength, scratch === true);
+  }
+
+  copyTo(offset: number, byteLength: number, target: Uint8Array, targetOffset: number): void {
+    const windows = this.windows;
+    if (windows === null) throw closedError(this.path, 'copyTo');
+    if (!isRangeInside(offset, byteLength, this.byteLength)) throw rangeError(this.path, 'copyTo', offset, byteLength, this.byteLength);
+    if (!isRangeInside(targetOffset, byteLength, target.length)) {
+      throw targetRangeError(this.path, offset, byteLength, targetOffset, target.length);
+    }
+    const windowIndex = Math.floor(offset / this.windowByteLength);
+    const window = windows[windowIndex];
+    const start = offset - windowIndex * this.windowByteLength;
+    if (window !== undefined && start >= 0 && start + byteLength <= window.length) {
+      window.copy(target, targetOffset, start, start + byteLength);
+      return;
+    }
+    this.copyAcrossWindows(windows, offset, byteLength, target, targetOffset);
+  }
+
+  advise(offset: number, byteLength: number, advice: MmapAdvice): void {
+    const windows = this.windows;
+    if (windows === null) throw closedError(this.path, 'advise');
+    if (!isRangeInside(offset, byteLength, this.byteLength)) throw rangeError(this.path, 'advise', offset, byteLength, this.byteLength);
+    if (byteLength === 0) return;
+    const end = offset + byteLength;
+    const pageSizeBytes = this.binding.pageSizeBytes;
+    // Every window holding part of the range, overlaps included: a later read may go through any of them.
+    const firstWindowIndex = Math.max(0, Math.floor((offset - this.overlapByteLength) / this.windowByteLength) - 1);
+    for (let windowIndex = firstWindowIndex; windowIndex < windows.length; windowIndex++) {
+      const windowOffset = windowIndex * this.windowByteLength;
+      if (windowOffset >= end) break;
+      const window = windows[windowIndex];
+      if (windowOffset + window.length <= offset) continue;
+      const start = Math.max(offset, windowOffset) - windowOffset;
+      const pageStart = start - (start % pageSizeBytes);
+      const stop = Math.min(end, windowOffset + window.length) - windowOffset;
+      try {
+        this.binding.advise(window, pageStart, stop - pageStart, advice);
+      } catch (error) {
+        throw new FileSourceError('E_IO', `advise '${advice}' on ${this.path} failed: ${messageOf(error)}`, {
+          path: this.path,
+          offset,
+          byteLength,
+          cause: error,
+        });
+      }
+    }
+  }
+
+  close(): void {
+    // munmap happens when the windows (and any views of them) are garbage collected.
+    this.windows = null;
+    this.scratchBuffer = null;
+  }
+
+  private viewAcrossWindows(windows: Buffer[], offset: number, byteLength: number, scratch: boolean): Uint8Array {
+    if (byteLength === 0) return EMPTY_BYTES;
+    const target = scratch ? this.scratch(offset, byteLength) : allocateForView(this.path, offset, byteLength);
+    this.copyAcrossWindows(windows, offset, byteLength, target, 0);
+    return scratch ? target.subarray(0, byteLength) : target;
+  }
+
+  private copyAcrossWindows(windows: Buffer[], offset: number, byteLength: number, target: Uint8Array, targetOffset: number): void {
+    const end = offset + byteLength;
+    let position = offset;
+    while (position < end) {
+      const windowIndex = this.windowIndexOf(position);
+      const windowOffset = windowIndex * this.windowByteLength;
+      const window = windows[windowIndex];
+      const chunkEnd = Math.min(end, windowOffset + window.length);
+      window.copy(target, targetOffset + (position - offset), position - windowOffset, chunkEnd - windowOffset);
+      position = chunkEnd;
+    }
+  }
+
+  /** Window whose primary range [k * W, (k + 1) * W) holds position, exact even where division rounds. */
+  private windowIndexOf(position: number): number {
+    let windowIndex = Math.floor(position / this.windowByteLength);
+    if (windowIndex * this.windowByteLength > position) windowIndex -= 1;
+    else if ((windowIndex + 1) * this.windowByteLength <= position) windowIndex += 1;
+    return windowIndex;
+  }
+
+  private scratch(offset: number, byteLength: number): Buffer {
+    this.scratchBuffer = growScratch(this.path, this.scratchBuffer, offset, byteLength);
+    return this.scratchBuffer;
+  }
+}
+
+class ReadFileSource implements FileSource {
+  readonly path: string;
+  readonly byteLength: number;
+  readonly mode = 'pread' as const;
+  readonly fallbackReason: string;
+  /** -1 once closed. */
+  private fd: number;
+  private scratchBuffer: Buffer | null = null;
+
+  constructor(path: string, fd: number, byteLength: number, fallbackReason: string) {
+    this.path = path;
+    this.fd = fd;
+    this.byteLength = byteLength;
+    this.fallbackReason = fallbackReason;
+  }
+
+  view(offset: number, byteLength: number, scratch?: boolean): Uint8Array {
+    if (this.fd === -1) throw closedError(this.path, 'view');
+    if (!isRangeInside(offset, byteLength, this.byteLength)) throw rangeError(this.path, 'view', offset, byteLength, this.byteLength);
+    if (byteLength === 0) return EMPTY_BYTES;
+    if (scratch === true) {
+      this.scratchBuffer = growScratch(this.path, this.scratchBuffer, offset, byteLength);
+      this.readInto(this.scratchBuffer, 0, byteLength, offset);
+      return this.scratchBuffer.subarray(0, byteLength);
+    }
+    const target = allocateForView(this.path, offset, byteLength);
+    this.readInto(target, 0, byteLength, offset);
+    return target;
+  }
+
+  copyTo(offset: number, byteLength: number, target: Uint8Array, targetOffset: number): void {
+    if (this.fd === -1) throw closedError(this.path, 'copyTo');
+    if (!isRangeInside(offset, byteLength, this.byteLength)) throw rangeError(this.path, 'copyTo', offset, byteLength, this.byteLength);
+    if (!isRangeInside(targetOffset, byteLength, target.length)) {
+      throw targetRangeError(this.path, offset, byteLength, targetOffset, target.length);
+    }
+    this.readInto(target, targetOffset, byteLength, offset);
+  }
+
+  advise(offset: number, byteLength: number, _advice: MmapAdvice): void {
+    if (this.fd === -1) throw closedError(this.path, 'advise');
+    if (!isRangeInside(offset, byteLength, this.byteLength)) throw rangeError(this.path, 'advise', offset, byteLength, this.byteLength);
+  }
+
+  close(): void {
+    if (this.fd === -1) return;
+    const fd = this.fd;
+    this.fd = -1;
+    this.scratchBuffer = null;
+    try {
+      closeSync(fd);
+    } catch (error) {
+      throw new FileSourceError('E_IO', `closing ${this.path} failed: ${messageOf(error)}`, { path: this.path, cause: error });
+    }
+  }
+
+  /** One fs.readSync in the common case; loops over short reads. */
+  private readInto(target: Uint8Array, targetOffset: number, byteLength: number, position: number): void {
+    let doneByteLength = 0;
+    while (doneByteLength < byteLength) {
+      const chunkByteLength = Math.min(byteLength - doneByteLength, MAX_READ_CHUNK_BYTE_LENGTH);
+      let bytesRead: number;
+      try {
+        bytesRead = readSync(this.fd, target, targetOffset + doneByteLength, chunkByteLength, position + doneByteLength);
+      } catch (error) {
+        throw new FileSourceError(
+          'E_IO',
+          `read of ${byteLength} bytes at offset ${position} from ${this.path} failed: ${messageOf(error)}`,
+          { path: this.path, offset: position, byteLength, cause: error },
+        );
+      }
+      if (bytesRead === 0) {
+        throw new FileSourceError(
+          'E_IO',
+          `read of ${byteLength} bytes at offset ${position} from ${this.path} hit the end of the file at offset ` +
+            `${position + doneByteLength}; it was ${this.byteLength} bytes when opened and has shrunk since`,
+          { path: this.path, offset: position, byteLength },
+        );
+      }
+      doneByteLength += bytesRead;
+    }
+  }
+}
+
+/** Integral offset and byteLength with 0 <= offset <= offset + byteLength <= limit (false for NaN). */
+function isRangeInside(offset: number, byteLength: number, limit: number): boolean {
+  return offset >= 0 && byteLength >= 0 && offset + byteLength <= limit && Number.isInteger(offset) && Number.isInteger(byteLength);
+}
+
+function rangeError(path: string, operation: string, offset: number, byteLength: number, fileByteLength: number): FileSourceError {
+  const problem =
+    Number.isInteger(offset) && Number.isInteger(byteLength)
+      ? offset < 0 || byteLength < 0
+        ? 'has a negative offset or length'
+        : `exceeds file size ${fileByteLength}`
+      : 'needs an integral offset and length';
+  return new FileSourceError('E_OUT_OF_BOUNDS', `${operation} of ${byteLength} bytes at offset ${offset} ${problem} (${path})`, {
+    path,
+    offset,
+    byteLength,
+  });
+}
+
+function targetRangeError(
+  path: string,
+  offset: number,
+  byteLength: number,
+  targetOffset: number,
+  targetByteLength: number,
+): FileSourceError {
+  return new FileSourceError(
+    'E_OUT_OF_BOUNDS',
+    `copyTo of ${byteLength} bytes at offset ${offset} into a target of ${targetByteLength} bytes at target offset ` +
+      `${targetOffset} does not fit (${path})`,
+    { path, offset, byteLength },
+  );
+}
+
+function closedError(path: string, operation: string): FileSourceError {
+  return new FileSourceError('E_CLOSED', `${operation} on ${path} after close()`, { path });
+}
+
+function allocateForView(path: string, offset: number, byteLength: number): Buffer {
+  try {
+    return Buffer.allocUnsafe(byteLength);
+  } catch (error) {
+    throw new FileSourceError(
+      'E_ARGUMENT',
+      `view of ${byteLength} bytes at offset ${offset} needs a copy that Node cannot allocate (${messageOf(error)}); ` +
+        `use copyTo in smaller pieces (${path})`,
+      { path, offset, byteLength, cause: error },
+    );
+  }
+}
+
+/** The scratch buffer, grown (doubling) to hold at least byteLength bytes. */
+function growScratch(path: string, scratchBuffer: Buffer | null, offset: number, byteLength: number): Buffer {
+  if (scratchBuffer !== null && scratchBuffer.length >= byteLength) return scratchBuffer;
+  const doubledByteLength = scratchBuffer === null ? 0 : scratchBuffer.length * 2;
+  if (doubledByteLength > byteLength) {
+    try {
+      return Buffer.allocUnsafeSlow(doubledByteLength);
+    } catch {
+      // Doubling went past what Node can allocate; try the exact size.
+    }
+  }
+  return allocateForView(path, offset, byteLength);
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // Already failing with a more useful error.
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

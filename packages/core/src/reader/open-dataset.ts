@@ -1,0 +1,541 @@
+import { createHash } from 'node:crypto';
+import { FormatError, PluginError, TesseraError, wrapPluginError } from '../errors.js';
+import { corePlugin } from '../fields/core-plugin.js';
+import { type FileSource, type FileSourceOptions, type MmapAdvice, openFileSource } from '../io/file-source.js';
+import type { DecoderInstance, FieldCodec, FieldReader, JsonValue, OutputSlot, OutputSpec, TesseraPlugin } from '../registry/plugin-contract.js';
+import { type Registry, createRegistry, isCompatibleVersion } from '../registry/registry.js';
+import { ALLOCATION_ENTRY_BYTE_LENGTH, FIELD_DESCRIPTOR_BYTE_LENGTH, HEADER_BYTE_LENGTH, TYPE_ID } from '../spec/constants.js';
+import { DTYPE_BYTE_LENGTH, typedView } from '../spec/dtype.js';
+import {
+  EXTENSION_FOOTER_BYTE_LENGTH,
+  type ExtensionBlock,
+  decodeExtensionFooter,
+  decodeExtensionJson,
+} from '../spec/extension-block.js';
+import { decodeFieldDescriptor, descriptorOffset } from '../spec/field-descriptor.js';
+import { type Header, decodeHeader } from '../spec/header.js';
+import { assertLittleEndianHost } from '../spec/host.js';
+import { alignUp, computeRecordLayout } from '../spec/metadata-layout.js';
+import { decodePluginArguments } from '../spec/plugin-arguments.js';
+import { AllocationIndex } from './allocation-index.js';
+import { toTesseraError } from './io-errors.js';
+
+export interface OpenOptions {
+  /** Plugins for fields beyond FFCV's (type id 255) or to replace core codecs (e.g. @tessera/image for type id 2). */
+  plugins?: readonly TesseraPlugin[];
+  /** 'auto' (default) maps the file when the mmap binding loads, else reads with pread. */
+  mmap?: FileSourceOptions['mmap'];
+}
+
+export interface DatasetField {
+  name: string;
+  index: number;
+  typeId: number;
+  codecId: string;
+  plugin: string;
+  /** version recorded in the file for plugin fields; the installed version for FFCV fields */
+  pluginVersion: string;
+  arguments: JsonValue;
+  /** offset of this field's column inside a record */
+  columnOffset: number;
+  metadataByteLength: number;
+}
+
+export interface DatasetLayout {
+  fileByteLength: number;
+  metadataStart: number;
+  recordByteLength: number;
+  dataStart: number;
+  dataEnd: number;
+  numPages: number;
+  allocationTableOffset: number;
+  numAllocations: number;
+  extensionOffset: number | undefined;
+}
+
+/**
+ * An open `.beton` file. Everything returned as a Uint8Array view points into the file mapping and
+ * stays valid until `close()`; copy what you keep longer.
+ */
+export interface Dataset {
+  readonly path: string;
+  readonly header: Header;
+  readonly numSamples: number;
+  readonly pageSize: number;
+  readonly fields: readonly DatasetField[];
+  readonly layout: DatasetLayout;
+  /** Tessera's extension block (schema, checksums), absent in files written by FFCV. */
+  readonly extension: ExtensionBlock | undefined;
+  /** 'mmap' (zero-copy) or 'pread' (the fallback); `ioFallbackReason` says why. */
+  readonly ioMode: 'mmap' | 'pread';
+  readonly ioFallbackReason: string | undefined;
+  readonly registry: Registry;
+  /** Read access to a field (throws E_UNKNOWN_FIELD naming the fields that exist). */
+  field(name: string): FieldReader;
+  /** Every field's stored value for a sample (codec `read`). */
+  get(sampleIndex: number, fieldNames?: readonly string[]): Record<string, unknown>;
+  read(sampleIndex: number, fieldName: string): unknown;
+  /** The dump rendering of a value (binary payloads as `{ byteLength, sha256 }`). */
+  toJSON(sampleIndex: number, fieldName: string): unknown;
+  /** Sets up a decoder (the field's default unless named) with JSON options. */
+  createDecoder(fieldName: string, decoderName?: string, options?: JsonValue): DecoderInstance;
+  /** madvise over the whole file (no-op without mmap). */
+  advise(advice: MmapAdvice): void;
+  /** Bytes of the file as stored (bounds-checked, zero-copy with mmap): for tools such as verify. */
+  fileBytes(offset: number, byteLength: number): Uint8Array;
+  close(): void;
+}
+
+/**
+ * Opens a `.beton` file: validates the header, descriptors, extension block, allocation table and
+ * every field's metadata against the file size before any data is read, so corrupt or hostile input
+ * fails here with a typed error instead of a crash or an out-of-bounds read later.
+ */
+export function openDataset(path: string, options: OpenOptions = {}): Dataset {
+  assertLittleEndianHost();
+  let source: FileSource;
+  try {
+    source = openFileSource(path, { mmap: options.mmap ?? 'auto' });
+  } catch (error) {
+    throw toTesseraError(error, path);
+  }
+  try {
+    return new OpenDataset(path, source, options);
+  } catch (error) {
+    source.close();
+    throw toTesseraError(error, path);
+  }
+}
+
+class OpenDataset implements Dataset {
+  readonly header: Header;
+  readonly numSamples: number;
+  readonly pageSize: number;
+  readonly fields: DatasetField[] = [];
+  readonly layout: DatasetLayout;
+  readonly extension: ExtensionBlock | undefined;
+  readonly registry: Registry;
+  private readonly readers: FieldReaderImpl[] = [];
+  private readonly byName = new Map<string, FieldReaderImpl>();
+  private readonly codecs: FieldCodec[] = [];
+  readonly allocationIndex: AllocationIndex;
+  private closed = false;
+
+  constructor(
+    readonly path: string,
+    readonly source: FileSource,
+    options: OpenOptions,
+  ) {
+    const fileByteLength = source.byteLength;
+    this.header = decodeHeader(source.view(0, Math.min(HEADER_BYTE_LENGTH, fileByteLength), true), fileByteLength, path);
+    const { numFields, numSamples, pageSize, allocationTableOffset } = this.header;
+    this.numSamples = numSamples;
+    this.pageSize = pageSize;
+
+    const metadataStart = HEADER_BYTE_LENGTH + numFields * FIELD_DESCRIPTOR_BYTE_LENGTH;
+    if (metadataStart > fileByteLength) {
+      throw new FormatError(
+        'E_TRUNCATED',
+        `the header announces ${numFields} fields (${metadataStart} bytes of descriptors) but the file has ${fileByteLength} bytes`,
+        { path, fileOffset: 2 },
+      );
+    }
+    if (allocationTableOffset > fileByteLength || allocationTableOffset < metadataStart) {
+      throw new FormatError(
+        'E_HEADER',
+        `alloc_table_ptr ${allocationTableOffset} lies outside [${metadataStart}, ${fileByteLength}] (end of descriptors, file size)`,
+        { path, fileOffset: 16 },
+      );
+    }
+    if ((fileByteLength - allocationTableOffset) % ALLOCATION_ENTRY_BYTE_LENGTH !== 0) {
+      throw new FormatError(
+        'E_TRUNCATED',
+        `the allocation table (${fileByteLength - allocationTableOffset} bytes from ${allocationTableOffset} to the end) is not a whole number of ${ALLOCATION_ENTRY_BYTE_LENGTH}-byte entries; the file is truncated or has trailing bytes`,
+        { path, fileOffset: allocationTableOffset },
+      );
+    }
+
+    // Field descriptors → codecs.
+    const plugins = [corePlugin(), ...(options.plugins ?? [])];
+    this.registry = createRegistry(plugins);
+    const descriptorBytes = source.view(HEADER_BYTE_LENGTH, metadataStart - HEADER_BYTE_LENGTH);
+    const resolved: Array<{ codec: FieldCodec; plugin: TesseraPlugin; args: JsonValue; pluginVersion: string }> = [];
+    const seen = new Set<string>();
+    for (let index = 0; index < numFields; index++) {
+      const descriptor = decodeFieldDescriptor(descriptorBytes, index, path);
+      if (seen.has(descriptor.name)) {
+        throw new FormatError('E_DUPLICATE_FIELD', `two fields are named "${descriptor.name}"`, { path, fileOffset: descriptorOffset(index) + 1 });
+      }
+      seen.add(descriptor.name);
+      resolved.push(this.resolveCodec(descriptor.typeId, descriptor.name, descriptor.argumentBytes, index));
+      this.fields.push({
+        name: descriptor.name,
+        index,
+        typeId: descriptor.typeId,
+        codecId: resolved[index]!.codec.id,
+        plugin: resolved[index]!.plugin.name,
+        pluginVersion: resolved[index]!.pluginVersion,
+        arguments: resolved[index]!.args,
+        columnOffset: 0,
+        metadataByteLength: 0,
+      });
+    }
+    const layouts = resolved.map(({ codec, args }, index) => {
+      try {
+        return codec.metadataLayout(args);
+      } catch (error) {
+        throw wrapPluginError(error, { plugin: resolved[index]!.plugin.name, hook: 'metadataLayout', field: this.fields[index]!.name });
+      }
+    });
+    const record = computeRecordLayout(layouts);
+    this.fields.forEach((field, index) => {
+      field.columnOffset = record.offsets[index]!;
+      field.metadataByteLength = layouts[index]!.byteLength;
+    });
+
+    // Metadata table bounds.
+    const recordByteLength = record.byteLength;
+    const metadataByteLength = numSamples * recordByteLength;
+    if (metadataStart + metadataByteLength > allocationTableOffset) {
+      throw new FormatError(
+        'E_TRUNCATED',
+        `${numSamples} samples of ${recordByteLength}-byte metadata need ${metadataByteLength} bytes from ${metadataStart}, past the allocation table at ${allocationTableOffset}`,
+        { path, fileOffset: 8 },
+      );
+    }
+    const metadataEnd = metadataStart + metadataByteLength;
+
+    // Extension block (Tessera files only) sits right before the allocation table.
+    let extension: ExtensionBlock | undefined;
+    let extensionOffset: number | undefined;
+    if (allocationTableOffset - EXTENSION_FOOTER_BYTE_LENGTH >= metadataEnd) {
+      const footerOffset = allocationTableOffset - EXTENSION_FOOTER_BYTE_LENGTH;
+      const footer = decodeExtensionFooter(source.view(footerOffset, EXTENSION_FOOTER_BYTE_LENGTH, true), footerOffset, path);
+      if (footer !== undefined) {
+        if (footer.jsonOffset < metadataEnd) {
+          throw new FormatError('E_EXTENSION_BLOCK', `the extension block starts at ${footer.jsonOffset}, inside the metadata table`, {
+            path,
+            fileOffset: footerOffset,
+          });
+        }
+        extension = decodeExtensionJson(source.view(footer.jsonOffset, footer.jsonByteLength), footer, path);
+        extensionOffset = footer.jsonOffset;
+      }
+    }
+    this.extension = extension;
+
+    // Data region: FFCV pages start at the first page boundary after the metadata, when there is data.
+    const dataLimit = extensionOffset ?? allocationTableOffset;
+    const dataStart = dataLimit > metadataEnd ? alignUp(metadataEnd, pageSize) : metadataEnd;
+    if (dataStart > dataLimit) {
+      throw new FormatError(
+        'E_METADATA',
+        `the data region would start at ${dataStart} (the page after the metadata) but the next section starts at ${dataLimit}`,
+        { path, fileOffset: metadataEnd },
+      );
+    }
+    const numAllocations = (fileByteLength - allocationTableOffset) / ALLOCATION_ENTRY_BYTE_LENGTH;
+    this.layout = {
+      fileByteLength,
+      metadataStart,
+      recordByteLength,
+      dataStart,
+      dataEnd: dataLimit,
+      numPages: Math.ceil((dataLimit - dataStart) / pageSize),
+      allocationTableOffset,
+      numAllocations,
+      extensionOffset,
+    };
+
+    this.allocationIndex = new AllocationIndex(
+      source.view(allocationTableOffset, numAllocations * ALLOCATION_ENTRY_BYTE_LENGTH),
+      numAllocations,
+      allocationTableOffset,
+      path,
+    );
+    this.allocationIndex.validate(numSamples, dataStart, dataLimit);
+
+    const metadataBytes = source.view(metadataStart, metadataByteLength);
+    const metadata = new DataView(metadataBytes.buffer, metadataBytes.byteOffset, metadataBytes.byteLength);
+    for (let index = 0; index < numFields; index++) {
+      const field = this.fields[index]!;
+      const reader = new FieldReaderImpl(this, field, resolved[index]!.args, metadata, recordByteLength, dataStart, dataLimit);
+      this.readers.push(reader);
+      this.byName.set(field.name, reader);
+      this.codecs.push(resolved[index]!.codec);
+    }
+    for (let index = 0; index < numFields; index++) {
+      const codec = this.codecs[index]!;
+      if (codec.validate === undefined) continue;
+      try {
+        codec.validate(this.readers[index]!);
+      } catch (error) {
+        if (error instanceof TesseraError) throw error;
+        throw new FormatError('E_METADATA', `field "${this.fields[index]!.name}": ${error instanceof Error ? error.message : String(error)}`, {
+          path,
+          cause: error,
+        });
+      }
+    }
+  }
+
+  get ioMode() {
+    return this.source.mode;
+  }
+
+  get ioFallbackReason() {
+    return this.source.fallbackReason;
+  }
+
+  private resolveCodec(
+    typeId: number,
+    name: string,
+    argumentBytes: Uint8Array,
+    index: number,
+  ): { codec: FieldCodec; plugin: TesseraPlugin; args: JsonValue; pluginVersion: string } {
+    const argumentsOffset = descriptorOffset(index) + 17;
+    if (typeId === TYPE_ID.PLUGIN) {
+      const identity = decodePluginArguments(argumentBytes, name, this.path, argumentsOffset);
+      const entry = this.registry.byCodecId(identity.codec);
+      if (entry === undefined || entry.plugin.name !== identity.plugin) {
+        throw new PluginError(
+          'E_PLUGIN_MISSING',
+          `field "${name}" needs codec ${identity.codec} from plugin ${identity.plugin}@${identity.version}: install it (npm install ${identity.plugin}@^${identity.version}) and pass its plugin factory in \`plugins\``,
+          { plugin: identity.plugin, field: name },
+        );
+      }
+      if (!isCompatibleVersion(identity.version, entry.plugin.version)) {
+        throw new PluginError(
+          'E_PLUGIN',
+          `field "${name}" was written with ${identity.plugin}@${identity.version}, but ${entry.plugin.version} is installed; install ${identity.plugin}@^${identity.version}`,
+          { plugin: identity.plugin, field: name },
+        );
+      }
+      let args = identity.arguments;
+      try {
+        if (entry.codec.normalizeArguments) args = entry.codec.normalizeArguments(args);
+      } catch (error) {
+        throw new FormatError('E_FIELD_ARGUMENTS', `field "${name}": ${error instanceof Error ? error.message : String(error)}`, {
+          path: this.path,
+          fileOffset: argumentsOffset,
+        });
+      }
+      return { codec: entry.codec, plugin: entry.plugin, args, pluginVersion: identity.version };
+    }
+    const entry = this.registry.byTypeId(typeId);
+    if (entry === undefined) {
+      throw new FormatError(
+        'E_UNKNOWN_TYPE_ID',
+        `field "${name}" has type id ${typeId}, which is neither an FFCV field (0–6) nor a plugin field (255)`,
+        { path: this.path, fileOffset: descriptorOffset(index) },
+      );
+    }
+    let args: JsonValue;
+    try {
+      args = entry.codec.decodeFfcvArguments!(argumentBytes);
+    } catch (error) {
+      throw new FormatError('E_FIELD_ARGUMENTS', `field "${name}" (type id ${typeId}): ${error instanceof Error ? error.message : String(error)}`, {
+        path: this.path,
+        fileOffset: argumentsOffset,
+      });
+    }
+    return { codec: entry.codec, plugin: entry.plugin, args, pluginVersion: entry.plugin.version };
+  }
+
+  checkOpen(): void {
+    if (this.closed) throw new TesseraError('E_CLOSED', `${this.path} is closed`);
+  }
+
+  field(name: string): FieldReader {
+    this.checkOpen();
+    const reader = this.byName.get(name);
+    if (reader === undefined) {
+      throw new TesseraError(
+        'E_UNKNOWN_FIELD',
+        `${this.path} has no field "${name}"; its fields are ${this.fields.map((field) => `"${field.name}"`).join(', ')}`,
+      );
+    }
+    return reader;
+  }
+
+  private codecOf(name: string): { codec: FieldCodec; reader: FieldReaderImpl } {
+    const reader = this.field(name) as FieldReaderImpl;
+    return { codec: this.codecs[reader.index]!, reader };
+  }
+
+  get(sampleIndex: number, fieldNames?: readonly string[]): Record<string, unknown> {
+    const result: Record<string, unknown> = {};
+    for (const name of fieldNames ?? this.fields.map((field) => field.name)) result[name] = this.read(sampleIndex, name);
+    return result;
+  }
+
+  read(sampleIndex: number, fieldName: string): unknown {
+    const { codec, reader } = this.codecOf(fieldName);
+    reader.recordOffset(sampleIndex);
+    return this.callHook(reader, 'read', sampleIndex, () => codec.read(reader, sampleIndex));
+  }
+
+  toJSON(sampleIndex: number, fieldName: string): unknown {
+    const { codec, reader } = this.codecOf(fieldName);
+    reader.recordOffset(sampleIndex);
+    return this.callHook(reader, 'toJSON', sampleIndex, () =>
+      codec.toJSON === undefined ? codec.read(reader, sampleIndex) : codec.toJSON(reader, sampleIndex),
+    );
+  }
+
+  createDecoder(fieldName: string, decoderName?: string, options?: JsonValue): DecoderInstance {
+    const { codec, reader } = this.codecOf(fieldName);
+    const name = decoderName ?? codec.defaultDecoder;
+    const definition = codec.decoders[name];
+    if (definition === undefined) {
+      throw new PluginError(
+        'E_ARGUMENT',
+        `field "${fieldName}" (${codec.id}) has no decoder "${name}"; it has ${Object.keys(codec.decoders).map((key) => `"${key}"`).join(', ')}`,
+        { plugin: reader.pluginName, field: fieldName },
+      );
+    }
+    return this.callHook(reader, 'decoder setup', undefined, () => definition.setup(reader as unknown as FieldReader<never>, options as never));
+  }
+
+  private callHook<T>(reader: FieldReaderImpl, hook: string, sampleIndex: number | undefined, run: () => T): T {
+    try {
+      return run();
+    } catch (error) {
+      if (error instanceof FormatError || (error instanceof TesseraError && error.code === 'E_SAMPLE_INDEX')) throw error;
+      throw wrapPluginError(error, { plugin: reader.pluginName, hook, field: reader.name, sampleIndex });
+    }
+  }
+
+  advise(advice: MmapAdvice): void {
+    this.checkOpen();
+    this.source.advise(0, this.layout.fileByteLength, advice);
+  }
+
+  fileBytes(offset: number, byteLength: number): Uint8Array {
+    this.checkOpen();
+    try {
+      return this.source.view(offset, byteLength);
+    } catch (error) {
+      throw toTesseraError(error, this.path);
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.source.close();
+  }
+}
+
+class FieldReaderImpl implements FieldReader {
+  readonly name: string;
+  readonly index: number;
+  readonly typeId: number;
+  readonly codecId: string;
+  readonly pluginName: string;
+  readonly numSamples: number;
+  readonly columnOffset: number;
+  readonly arguments: JsonValue;
+
+  constructor(
+    private readonly dataset: OpenDataset,
+    info: DatasetField,
+    args: JsonValue,
+    readonly metadata: DataView,
+    readonly recordByteLength: number,
+    readonly dataStart: number,
+    readonly dataEnd: number,
+  ) {
+    this.name = info.name;
+    this.index = info.index;
+    this.typeId = info.typeId;
+    this.codecId = info.codecId;
+    this.pluginName = info.plugin;
+    this.numSamples = dataset.numSamples;
+    this.columnOffset = info.columnOffset;
+    this.arguments = args;
+  }
+
+  recordOffset(sampleIndex: number): number {
+    if (!(sampleIndex >= 0 && sampleIndex < this.numSamples) || !Number.isInteger(sampleIndex)) {
+      throw new TesseraError(
+        'E_SAMPLE_INDEX',
+        `sample index ${sampleIndex} is out of range: ${this.dataset.path} has ${this.numSamples} samples (0..${this.numSamples - 1})`,
+      );
+    }
+    return this.columnOffset + sampleIndex * this.recordByteLength;
+  }
+
+  readUint64(metadataOffset: number): number {
+    const high = this.metadata.getUint32(metadataOffset + 4, true);
+    if (high > 0x1fffff) {
+      throw new FormatError('E_METADATA', `field "${this.name}": a 64-bit value ${this.metadata.getBigUint64(metadataOffset, true)} is beyond any file offset`, {
+        path: this.dataset.path,
+        fileOffset: this.dataset.layout.metadataStart + metadataOffset,
+      });
+    }
+    return high * 0x1_0000_0000 + this.metadata.getUint32(metadataOffset, true);
+  }
+
+  private outOfBounds(pointer: number, byteLength: number): never {
+    this.dataset.checkOpen();
+    throw new FormatError(
+      'E_ALLOCATION_OUT_OF_BOUNDS',
+      `field "${this.name}": ${byteLength} bytes at ${pointer} lie outside the data region [${this.dataStart}, ${this.dataEnd})`,
+      { path: this.dataset.path, fileOffset: pointer },
+    );
+  }
+
+  bytes(pointer: number, byteLength: number): Uint8Array {
+    if (!(pointer >= this.dataStart && byteLength >= 0 && pointer + byteLength <= this.dataEnd)) {
+      if (byteLength === 0) return new Uint8Array(0);
+      this.outOfBounds(pointer, byteLength);
+    }
+    return this.dataset.source.view(pointer, byteLength);
+  }
+
+  copyBytes(pointer: number, byteLength: number, target: Uint8Array, targetOffset: number): void {
+    if (!(pointer >= this.dataStart && byteLength >= 0 && pointer + byteLength <= this.dataEnd)) {
+      if (byteLength === 0) return;
+      this.outOfBounds(pointer, byteLength);
+    }
+    this.dataset.source.copyTo(pointer, byteLength, target, targetOffset);
+  }
+
+  allocationByteLength(pointer: number, sampleIndex?: number): number {
+    const size = this.dataset.allocationIndex.byteLengthAt(pointer, sampleIndex);
+    if (size === undefined) {
+      throw new FormatError('E_ALLOCATION_TABLE', `field "${this.name}": no allocation starts at ${pointer}${sampleIndex === undefined ? '' : ` for sample ${sampleIndex}`}`, {
+        path: this.dataset.path,
+        fileOffset: pointer,
+      });
+    }
+    return size;
+  }
+
+  sampleAllocations(sampleIndex: number): Array<[number, number]> {
+    this.recordOffset(sampleIndex);
+    return this.dataset.allocationIndex.ofSample(sampleIndex);
+  }
+
+  describeBytes(pointer: number, byteLength: number): { byteLength: number; sha256: string } {
+    const bytes = byteLength === 0 ? new Uint8Array(0) : this.bytes(pointer, byteLength);
+    return { byteLength, sha256: createHash('sha256').update(bytes).digest('hex') };
+  }
+
+  otherField(name: string): FieldReader {
+    return this.dataset.field(name);
+  }
+}
+
+/** Allocates memory for one output (standalone use of a decoder, outside the loader). */
+export function createOutputSlot(output: OutputSpec): OutputSlot {
+  const elementCount = output.shape.reduce((product, extent) => product * extent, 1);
+  const itemSize = DTYPE_BYTE_LENGTH[output.dtype];
+  const buffer = new ArrayBuffer(Math.max(8, elementCount * itemSize));
+  return {
+    bytes: new Uint8Array(buffer, 0, elementCount * itemSize),
+    data: typedView(output.dtype, buffer, 0, elementCount),
+    lengths: new Int32Array(output.variableDims?.length ?? 0),
+  };
+}

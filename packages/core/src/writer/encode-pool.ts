@@ -1,0 +1,99 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { TesseraError } from '../errors.js';
+import { type SerializedError, deserializeError } from '../util/serialize-error.js';
+import type { SerializedSchema } from './field-plan.js';
+import type { EncodedChunk, SampleRecord } from './sample-encoder.js';
+
+export interface EncodeRequest {
+  id: number;
+  firstSampleIndex: number;
+  samples: readonly SampleRecord[];
+}
+
+export type EncodeResponse = { id: number; chunk: EncodedChunk; error?: undefined } | { id: number; error: SerializedError; chunk?: undefined };
+
+export interface EncodePool {
+  readonly size: number;
+  encode(samples: readonly SampleRecord[], firstSampleIndex: number): Promise<EncodedChunk>;
+  close(): Promise<void>;
+}
+
+interface WorkerState {
+  worker: Worker;
+  inFlight: number;
+}
+
+/** Worker threads that encode chunks; the caller orders the results. */
+export function createEncodePool(schema: SerializedSchema, size: number): EncodePool {
+  const workerUrl = resolveWorkerUrl();
+  const pending = new Map<number, { resolve(chunk: EncodedChunk): void; reject(error: unknown): void }>();
+  let nextId = 0;
+  let failure: unknown;
+  const states: WorkerState[] = [];
+
+  const failAll = (error: unknown) => {
+    failure ??= error;
+    for (const entry of pending.values()) entry.reject(failure);
+    pending.clear();
+  };
+
+  for (let index = 0; index < size; index++) {
+    const worker = new Worker(workerUrl, { workerData: { schema } });
+    const state: WorkerState = { worker, inFlight: 0 };
+    worker.on('message', (response: EncodeResponse) => {
+      state.inFlight -= 1;
+      const entry = pending.get(response.id);
+      if (entry === undefined) return;
+      pending.delete(response.id);
+      if (response.error !== undefined) entry.reject(deserializeError(response.error));
+      else entry.resolve(response.chunk);
+    });
+    worker.on('error', (error) => failAll(new TesseraError('E_WORKER', `an encoder worker failed: ${error.message}`, { cause: error })));
+    worker.on('exit', (code) => {
+      if (pending.size > 0) failAll(new TesseraError('E_WORKER', `an encoder worker exited with code ${code} while encoding`));
+    });
+    states.push(state);
+  }
+
+  return {
+    size,
+    encode(samples, firstSampleIndex) {
+      if (failure !== undefined) return Promise.reject(failure);
+      let state = states[0]!;
+      for (const candidate of states) if (candidate.inFlight < state.inFlight) state = candidate;
+      const id = nextId++;
+      state.inFlight += 1;
+      return new Promise<EncodedChunk>((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        try {
+          state.worker.postMessage({ id, firstSampleIndex, samples } satisfies EncodeRequest);
+        } catch (cause) {
+          pending.delete(id);
+          reject(
+            new TesseraError(
+              'E_FIELD_VALUE',
+              `samples ${firstSampleIndex}..${firstSampleIndex + samples.length - 1} cannot be sent to a worker thread (${String(cause)}); give the codec a toTransferable() or write with workers: 0`,
+              { cause },
+            ),
+          );
+        }
+      });
+    },
+    async close() {
+      await Promise.all(states.map((state) => state.worker.terminate()));
+    },
+  };
+}
+
+function resolveWorkerUrl(): URL {
+  const candidates = [
+    new URL('./writer/encode-worker.js', import.meta.url),
+    new URL('./encode-worker.js', import.meta.url),
+    // running from TypeScript sources (tests): use the built worker
+    new URL('../../dist/writer/encode-worker.js', import.meta.url),
+  ];
+  for (const candidate of candidates) if (existsSync(fileURLToPath(candidate))) return candidate;
+  throw new TesseraError('E_WORKER', `the encoder worker script is missing (looked for ${candidates.map((url) => url.pathname).join(', ')}); build @tessera/core first`);
+}

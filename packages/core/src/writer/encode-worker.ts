@@ -1,0 +1,33 @@
+/** Worker-thread entry: rebuilds the schema from plugin origins, then encodes chunks on request. */
+import { parentPort, workerData } from 'node:worker_threads';
+import { serializeError } from '../util/serialize-error.js';
+import { type SchemaPlan, type SerializedSchema, deserializeSchema } from './field-plan.js';
+import { encodeChunk } from './sample-encoder.js';
+import type { EncodeRequest, EncodeResponse } from './encode-pool.js';
+
+const port = parentPort!;
+let plan: SchemaPlan | undefined;
+let planError: unknown;
+const ready = deserializeSchema((workerData as { schema: SerializedSchema }).schema).then(
+  (value) => {
+    plan = value;
+  },
+  (error: unknown) => {
+    planError = error;
+  },
+);
+
+port.on('message', async (request: EncodeRequest) => {
+  await ready;
+  let response: EncodeResponse;
+  const transfer: ArrayBuffer[] = [];
+  try {
+    if (plan === undefined) throw planError;
+    const chunk = await encodeChunk(plan, request.samples, request.firstSampleIndex);
+    response = { id: request.id, chunk };
+    transfer.push(chunk.metadata.buffer as ArrayBuffer, chunk.payload.buffer as ArrayBuffer, chunk.allocations.buffer as ArrayBuffer);
+  } catch (error) {
+    response = { id: request.id, error: serializeError(error) };
+  }
+  port.postMessage(response, transfer);
+});

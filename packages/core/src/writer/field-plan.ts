@@ -1,0 +1,139 @@
+import { ArgumentError, PluginError, TesseraError, wrapPluginError } from '../errors.js';
+import { corePlugin } from '../fields/core-plugin.js';
+import type { FieldCodec, FieldSpec, JsonValue, MetadataLayout, TesseraPlugin } from '../registry/plugin-contract.js';
+import { type Registry, createRegistry } from '../registry/registry.js';
+import { TYPE_ID } from '../spec/constants.js';
+import { checkFieldName } from '../spec/field-descriptor.js';
+import { computeRecordLayout } from '../spec/metadata-layout.js';
+import { encodePluginArguments } from '../spec/plugin-arguments.js';
+
+/** One schema field, resolved against the registry: everything the writer needs about it. */
+export interface FieldPlan {
+  name: string;
+  codec: FieldCodec;
+  plugin: TesseraPlugin;
+  typeId: number;
+  arguments: JsonValue;
+  /** the 1024 descriptor argument bytes (possibly shorter: the rest is zero) */
+  argumentBytes: Uint8Array;
+  layout: MetadataLayout;
+  /** byte offset of the column inside a record */
+  columnOffset: number;
+}
+
+export interface SchemaPlan {
+  fields: FieldPlan[];
+  recordByteLength: number;
+  registry: Registry;
+}
+
+/** What crosses to a worker thread to rebuild the plan there. */
+export interface SerializedSchema {
+  plugins: Array<{ name: string; module: string; exportName: string; options?: JsonValue }>;
+  fields: Array<{ name: string; codecId: string; arguments: JsonValue }>;
+}
+
+export type Schema = Readonly<Record<string, FieldSpec>>;
+
+export function planSchema(schema: Schema, extraPlugins: readonly TesseraPlugin[] = []): SchemaPlan {
+  if (schema === null || typeof schema !== 'object') throw new ArgumentError('schema', 'expected an object mapping field names to field specs');
+  const entries = Object.entries(schema);
+  if (entries.length === 0) throw new ArgumentError('schema', 'has no fields; describe at least one, e.g. { label: int64() }');
+  if (entries.length > 0xffff) throw new ArgumentError('schema', `has ${entries.length} fields, more than 65535`);
+  const plugins: TesseraPlugin[] = [corePlugin()];
+  for (const [name, spec] of entries) {
+    checkFieldName(name);
+    if (spec === null || typeof spec !== 'object' || typeof spec.codecId !== 'string' || spec.plugin === undefined) {
+      throw new ArgumentError(`schema.${name}`, 'is not a field spec; use a field constructor such as int64(), bytes(), ndarray({...})');
+    }
+    if (!plugins.includes(spec.plugin)) plugins.push(spec.plugin);
+  }
+  for (const plugin of extraPlugins) if (!plugins.includes(plugin)) plugins.push(plugin);
+  const registry = createRegistry(plugins);
+  const fields: FieldPlan[] = [];
+  for (const [name, spec] of entries) {
+    const entry = registry.byCodecId(spec.codecId);
+    if (entry === undefined) {
+      throw new PluginError('E_PLUGIN_MISSING', `field "${name}" uses codec ${spec.codecId}, which no given plugin provides`, {
+        plugin: spec.plugin.name,
+        field: name,
+      });
+    }
+    const { codec, plugin, typeId } = entry;
+    let args: JsonValue;
+    let argumentBytes: Uint8Array;
+    let layout: MetadataLayout;
+    try {
+      args = codec.normalizeArguments ? codec.normalizeArguments(spec.arguments) : spec.arguments;
+      argumentBytes =
+        typeId === TYPE_ID.PLUGIN
+          ? encodePluginArguments({ codec: codec.id, plugin: plugin.name, version: plugin.version, arguments: args }, name)
+          : codec.encodeFfcvArguments!(args);
+      layout = codec.metadataLayout(args);
+    } catch (error) {
+      if (error instanceof TesseraError && error.code === 'E_FIELD_ARGUMENTS') throw error;
+      const wrapped = wrapPluginError(error, { plugin: plugin.name, hook: 'arguments', field: name });
+      throw new PluginError('E_FIELD_ARGUMENTS', wrapped.message, { plugin: plugin.name, hook: 'arguments', field: name, cause: error });
+    }
+    if (!Number.isInteger(layout.byteLength) || layout.byteLength < 0 || ![1, 2, 4, 8].includes(layout.alignment)) {
+      throw new PluginError('E_PLUGIN', `codec ${codec.id} declares an invalid metadata layout ${JSON.stringify(layout)}`, {
+        plugin: plugin.name,
+        field: name,
+      });
+    }
+    fields.push({ name, codec, plugin, typeId, arguments: args, argumentBytes, layout, columnOffset: 0 });
+  }
+  const record = computeRecordLayout(fields.map((field) => field.layout));
+  fields.forEach((field, index) => {
+    field.columnOffset = record.offsets[index]!;
+  });
+  return { fields, recordByteLength: record.byteLength, registry };
+}
+
+export function serializeSchema(plan: SchemaPlan): SerializedSchema {
+  const plugins: SerializedSchema['plugins'] = [];
+  for (const plugin of plan.registry.plugins) {
+    if (plugin.origin === undefined) {
+      throw new PluginError(
+        'E_PLUGIN',
+        `plugin ${plugin.name} has no origin, so worker threads cannot load it; give it an origin or write with workers: 0`,
+        { plugin: plugin.name },
+      );
+    }
+    plugins.push({ name: plugin.name, ...plugin.origin });
+  }
+  return {
+    plugins,
+    fields: plan.fields.map((field) => ({ name: field.name, codecId: field.codec.id, arguments: field.arguments })),
+  };
+}
+
+/** Rebuilds a plan in a worker thread by importing each plugin's origin module. */
+export async function deserializeSchema(serialized: SerializedSchema): Promise<SchemaPlan> {
+  const plugins: TesseraPlugin[] = [];
+  for (const origin of serialized.plugins) {
+    let factory: unknown;
+    try {
+      factory = ((await import(origin.module)) as Record<string, unknown>)[origin.exportName];
+    } catch (cause) {
+      throw new PluginError('E_PLUGIN', `worker could not import ${origin.module} for plugin ${origin.name}: ${String(cause)}`, {
+        plugin: origin.name,
+        cause,
+      });
+    }
+    if (typeof factory !== 'function') {
+      throw new PluginError('E_PLUGIN', `${origin.module} does not export a function ${origin.exportName} (plugin ${origin.name})`, {
+        plugin: origin.name,
+      });
+    }
+    plugins.push((factory as (options?: JsonValue) => TesseraPlugin)(origin.options));
+  }
+  const registry = createRegistry(plugins);
+  const schema: Record<string, FieldSpec> = {};
+  for (const field of serialized.fields) {
+    const entry = registry.byCodecId(field.codecId);
+    if (entry === undefined) throw new PluginError('E_PLUGIN_MISSING', `worker: no plugin provides codec ${field.codecId}`, { field: field.name });
+    schema[field.name] = { plugin: entry.plugin, codecId: field.codecId, arguments: field.arguments };
+  }
+  return planSchema(schema, plugins);
+}

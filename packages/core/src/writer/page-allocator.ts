@@ -1,0 +1,170 @@
+import { writeSync } from 'node:fs';
+import { crc32 } from '../util/crc32.js';
+import { ALLOCATION_COLUMNS, type EncodedChunk } from './sample-encoder.js';
+
+/**
+ * Places encoded samples into pages, in sample order, and streams the page bytes to a file.
+ *
+ * Pointers are kept relative to the start of the data region until the caller knows where that
+ * region starts (`pointerBase`). The rule is FFCV's: a sample's allocations are contiguous; a
+ * sample that does not fit in what is left of the current page starts a new page. Unlike FFCV,
+ * a sample larger than a page is allowed: it starts on a fresh page and spans as many as it
+ * needs (the next sample continues after it). A sample with no bytes gets the current position,
+ * which before the first page is one page before the data region (FFCV's convention).
+ */
+export interface PlacedAllocations {
+  sampleIndices: Float64Array;
+  /** relative to the data region start */
+  pointers: Float64Array;
+  byteLengths: Float64Array;
+  count: number;
+}
+
+const WRITE_BUFFER_BYTE_LENGTH = 8 << 20;
+
+export class PageAllocator {
+  readonly pageSize: number;
+  /** number of pages opened so far */
+  pageCount = 0;
+  /** relative position of the next free byte (meaningful once a page is open) */
+  private cursor = 0;
+  private readonly allocations: PlacedAllocations;
+  private readonly pageChecksums: number[] = [];
+  private currentPageChecksum = 0;
+  /** relative offset up to which bytes were handed to the file */
+  private emitted = 0;
+  private readonly buffer = new Uint8Array(WRITE_BUFFER_BYTE_LENGTH);
+  private buffered = 0;
+
+  constructor(
+    pageSize: number,
+    private readonly fd: number,
+    /** file offset where relative position 0 is written */
+    private readonly fileBase: number,
+  ) {
+    this.pageSize = pageSize;
+    this.allocations = { sampleIndices: new Float64Array(1024), pointers: new Float64Array(1024), byteLengths: new Float64Array(1024), count: 0 };
+  }
+
+  /**
+   * Places every sample of the chunk and writes `pointerBase + relative position` into each pointer
+   * slot of chunk.metadata; `fixups` collects those slots when the base is not final yet.
+   */
+  place(chunk: EncodedChunk, pointerBase: number, fixups: number[] | undefined): void {
+    const { allocations, allocationCount, payload } = chunk;
+    const metadata = new DataView(chunk.metadata.buffer, chunk.metadata.byteOffset, chunk.metadata.byteLength);
+    let row = 0;
+    let payloadOffset = 0;
+    while (row < allocationCount) {
+      const local = allocations[row * ALLOCATION_COLUMNS]!;
+      let end = row;
+      let total = 0;
+      while (end < allocationCount && allocations[end * ALLOCATION_COLUMNS] === local) {
+        total += allocations[end * ALLOCATION_COLUMNS + 1]!;
+        end++;
+      }
+      let position: number;
+      if (total === 0) {
+        position = this.pageCount === 0 ? -this.pageSize : this.cursor;
+      } else {
+        const pageEnd = this.pageCount * this.pageSize;
+        if (this.pageCount === 0 || this.cursor + total > pageEnd) {
+          this.padTo(pageEnd);
+          position = pageEnd;
+          this.pageCount += 1;
+        } else {
+          position = this.cursor;
+        }
+        this.cursor = position + total;
+        while (this.cursor > this.pageCount * this.pageSize) this.pageCount += 1;
+        this.emit(payload.subarray(payloadOffset, payloadOffset + total));
+        payloadOffset += total;
+      }
+      const sampleIndex = chunk.firstSampleIndex + local;
+      for (let index = row; index < end; index++) {
+        const byteLength = allocations[index * ALLOCATION_COLUMNS + 1]!;
+        const pointerPosition = allocations[index * ALLOCATION_COLUMNS + 2]!;
+        if (pointerPosition >= 0) {
+          metadata.setBigUint64(pointerPosition, BigInt(pointerBase + position), true);
+          fixups?.push(pointerPosition);
+        }
+        this.record(sampleIndex, position, byteLength);
+        position += byteLength;
+      }
+      row = end;
+    }
+  }
+
+  /** Pads the last page with zeros, flushes, and returns the tables. */
+  finish(): { allocations: PlacedAllocations; pageChecksums: number[]; dataByteLength: number } {
+    this.padTo(this.pageCount * this.pageSize);
+    this.flush();
+    return { allocations: this.allocations, pageChecksums: this.pageChecksums, dataByteLength: this.pageCount * this.pageSize };
+  }
+
+  private record(sampleIndex: number, pointer: number, byteLength: number): void {
+    const table = this.allocations;
+    if (table.count === table.pointers.length) {
+      const grow = (array: Float64Array) => {
+        const next = new Float64Array(array.length * 2);
+        next.set(array);
+        return next;
+      };
+      table.sampleIndices = grow(table.sampleIndices);
+      table.pointers = grow(table.pointers);
+      table.byteLengths = grow(table.byteLengths);
+    }
+    table.sampleIndices[table.count] = sampleIndex;
+    table.pointers[table.count] = pointer;
+    table.byteLengths[table.count] = byteLength;
+    table.count += 1;
+  }
+
+  private padTo(relative: number): void {
+    const position = this.emitted + this.buffered;
+    if (relative <= position) return;
+    let remaining = relative - position;
+    while (remaining > 0) {
+      const step = Math.min(remaining, this.buffer.byteLength - this.buffered);
+      this.buffer.fill(0, this.buffered, this.buffered + step);
+      this.buffered += step;
+      remaining -= step;
+      if (this.buffered === this.buffer.byteLength) this.flush();
+    }
+  }
+
+  private emit(bytes: Uint8Array): void {
+    let offset = 0;
+    while (offset < bytes.byteLength) {
+      const step = Math.min(bytes.byteLength - offset, this.buffer.byteLength - this.buffered);
+      this.buffer.set(bytes.subarray(offset, offset + step), this.buffered);
+      this.buffered += step;
+      offset += step;
+      if (this.buffered === this.buffer.byteLength) this.flush();
+    }
+  }
+
+  private flush(): void {
+    if (this.buffered === 0) return;
+    // Page checksums over the flushed range, split at page boundaries.
+    let start = 0;
+    while (start < this.buffered) {
+      const absolute = this.emitted + start;
+      const pageEnd = (Math.floor(absolute / this.pageSize) + 1) * this.pageSize;
+      const end = Math.min(this.buffered, pageEnd - this.emitted);
+      this.currentPageChecksum = crc32(this.buffer.subarray(start, end), this.currentPageChecksum);
+      if (this.emitted + end === pageEnd) {
+        this.pageChecksums.push(this.currentPageChecksum);
+        this.currentPageChecksum = 0;
+      }
+      start = end;
+    }
+    let written = 0;
+    while (written < this.buffered) {
+      written += writeSync(this.fd, this.buffer, written, this.buffered - written, this.fileBase + this.emitted + written);
+    }
+    this.emitted += this.buffered;
+    this.buffered = 0;
+  }
+}
+

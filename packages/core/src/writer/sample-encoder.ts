@@ -1,0 +1,146 @@
+import { PluginError, wrapPluginError } from '../errors.js';
+import type { EncodeTarget } from '../registry/plugin-contract.js';
+import type { SchemaPlan } from './field-plan.js';
+
+/**
+ * The output of encoding consecutive samples, independent of where they will be placed:
+ * metadata records with pointers left zero, payloads concatenated, and one row per allocation.
+ * Placement (pages, absolute pointers) happens later, in sample order, on the main thread —
+ * which is what makes the output identical whatever the number of workers.
+ */
+export interface EncodedChunk {
+  firstSampleIndex: number;
+  sampleCount: number;
+  /** sampleCount * recordByteLength bytes */
+  metadata: Uint8Array;
+  /** all payloads, back to back, in allocation order */
+  payload: Uint8Array;
+  /**
+   * ALLOCATION_COLUMNS numbers per allocation, sorted by sample:
+   * [sample offset within the chunk, byte length, pointer position in `metadata` or -1]
+   */
+  allocations: Float64Array;
+  allocationCount: number;
+}
+
+export const ALLOCATION_COLUMNS = 3;
+
+export type SampleRecord = Readonly<Record<string, unknown>>;
+
+interface PendingAllocation {
+  payload: Uint8Array;
+  pointerPosition: number;
+}
+
+/** Encodes `samples` (consecutive, starting at `firstSampleIndex`). Fields of a sample run in order. */
+export async function encodeChunk(plan: SchemaPlan, samples: readonly SampleRecord[], firstSampleIndex: number): Promise<EncodedChunk> {
+  const { recordByteLength } = plan;
+  const metadata = new Uint8Array(samples.length * recordByteLength);
+  const perSample: PendingAllocation[][] = new Array(samples.length);
+  const pending: Promise<void>[] = [];
+
+  for (let local = 0; local < samples.length; local++) {
+    const allocations: PendingAllocation[] = [];
+    perSample[local] = allocations;
+    const sample = samples[local];
+    const sampleIndex = firstSampleIndex + local;
+    if (sample === null || typeof sample !== 'object') {
+      throw new PluginError('E_FIELD_VALUE', `sample ${sampleIndex} is ${sample === null ? 'null' : typeof sample}, expected an object with one property per field`, {
+        sampleIndex,
+      });
+    }
+    const run = encodeSample(plan, sample, sampleIndex, metadata, local * recordByteLength, allocations);
+    if (run !== undefined) pending.push(run);
+  }
+  if (pending.length > 0) await Promise.all(pending);
+
+  let payloadByteLength = 0;
+  let allocationCount = 0;
+  for (const allocations of perSample) {
+    allocationCount += allocations.length;
+    for (const allocation of allocations) payloadByteLength += allocation.payload.byteLength;
+  }
+  const payload = new Uint8Array(payloadByteLength);
+  const table = new Float64Array(allocationCount * ALLOCATION_COLUMNS);
+  let payloadOffset = 0;
+  let row = 0;
+  for (let local = 0; local < perSample.length; local++) {
+    for (const allocation of perSample[local]!) {
+      payload.set(allocation.payload, payloadOffset);
+      payloadOffset += allocation.payload.byteLength;
+      table[row++] = local;
+      table[row++] = allocation.payload.byteLength;
+      table[row++] = allocation.pointerPosition;
+    }
+  }
+  return { firstSampleIndex, sampleCount: samples.length, metadata, payload, allocations: table, allocationCount };
+}
+
+/** Returns a promise only when some codec was asynchronous. */
+function encodeSample(
+  plan: SchemaPlan,
+  sample: SampleRecord,
+  sampleIndex: number,
+  metadata: Uint8Array,
+  recordOffset: number,
+  allocations: PendingAllocation[],
+): Promise<void> | undefined {
+  const { fields } = plan;
+  for (let fieldIndex = 0; fieldIndex < fields.length; fieldIndex++) {
+    const field = fields[fieldIndex]!;
+    const target = makeTarget(metadata, recordOffset + field.columnOffset, field.layout.byteLength, sampleIndex, allocations, field.name);
+    let result: void | Promise<void>;
+    try {
+      if (!(field.name in sample)) throw new PluginError('E_FIELD_VALUE', `sample ${sampleIndex} has no value for field "${field.name}"`, { field: field.name, sampleIndex });
+      result = field.codec.encode(sample[field.name], field.arguments, target);
+    } catch (error) {
+      throw wrapEncodeError(error, field.plugin.name, field.name, sampleIndex);
+    }
+    if (result !== undefined && typeof (result as Promise<void>).then === 'function') {
+      return (async () => {
+        try {
+          await result;
+        } catch (error) {
+          throw wrapEncodeError(error, field.plugin.name, field.name, sampleIndex);
+        }
+        for (let next = fieldIndex + 1; next < fields.length; next++) {
+          const later = fields[next]!;
+          const laterTarget = makeTarget(metadata, recordOffset + later.columnOffset, later.layout.byteLength, sampleIndex, allocations, later.name);
+          try {
+            if (!(later.name in sample)) throw new PluginError('E_FIELD_VALUE', `sample ${sampleIndex} has no value for field "${later.name}"`, { field: later.name, sampleIndex });
+            await later.codec.encode(sample[later.name], later.arguments, laterTarget);
+          } catch (error) {
+            throw wrapEncodeError(error, later.plugin.name, later.name, sampleIndex);
+          }
+        }
+      })();
+    }
+  }
+  return undefined;
+}
+
+function wrapEncodeError(error: unknown, plugin: string, field: string, sampleIndex: number) {
+  if (error instanceof PluginError && error.code === 'E_FIELD_VALUE') return error;
+  return wrapPluginError(error, { plugin, hook: 'encode', field, sampleIndex });
+}
+
+function makeTarget(
+  metadata: Uint8Array,
+  columnStart: number,
+  columnByteLength: number,
+  sampleIndex: number,
+  allocations: PendingAllocation[],
+  fieldName: string,
+): EncodeTarget {
+  return {
+    sampleIndex,
+    metadata: new DataView(metadata.buffer, metadata.byteOffset + columnStart, columnByteLength),
+    allocate(payload: Uint8Array, pointerOffset?: number) {
+      if (!(payload instanceof Uint8Array)) throw new TypeError(`allocate() of field "${fieldName}" needs a Uint8Array`);
+      if (pointerOffset !== undefined && (!Number.isInteger(pointerOffset) || pointerOffset < 0 || pointerOffset + 8 > columnByteLength)) {
+        throw new RangeError(`allocate() pointer offset ${pointerOffset} does not fit the ${columnByteLength}-byte metadata column`);
+      }
+      allocations.push({ payload: payload.slice(), pointerPosition: pointerOffset === undefined ? -1 : columnStart + pointerOffset });
+    },
+  };
+}
