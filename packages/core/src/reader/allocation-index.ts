@@ -17,7 +17,7 @@ export class AllocationIndex {
     private readonly tableOffset: number,
     private readonly path: string,
   ) {
-    const aligned = table.byteOffset % 4 === 0 ? table : table.slice();
+    const aligned = table.byteOffset % 4 === 0 ? table : new Uint8Array(table);
     this.words = new Uint32Array(aligned.buffer, aligned.byteOffset, count * 6);
   }
 
