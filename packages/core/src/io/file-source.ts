@@ -207,8 +207,9 @@ class MappedFileSource implements FileSource {
   readonly mode = 'mmap' as const;
   readonly fallbackReason = undefined;
   private readonly binding: MmapBinding;
-  /** null once closed. */
-  private windows: Buffer[] | null;
+  /** Emptied by close(), which sends every call to the slow path, where `closed` is checked. */
+  private windows: Buffer[];
+  private closed = false;
   private readonly windowByteLength: number;
   private readonly overlapByteLength: number;
   private scratchBuffer: Buffer | null = null;
@@ -229,40 +230,52 @@ class MappedFileSource implements FileSource {
     this.overlapByteLength = overlapByteLength;
   }
 
+  // view() and copyTo() are kept small so V8 inlines them into the caller's loop (a bigger body
+  // measured ~10% slower on 1 KiB reads). The fast path needs no separate bounds check: a window
+  // never extends past the end of the file, and a negative, NaN or past-the-end offset finds no
+  // window. Everything else (closed, errors, zero-length at the end, straddling) is the slow path.
+
   view(offset: number, byteLength: number, scratch?: boolean): Uint8Array {
-    const windows = this.windows;
-    if (windows === null) throw closedError(this.path, 'view');
-    if (!isRangeInside(offset, byteLength, this.byteLength)) throw rangeError(this.path, 'view', offset, byteLength, this.byteLength);
     const windowIndex = Math.floor(offset / this.windowByteLength);
-    const window = windows[windowIndex];
+    const window = this.windows[windowIndex];
     const start = offset - windowIndex * this.windowByteLength;
-    if (window !== undefined && start >= 0 && start + byteLength <= window.length) {
+    if (
+      window !== undefined &&
+      start >= 0 &&
+      byteLength >= 0 &&
+      start + byteLength <= window.length &&
+      Number.isInteger(start) &&
+      Number.isInteger(byteLength)
+    ) {
       return window.subarray(start, start + byteLength);
     }
-    return this.viewAcrossWindows(windows, offset, byteLength, scratch === true);
+    return this.viewSlow(offset, byteLength, scratch === true);
   }
 
   copyTo(offset: number, byteLength: number, target: Uint8Array, targetOffset: number): void {
-    const windows = this.windows;
-    if (windows === null) throw closedError(this.path, 'copyTo');
-    if (!isRangeInside(offset, byteLength, this.byteLength)) throw rangeError(this.path, 'copyTo', offset, byteLength, this.byteLength);
-    if (!isRangeInside(targetOffset, byteLength, target.length)) {
-      throw targetRangeError(this.path, offset, byteLength, targetOffset, target.length);
-    }
     const windowIndex = Math.floor(offset / this.windowByteLength);
-    const window = windows[windowIndex];
+    const window = this.windows[windowIndex];
     const start = offset - windowIndex * this.windowByteLength;
-    if (window !== undefined && start >= 0 && start + byteLength <= window.length) {
+    if (
+      window !== undefined &&
+      start >= 0 &&
+      byteLength >= 0 &&
+      start + byteLength <= window.length &&
+      targetOffset >= 0 &&
+      targetOffset + byteLength <= target.length &&
+      Number.isInteger(start) &&
+      Number.isInteger(byteLength) &&
+      Number.isInteger(targetOffset)
+    ) {
       window.copy(target, targetOffset, start, start + byteLength);
       return;
     }
-    this.copyAcrossWindows(windows, offset, byteLength, target, targetOffset);
+    this.copyToSlow(offset, byteLength, target, targetOffset);
   }
 
   advise(offset: number, byteLength: number, advice: MmapAdvice): void {
+    this.checkRange('advise', offset, byteLength);
     const windows = this.windows;
-    if (windows === null) throw closedError(this.path, 'advise');
-    if (!isRangeInside(offset, byteLength, this.byteLength)) throw rangeError(this.path, 'advise', offset, byteLength, this.byteLength);
     if (byteLength === 0) return;
     const end = offset + byteLength;
     const pageSizeBytes = this.binding.pageSizeBytes;
@@ -291,18 +304,39 @@ class MappedFileSource implements FileSource {
 
   close(): void {
     // munmap happens when the windows (and any views of them) are garbage collected.
-    this.windows = null;
+    this.closed = true;
+    this.windows = [];
     this.scratchBuffer = null;
   }
 
-  private viewAcrossWindows(windows: Buffer[], offset: number, byteLength: number, scratch: boolean): Uint8Array {
+  private checkRange(operation: string, offset: number, byteLength: number): void {
+    if (this.closed) throw closedError(this.path, operation);
+    if (!isRangeInside(offset, byteLength, this.byteLength)) throw rangeError(this.path, operation, offset, byteLength, this.byteLength);
+  }
+
+  private viewSlow(offset: number, byteLength: number, scratch: boolean): Uint8Array {
+    this.checkRange('view', offset, byteLength);
     if (byteLength === 0) return EMPTY_BYTES;
+    const windowIndex = this.windowIndexOf(offset);
+    const window = this.windows[windowIndex];
+    const start = offset - windowIndex * this.windowByteLength;
+    // Inside one window after all when the fast path's division rounded the wrong way.
+    if (start + byteLength <= window.length) return window.subarray(start, start + byteLength);
     const target = scratch ? this.scratch(offset, byteLength) : allocateForView(this.path, offset, byteLength);
-    this.copyAcrossWindows(windows, offset, byteLength, target, 0);
+    this.copyAcrossWindows(offset, byteLength, target, 0);
     return scratch ? target.subarray(0, byteLength) : target;
   }
 
-  private copyAcrossWindows(windows: Buffer[], offset: number, byteLength: number, target: Uint8Array, targetOffset: number): void {
+  private copyToSlow(offset: number, byteLength: number, target: Uint8Array, targetOffset: number): void {
+    this.checkRange('copyTo', offset, byteLength);
+    if (!isRangeInside(targetOffset, byteLength, target.length)) {
+      throw targetRangeError(this.path, offset, byteLength, targetOffset, target.length);
+    }
+    this.copyAcrossWindows(offset, byteLength, target, targetOffset);
+  }
+
+  private copyAcrossWindows(offset: number, byteLength: number, target: Uint8Array, targetOffset: number): void {
+    const windows = this.windows;
     const end = offset + byteLength;
     let position = offset;
     while (position < end) {

@@ -247,6 +247,17 @@ class OpenDataset implements Dataset {
       extensionOffset,
     };
 
+    const expectedAllocations = extension?.layout.numAllocations ?? ffcvAllocationCount(this.fields, numSamples);
+    if (expectedAllocations !== undefined && expectedAllocations !== numAllocations) {
+      throw new FormatError(
+        numAllocations < expectedAllocations ? 'E_TRUNCATED' : 'E_ALLOCATION_TABLE',
+        `the allocation table has ${numAllocations} entries where ${expectedAllocations} were written${
+          extension === undefined ? ' (FFCV writes one per sample and stored field)' : ''
+        }`,
+        { path, fileOffset: allocationTableOffset },
+      );
+    }
+
     this.allocationIndex = new AllocationIndex(
       source.view(allocationTableOffset, numAllocations * ALLOCATION_ENTRY_BYTE_LENGTH),
       numAllocations,
@@ -526,6 +537,16 @@ class FieldReaderImpl implements FieldReader {
   otherField(name: string): FieldReader {
     return this.dataset.field(name);
   }
+}
+
+/** FFCV allocates exactly once per sample for each field stored out of line (types 2–6). */
+function ffcvAllocationCount(fields: readonly DatasetField[], numSamples: number): number | undefined {
+  let perSample = 0;
+  for (const field of fields) {
+    if (field.typeId === TYPE_ID.PLUGIN) return undefined;
+    if (field.typeId >= TYPE_ID.RGB_IMAGE && field.typeId <= TYPE_ID.TORCH_TENSOR) perSample += 1;
+  }
+  return perSample * numSamples;
 }
 
 /** Allocates memory for one output (standalone use of a decoder, outside the loader). */
