@@ -62,7 +62,7 @@ function makeCodec(id: string, typeId: number): FieldCodec<ArrayLike<number | bi
     encodeFfcvArguments(args) {
       const bytes = new Uint8Array(1024);
       const view = new DataView(bytes.buffer);
-      args.shape.forEach((extent, index) => view.setBigUint64(index * 8, BigInt(extent), true));
+      for (const [index, extent] of args.shape.entries()) view.setBigUint64(index * 8, BigInt(extent), true);
       const text = new TextEncoder().encode(`[["", "${resolve(args).numpy.descr}"]]`);
       view.setBigUint64(SHAPE_BYTE_LENGTH, BigInt(text.byteLength), true);
       bytes.set(text, SHAPE_BYTE_LENGTH + 8);

@@ -191,13 +191,13 @@ export async function writeDataset(path: string, schema: Schema, source: DataSou
     // Header and descriptors; the extension block (fixed-width checksums) sits between data and table.
     const integrity = options.integrity ?? true;
     const descriptorBytes = new Uint8Array(metadataStart);
-    plan.fields.forEach((field, index) =>
+    for (const [index, field] of plan.fields.entries()) {
       encodeFieldDescriptor(
         { typeId: field.typeId, name: field.name, argumentBytes: field.argumentBytes },
         descriptorBytes,
         HEADER_BYTE_LENGTH + index * FIELD_DESCRIPTOR_BYTE_LENGTH,
-      ),
-    );
+      );
+    }
     let extensionBytes: Uint8Array = new Uint8Array(0);
     const headerFor = (allocationTableOffset: number) => {
       descriptorBytes.set(
