@@ -55,7 +55,8 @@ describe.each(fixtureNames())('FFCV fixture %s', (name) => {
       twin.samples.forEach((expected, sampleIndex) => {
         for (const field of dataset.fields) {
           const kind = twin.writer.fields[field.name]!.class as string;
-          const want = expected[field.name] as Record<string, unknown> & number & string;
+          // biome-ignore lint/suspicious/noExplicitAny: JSON twin values vary by field class
+          const want = expected[field.name] as any;
           const value = dataset.read(sampleIndex, field.name);
           const dumped = dataset.toJSON(sampleIndex, field.name) as Record<string, unknown>;
           switch (kind) {

@@ -313,7 +313,7 @@ class MappedFileSource implements FileSource {
   }
 
   private checkRange(operation: string, offset: number, byteLength: number): void {
-    
+    if (this.closed) throw closedError(this.path, operation);
     if (!isRangeInside(offset, byteLength, this.byteLength)) throw rangeError(this.path, operation, offset, byteLength, this.byteLength);
   }
 
