@@ -7,6 +7,4 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node20',
-  // esbuild keeps the shebang of an entry's first line; the banner puts it there for the bin only.
-  banner: ({ format }) => (format === 'esm' ? {} : {}),
 });

@@ -14,11 +14,11 @@ export interface BufferedOutput {
   write(text: string): boolean;
   /** Resolves once the stream takes more data, or the output is closed; throws E_IO on a write error. */
   drain(): Promise<void>;
-  /** Hands everything buffered to the stream and waits until it is accepted. */
+  /** Hands everything buffered to the stream and waits until the stream has written it. */
   flush(): Promise<void>;
   /** True once the reader is gone (EPIPE or a destroyed stream): further writes are dropped. */
   readonly closed: boolean;
-  /** Removes the listeners this output put on the stream. */
+  /** Removes the listener this output put on the stream (kept on a failed stream, whose error event is still to come). */
   dispose(): void;
 }
 
@@ -28,29 +28,51 @@ export function createBufferedOutput(stream: Writable, options: { chunkLength?: 
   const chunkLength = options.chunkLength ?? DEFAULT_CHUNK_LENGTH;
   let pending: string[] = [];
   let pendingLength = 0;
+  /** stream.write() returned false: wait for 'drain'. */
   let full = false;
+  /** Chunks handed to the stream whose write callback has not run yet. */
+  let unfinishedWrites = 0;
   let closed = false;
   let failure: Error | undefined;
+  let wake: (() => void) | undefined;
 
-  const onError = (error: Error) => classify(error);
+  const onEvent = () => wake?.();
+  const onError = (error: Error) => {
+    classify(error);
+    onEvent();
+  };
+  const onWritten = (error?: Error | null) => {
+    unfinishedWrites--;
+    if (error) classify(error);
+    onEvent();
+  };
   stream.on('error', onError);
 
   function classify(error: Error | null | undefined): void {
-    if (error === null || error === undefined) {
-      closed = true;
-    } else if (isBrokenPipe(error)) {
-      closed = true;
-    } else {
-      failure ??= error;
-    }
+    if (error === null || error === undefined || isBrokenPipe(error)) closed = true;
+    else failure ??= error;
   }
 
-  /** Looks at the stream's state after a write: destroyed (EPIPE is synchronous for pipes) or errored. */
+  /** Looks at the stream's state: destroyed or errored (a broken pipe is noticed synchronously for pipes). */
   function checkStream(): void {
     if (stream.destroyed || stream.errored) classify(stream.errored);
     if (failure !== undefined) {
       throw new TesseraError('E_IO', `cannot write the output: ${failure.message}`, { cause: failure });
     }
+  }
+
+  /** Resolves at the next drain, close, error or finished write. */
+  function nextEvent(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      stream.on('drain', onEvent);
+      stream.on('close', onEvent);
+      wake = () => {
+        wake = undefined;
+        stream.off('drain', onEvent);
+        stream.off('close', onEvent);
+        resolve();
+      };
+    });
   }
 
   function writeOut(): void {
@@ -60,8 +82,18 @@ export function createBufferedOutput(stream: Writable, options: { chunkLength?: 
     pendingLength = 0;
     checkStream();
     if (closed) return;
-    if (!stream.write(chunk)) full = true;
+    unfinishedWrites++;
+    if (!stream.write(chunk, onWritten)) full = true;
     checkStream();
+  }
+
+  async function drain(): Promise<void> {
+    checkStream();
+    while (full && !closed && !stream.destroyed && stream.writableNeedDrain) {
+      await nextEvent();
+      checkStream();
+    }
+    full = false;
   }
 
   return {
@@ -72,32 +104,23 @@ export function createBufferedOutput(stream: Writable, options: { chunkLength?: 
       if (pendingLength >= chunkLength) writeOut();
       return full || closed;
     },
-    async drain() {
-      checkStream();
-      if (closed || !full) return;
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          stream.off('drain', done);
-          stream.off('close', done);
-          stream.off('error', done);
-          resolve();
-        };
-        stream.on('drain', done);
-        stream.on('close', done);
-        stream.on('error', done);
-      });
-      full = false;
-      checkStream();
-    },
+    drain,
     async flush() {
       writeOut();
-      await this.drain();
+      await drain();
+      // Wait for the write callbacks: they carry the errors of the last chunks.
+      while (unfinishedWrites > 0 && !closed && !stream.destroyed) {
+        await nextEvent();
+        checkStream();
+      }
+      checkStream();
     },
     get closed() {
       return closed;
     },
     dispose() {
-      stream.off('error', onError);
+      // A failed or destroyed stream emits its error on a later tick: keep listening so it is not uncaught.
+      if (!stream.destroyed && !stream.errored) stream.off('error', onError);
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { Writable } from 'node:stream';
 import { type OptionDefinitions, type ParsedOptions, parseCommandLine } from './command-line.js';
+import { EXIT_CODE } from './exit-code.js';
 import { formatCommandHelp } from './help-text.js';
 import { UsageError } from './usage-error.js';
 
@@ -57,7 +58,7 @@ export function defineCommand<TOptions extends OptionDefinitions>(definition: Co
       const helpIndex = argv.findIndex((argument) => argument === '--help' || argument === '-h' || argument === '--');
       if (helpIndex >= 0 && argv[helpIndex] !== '--') {
         context.stdout.write(formatCommandHelp(command));
-        return 0;
+        return EXIT_CODE.SUCCESS;
       }
       const { options: parsed, positionals } = parseCommandLine(argv, options, definition.name);
       const expected = definition.positionalNames;

@@ -11,9 +11,7 @@ export const PLUGIN_OPTION = {
   type: 'string',
   multiple: true,
   valueName: 'MODULE[:EXPORT]',
-  description:
-    'load a plugin for plugin fields: a package name or a path (relative to the current directory) and the ' +
-    'name of its factory export (default: `default`), called with no options',
+  description: 'load a plugin: a package or ./path, and the factory export to call (default: `default`)',
 } as const satisfies OptionDefinition;
 
 /** A `--plugin` value split into the module to import and the factory to call. */
@@ -24,7 +22,7 @@ export interface PluginSpecifier {
 
 /** `./boxes.js:boxesPlugin` → module `./boxes.js`, export `boxesPlugin`; without `:NAME` the export is `default`. */
 export function parsePluginSpecifier(text: string, command: string): PluginSpecifier {
-  const match = /^(.+):([A-Za-z_$][\w$]*)$/.exec(text);
+  const match = /^(.*):([A-Za-z_$][\w$]*)$/.exec(text);
   const specifier = match === null ? { module: text, exportName: 'default' } : { module: match[1]!, exportName: match[2]! };
   if (specifier.module.trim() === '') throw new UsageError(`--plugin ${JSON.stringify(text)} names no module`, command);
   return specifier;

@@ -18,3 +18,12 @@ export function formatTextTable(rows: ReadonlyArray<readonly string[]>): string 
     )
     .join('\n');
 }
+
+/** Prefixes every line with `spaces` spaces (two by default). */
+export function indentLines(text: string, spaces = 2): string {
+  const prefix = ' '.repeat(spaces);
+  return text
+    .split('\n')
+    .map((line) => (line === '' ? line : `${prefix}${line}`))
+    .join('\n');
+}

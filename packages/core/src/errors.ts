@@ -15,6 +15,7 @@ export type TesseraErrorCode =
   | 'E_FIELD_ARGUMENTS'
   | 'E_FIELD_VALUE'
   | 'E_HEADER'
+  | 'E_INTERNAL'
   | 'E_IO'
   | 'E_METADATA'
   | 'E_MMAP_UNAVAILABLE'
@@ -26,6 +27,7 @@ export type TesseraErrorCode =
   | 'E_UNKNOWN_FIELD'
   | 'E_UNKNOWN_TYPE_ID'
   | 'E_UNSUPPORTED_VERSION'
+  | 'E_USAGE'
   | 'E_WORKER'
   | 'E_WRITE_ABORTED';
 

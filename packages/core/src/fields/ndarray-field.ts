@@ -125,7 +125,15 @@ function makeCodec(id: string, typeId: number): FieldCodec<ArrayLike<number | bi
       const values: Array<number | bigint | boolean> = [];
       for (let index = 0; index < array.data.length; index++) {
         const item = array.data[index]!;
-        values.push(numpy.dtype === 'float16' ? float16BitsToNumber(item as number) : numpy.dtype === 'bool' ? item !== 0 : item);
+        values.push(
+          numpy.dtype === 'float16'
+            ? shortestFloat(float16BitsToNumber(item as number), (value) => float16BitsToNumber(numberToFloat16Bits(value)))
+            : numpy.dtype === 'float32'
+              ? shortestFloat(item as number, Math.fround)
+              : numpy.dtype === 'bool'
+                ? item !== 0
+                : item,
+        );
       }
       return { dtype: array.dtype, shape: array.shape, data: values };
     },
@@ -153,6 +161,16 @@ function makeCodec(id: string, typeId: number): FieldCodec<ArrayLike<number | bi
 export const ndarrayCodec = makeCodec('core/ndarray', TYPE_ID.NDARRAY);
 /** FFCV's TorchTensorField (type id 6): stored exactly like an ndarray. */
 export const torchTensorCodec = makeCodec('core/torch-tensor', TYPE_ID.TORCH_TENSOR);
+
+/** The shortest decimal that rounds back to the same narrow float (0.1, not 0.10000000149011612). */
+function shortestFloat(value: number, round: (value: number) => number): number {
+  if (!Number.isFinite(value) || Number.isInteger(value)) return value;
+  for (let precision = 1; precision < 17; precision++) {
+    const candidate = Number(value.toPrecision(precision));
+    if (round(candidate) === value) return candidate;
+  }
+  return value;
+}
 
 function isNdArray(value: unknown): value is NdArray {
   return value !== null && typeof value === 'object' && 'data' in value && 'shape' in value && !ArrayBuffer.isView(value);

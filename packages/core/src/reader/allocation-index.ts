@@ -25,8 +25,9 @@ export class AllocationIndex {
     return this.words[word + 1]! * 0x1_0000_0000 + this.words[word]!;
   }
 
-  /** Every entry: sample < numSamples; non-empty payloads inside [dataStart, dataEnd). */
-  validate(numSamples: number, dataStart: number, dataEnd: number): void {
+  /** Every entry: sample < numSamples; non-empty payloads inside [dataStart, dataEnd). Returns the total payload size. */
+  validate(numSamples: number, dataStart: number, dataEnd: number): number {
+    let total = 0;
     this.numSamples = numSamples;
     const words = this.words;
     let previousPointer = -1;
@@ -41,7 +42,9 @@ export class AllocationIndex {
       }
       if (pointer < previousPointer) this.sortedByPointer = false;
       previousPointer = pointer;
+      total += byteLength;
     }
+    return total;
   }
 
   private fail(row: number, problem: string): never {

@@ -50,6 +50,8 @@ export interface DatasetLayout {
   numPages: number;
   allocationTableOffset: number;
   numAllocations: number;
+  /** sum of the allocation table's sizes: the payload bytes stored in the pages */
+  payloadByteLength: number;
   extensionOffset: number | undefined;
 }
 
@@ -72,6 +74,7 @@ export interface Dataset {
   readonly registry: Registry;
   /** Read access to a field (throws E_UNKNOWN_FIELD naming the fields that exist). */
   field(name: string): FieldReader;
+  hasField(name: string): boolean;
   /** Every field's stored value for a sample (codec `read`). */
   get(sampleIndex: number, fieldNames?: readonly string[]): Record<string, unknown>;
   read(sampleIndex: number, fieldName: string): unknown;
@@ -140,7 +143,14 @@ class OpenDataset implements Dataset {
         { path, fileOffset: 2 },
       );
     }
-    if (allocationTableOffset > fileByteLength || allocationTableOffset < metadataStart) {
+    if (allocationTableOffset > fileByteLength) {
+      throw new FormatError(
+        'E_TRUNCATED',
+        `the header puts the allocation table at ${allocationTableOffset}, past the end of the ${fileByteLength}-byte file: the file is truncated`,
+        { path, fileOffset: 16 },
+      );
+    }
+    if (allocationTableOffset < metadataStart) {
       throw new FormatError(
         'E_HEADER',
         `alloc_table_ptr ${allocationTableOffset} lies outside [${metadataStart}, ${fileByteLength}] (end of descriptors, file size)`,
@@ -244,6 +254,7 @@ class OpenDataset implements Dataset {
       numPages: Math.ceil((dataLimit - dataStart) / pageSize),
       allocationTableOffset,
       numAllocations,
+      payloadByteLength: 0,
       extensionOffset,
     };
 
@@ -264,7 +275,7 @@ class OpenDataset implements Dataset {
       allocationTableOffset,
       path,
     );
-    this.allocationIndex.validate(numSamples, dataStart, dataLimit);
+    this.layout.payloadByteLength = this.allocationIndex.validate(numSamples, dataStart, dataLimit);
 
     const metadataBytes = source.view(metadataStart, metadataByteLength);
     const metadata = new DataView(metadataBytes.buffer, metadataBytes.byteOffset, metadataBytes.byteLength);
@@ -383,15 +394,25 @@ class OpenDataset implements Dataset {
   read(sampleIndex: number, fieldName: string): unknown {
     const { codec, reader } = this.codecOf(fieldName);
     reader.recordOffset(sampleIndex);
-    return this.callHook(reader, 'read', sampleIndex, () => codec.read(reader, sampleIndex));
+    try {
+      return codec.read(reader, sampleIndex);
+    } catch (error) {
+      throw hookError(error, reader, 'read', sampleIndex);
+    }
   }
 
   toJSON(sampleIndex: number, fieldName: string): unknown {
     const { codec, reader } = this.codecOf(fieldName);
     reader.recordOffset(sampleIndex);
-    return this.callHook(reader, 'toJSON', sampleIndex, () =>
-      codec.toJSON === undefined ? codec.read(reader, sampleIndex) : codec.toJSON(reader, sampleIndex),
-    );
+    try {
+      return codec.toJSON === undefined ? codec.read(reader, sampleIndex) : codec.toJSON(reader, sampleIndex);
+    } catch (error) {
+      throw hookError(error, reader, 'toJSON', sampleIndex);
+    }
+  }
+
+  hasField(name: string): boolean {
+    return this.byName.has(name);
   }
 
   createDecoder(fieldName: string, decoderName?: string, options?: JsonValue): DecoderInstance {
@@ -405,15 +426,10 @@ class OpenDataset implements Dataset {
         { plugin: reader.pluginName, field: fieldName },
       );
     }
-    return this.callHook(reader, 'decoder setup', undefined, () => definition.setup(reader as unknown as FieldReader<never>, options as never));
-  }
-
-  private callHook<T>(reader: FieldReaderImpl, hook: string, sampleIndex: number | undefined, run: () => T): T {
     try {
-      return run();
+      return definition.setup(reader as unknown as FieldReader<never>, options as never);
     } catch (error) {
-      if (error instanceof FormatError || (error instanceof TesseraError && error.code === 'E_SAMPLE_INDEX')) throw error;
-      throw wrapPluginError(error, { plugin: reader.pluginName, hook, field: reader.name, sampleIndex });
+      throw hookError(error, reader, 'decoder setup', undefined);
     }
   }
 
@@ -537,6 +553,12 @@ class FieldReaderImpl implements FieldReader {
   otherField(name: string): FieldReader {
     return this.dataset.field(name);
   }
+}
+
+/** Format errors and bad indices pass through; anything else thrown by a codec names plugin, hook, field and sample. */
+function hookError(error: unknown, reader: FieldReaderImpl, hook: string, sampleIndex: number | undefined): unknown {
+  if (error instanceof FormatError || (error instanceof TesseraError && error.code === 'E_SAMPLE_INDEX')) return error;
+  return wrapPluginError(error, { plugin: reader.pluginName, hook, field: reader.name, sampleIndex });
 }
 
 /** FFCV allocates exactly once per sample for each field stored out of line (types 2–6). */

@@ -47,6 +47,9 @@ export function verifyDataset(path: string, options: { plugins?: readonly Tesser
     const failure = toTesseraError(error, path);
     if (failure instanceof TesseraError && failure.code === 'E_PLUGIN_MISSING') {
       report.notes.push(`${failure.message} (plugin fields were not decoded; checksums still apply)`);
+    } else if (failure instanceof TesseraError && failure.code === 'E_IO') {
+      report.problems.push({ code: failure.code, region: 'file', message: failure.message });
+      return report;
     } else if (failure instanceof TesseraError) {
       report.problems.push({ code: failure.code, region: 'structure', message: failure.message, fileOffset: (failure as { fileOffset?: number }).fileOffset });
     } else {
@@ -111,6 +114,7 @@ function checkChecksums(source: FileSource, report: VerifyReport): void {
   }
   if (found === undefined) {
     if (located) report.checksums = 'verified';
+    else if (report.problems.length > 0) report.notes.push('no Tessera extension block was found (the file is damaged, or has none): checksums could not be checked');
     else report.notes.push('no Tessera extension block: the file was written by FFCV or without integrity data; only its structure was checked');
     return;
   }
