@@ -123,7 +123,7 @@ export function wrapPluginError(
   if (error instanceof PluginError && error.field !== undefined) return error;
   const inner = error instanceof Error ? error.message : String(error);
   const sample = context.sampleIndex === undefined ? '' : ` sample ${context.sampleIndex}`;
-  const code: TesseraErrorCode = error instanceof TesseraError ? error.code : context.hook === 'encode' ? 'E_ENCODE' : 'E_PLUGIN';
+  const code: TesseraErrorCode = error instanceof TesseraError ? error.code : context.hook === 'encode' || context.hook === 'toTransferable' ? 'E_ENCODE' : 'E_PLUGIN';
   return new PluginError(
     code,
     `plugin ${context.plugin}, ${context.hook}() of field "${context.field}"${sample}: ${inner}`,

@@ -19,6 +19,8 @@ export interface NdArray {
 }
 
 const MAX_DIMENSIONS = 32;
+/** Marks values already converted to stored bytes by toTransferable. */
+const PRESTORED = '\u0000tessera:stored';
 const SHAPE_BYTE_LENGTH = MAX_DIMENSIONS * 8;
 
 interface Resolved {
@@ -88,7 +90,20 @@ function makeCodec(id: string, typeId: number): FieldCodec<ArrayLike<number | bi
       return normalizeArguments({ dtype: descr[0][1], shape });
     },
     metadataLayout: () => ({ byteLength: 8, alignment: 8 }),
+    // Plain arrays cross to workers as the stored bytes, so NaN payloads and int64 precision survive.
+    toTransferable(value, args) {
+      if (!Array.isArray(value) || args === undefined) return value;
+      const { numpy, elementCount, byteLength } = resolve(args);
+      if (value.length !== elementCount) return value;
+      const stored = new Uint8Array(byteLength);
+      fillTyped(numpy, value, stored);
+      return { dtype: PRESTORED, shape: args.shape, data: stored } as NdArray;
+    },
     encode(value, args, target) {
+      if (isNdArray(value) && value.dtype === PRESTORED) {
+        target.allocate(value.data as Uint8Array, 0);
+        return;
+      }
       const { numpy, elementCount, byteLength } = resolve(args);
       const source = isNdArray(value) ? value.data : value;
       if (source === null || typeof source !== 'object' || typeof (source as ArrayLike<unknown>).length !== 'number') {

@@ -60,9 +60,17 @@ export const float64Codec: FieldCodec<number, Record<string, never>> = {
   decodeFfcvArguments: () => ({}),
   metadataLayout: () => ({ byteLength: 8, alignment: 8 }),
   encode(value, _args, target) {
+    if ((value as unknown) instanceof Float64Array && (value as unknown as Float64Array).length === 1) {
+      // A NaN sent to a worker by toTransferable(): the array keeps its payload bits.
+      const bits = value as unknown as Float64Array;
+      new Uint8Array(target.metadata.buffer, target.metadata.byteOffset, 8).set(new Uint8Array(bits.buffer, bits.byteOffset, 8));
+      return;
+    }
     if (typeof value !== 'number') throw new TypeError(`expected a number, got ${describe(value)}`);
     target.metadata.setFloat64(0, value, true);
   },
+  // Structured clone canonicalises the NaN payload of a plain number; a Float64Array keeps its bits.
+  toTransferable: (value) => (typeof value === 'number' && Number.isNaN(value) ? (Float64Array.of(value) as unknown as number) : value),
   read: (field, sampleIndex) => field.metadata.getFloat64(field.recordOffset(sampleIndex), true),
   decoders: {
     float64: rawScalarDecoder('float64'),

@@ -85,6 +85,23 @@ export class AllocationIndex {
     return result;
   }
 
+  /** Page of each sample's first non-empty payload, relative to `dataStart`; -1 for samples without one. */
+  firstPages(numSamples: number, dataStart: number, pageSize: number): Int32Array {
+    const first = new Float64Array(numSamples).fill(Number.POSITIVE_INFINITY);
+    for (let row = 0, word = 0; row < this.count; row++, word += 6) {
+      if (this.words[word + 4] === 0 && this.words[word + 5] === 0) continue;
+      const sample = this.value(word);
+      const pointer = this.value(word + 2);
+      if (pointer < first[sample]!) first[sample] = pointer;
+    }
+    const pages = new Int32Array(numSamples);
+    for (let sample = 0; sample < numSamples; sample++) {
+      const pointer = first[sample]!;
+      pages[sample] = pointer === Number.POSITIVE_INFINITY ? -1 : Math.floor((pointer - dataStart) / pageSize);
+    }
+    return pages;
+  }
+
   private buildByPointer() {
     const count = this.count;
     const pointers = new Float64Array(count);

@@ -75,6 +75,8 @@ export interface Dataset {
   /** Read access to a field (throws E_UNKNOWN_FIELD naming the fields that exist). */
   field(name: string): FieldReader;
   hasField(name: string): boolean;
+  /** Page (counted from the data region) of each sample's first payload, -1 when it has none; computed once. */
+  samplePages(): Int32Array;
   /** Every field's stored value for a sample (codec `read`). */
   get(sampleIndex: number, fieldNames?: readonly string[]): Record<string, unknown>;
   read(sampleIndex: number, fieldName: string): unknown;
@@ -413,6 +415,14 @@ class OpenDataset implements Dataset {
 
   hasField(name: string): boolean {
     return this.byName.has(name);
+  }
+
+  private pages: Int32Array | undefined;
+
+  samplePages(): Int32Array {
+    this.checkOpen();
+    this.pages ??= this.allocationIndex.firstPages(this.numSamples, this.layout.dataStart, this.pageSize);
+    return this.pages;
   }
 
   createDecoder(fieldName: string, decoderName?: string, options?: JsonValue): DecoderInstance {

@@ -113,7 +113,7 @@ export interface FieldCodec<TValue = unknown, TArgs extends JsonValue = JsonValu
    * Optional: turn a user value into something that can be posted to a worker thread (the
    * structured-clone algorithm). Default: the value itself.
    */
-  toTransferable?(value: TValue): unknown;
+  toTransferable?(value: TValue, args: TArgs): unknown;
 
   // ── read side ─────────────────────────────────────────────────────────────────────────────
 

@@ -75,11 +75,14 @@ function checkPlugin(plugin: TesseraPlugin): void {
   }
 }
 
-/** Same major version (or same minor for 0.x): the compatibility rule for plugin versions. */
+/**
+ * npm's caret rule: a file written with plugin version W opens with installed version I when I
+ * satisfies ^W (same major and I ≥ W; for 0.x, the same minor).
+ */
 export function isCompatibleVersion(written: string, installed: string): boolean {
   const parse = (version: string) => version.split(/[.+-]/).map((part) => Number.parseInt(part, 10));
   const [writtenMajor = 0, writtenMinor = 0] = parse(written);
   const [installedMajor = 0, installedMinor = 0] = parse(installed);
   if (writtenMajor !== installedMajor) return false;
-  return writtenMajor !== 0 || writtenMinor <= installedMinor;
+  return writtenMajor === 0 ? writtenMinor === installedMinor : writtenMinor <= installedMinor;
 }

@@ -120,7 +120,7 @@ function encodeSample(
 }
 
 function wrapEncodeError(error: unknown, plugin: string, field: string, sampleIndex: number) {
-  if (error instanceof PluginError && error.code === 'E_FIELD_VALUE') return error;
+  if (error instanceof PluginError && error.code === 'E_FIELD_VALUE' && error.field !== undefined) return error;
   return wrapPluginError(error, { plugin, hook: 'encode', field, sampleIndex });
 }
 

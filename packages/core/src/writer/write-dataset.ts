@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { readSync, writeSync } from 'node:fs';
-import { ArgumentError, TesseraError } from '../errors.js';
+import { ArgumentError, TesseraError, wrapPluginError } from '../errors.js';
 import type { JsonValue, TesseraPlugin } from '../registry/plugin-contract.js';
 import { encodeAllocationTable } from '../spec/allocation-table.js';
 import {
@@ -94,7 +94,7 @@ export async function writeDataset(path: string, schema: Schema, source: DataSou
   try {
     const encode = (samples: readonly Record<string, unknown>[], first: number): Promise<EncodedChunk> => {
       if (pool === undefined) return encodeChunk(plan, samples, first);
-      const transferable = samples.map((sample) => toTransferable(plan, sample));
+      const transferable = samples.map((sample, offset) => toTransferable(plan, sample, first + offset));
       return pool.encode(transferable, first);
     };
     const maxInFlight = pool === undefined ? 1 : pool.size * 2;
@@ -311,13 +311,17 @@ function checkPositiveInteger(name: string, value: number): number {
   return value;
 }
 
-function toTransferable(plan: SchemaPlan, sample: Record<string, unknown>): Record<string, unknown> {
+function toTransferable(plan: SchemaPlan, sample: Record<string, unknown>, sampleIndex: number): Record<string, unknown> {
   if (sample === null || typeof sample !== 'object') return sample;
   let copy: Record<string, unknown> | undefined;
   for (const field of plan.fields) {
     if (field.codec.toTransferable !== undefined && field.name in sample) {
       copy ??= { ...sample };
-      copy[field.name] = field.codec.toTransferable(sample[field.name]);
+      try {
+        copy[field.name] = field.codec.toTransferable(sample[field.name], field.arguments);
+      } catch (error) {
+        throw wrapPluginError(error, { plugin: field.plugin.name, hook: 'toTransferable', field: field.name, sampleIndex });
+      }
     }
   }
   return copy ?? sample;

@@ -1,0 +1,99 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { boundingBoxes, boxesPlugin } from '@tessera-examples/custom-field-plugin';
+import { type Dataset, TesseraError, createOutputSlot, int64, openDataset, writeDataset } from '@tessera/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { name: string; version: string };
+
+let directory: string;
+let path: string;
+
+beforeAll(async () => {
+  directory = mkdtempSync(join(tmpdir(), 'boxes-'));
+  path = join(directory, 'detections.beton');
+  await writeDataset(
+    path,
+    { image_id: int64(), boxes: boundingBoxes({ maxBoxes: 4 }) },
+    [
+      { image_id: 7, boxes: [{ x: 10, y: 20, width: 30, height: 40, label: 1 }, { x: 0.5, y: 0.25, width: 2, height: 3, label: 9 }] },
+      { image_id: 8, boxes: [] },
+    ],
+    { workers: 0 },
+  );
+});
+
+afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+function withDataset<T>(run: (dataset: Dataset) => T): T {
+  const dataset = openDataset(path, { plugins: [boxesPlugin()] });
+  try {
+    return run(dataset);
+  } finally {
+    dataset.close();
+  }
+}
+
+describe('boxesPlugin()', () => {
+  it('is named and versioned after its package, and workers rebuild it from the built module', () => {
+    const plugin = boxesPlugin();
+    expect(plugin).toMatchObject({ specVersion: 1, name: packageJson.name, version: packageJson.version });
+    expect(plugin.origin).toEqual({ module: expect.stringMatching(/\/dist\/index\.js$/), exportName: 'boxesPlugin' });
+    expect(plugin.codecs.map((codec) => codec.id)).toEqual(['boxes/bounding-boxes']);
+  });
+
+  it('is named, with its version, when a reader lacks it', () => {
+    let error: unknown;
+    try {
+      openDataset(path).close();
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(TesseraError);
+    expect((error as TesseraError).code).toBe('E_PLUGIN_MISSING');
+    expect((error as TesseraError).message).toContain(`${packageJson.name}@${packageJson.version}`);
+    expect((error as TesseraError).message).toContain(`npm install ${packageJson.name}@^${packageJson.version}`);
+  });
+
+  it('rejects bad arguments when writing, naming the field', async () => {
+    const write = writeDataset(join(directory, 'bad.beton'), { boxes: boundingBoxes({ maxBoxes: 0 }) }, [], { workers: 0 });
+    await expect(write).rejects.toMatchObject({ code: 'E_FIELD_ARGUMENTS', message: expect.stringMatching(/"boxes".*maxBoxes must be an integer from 1/) });
+  });
+});
+
+describe('decoders', () => {
+  it('padded: float32 [maxBoxes, 5], the box count in lengths[0], zero rows after it', () => {
+    withDataset((dataset) => {
+      const decoder = dataset.createDecoder('boxes', 'padded');
+      expect(decoder.output).toEqual({ dtype: 'float32', shape: [4, 5], variableDims: [0] });
+      const slot = createOutputSlot(decoder.output);
+      decoder.decode(0, slot);
+      expect(slot.lengths[0]).toBe(2);
+      expect(Array.from(slot.data as Float32Array)).toEqual([10, 20, 30, 40, 1, 0.5, 0.25, 2, 3, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+      decoder.decode(1, slot);
+      expect(slot.lengths[0]).toBe(0);
+      expect((slot.data as Float32Array).every((value) => value === 0)).toBe(true);
+    });
+  });
+
+  it('count: an int32 scalar', () => {
+    withDataset((dataset) => {
+      const decoder = dataset.createDecoder('boxes', 'count');
+      expect(decoder.output).toEqual({ dtype: 'int32', shape: [] });
+      const slot = createOutputSlot(decoder.output);
+      decoder.decode(0, slot);
+      expect(slot.data[0]).toBe(2);
+    });
+  });
+
+  it('read and toJSON give the boxes back as plain objects', () => {
+    withDataset((dataset) => {
+      expect(dataset.read(0, 'boxes')).toEqual([
+        { x: 10, y: 20, width: 30, height: 40, label: 1 },
+        { x: 0.5, y: 0.25, width: 2, height: 3, label: 9 },
+      ]);
+      expect(dataset.toJSON(1, 'boxes')).toEqual([]);
+    });
+  });
+});

@@ -1,0 +1,78 @@
+import { type DecoderInstance, type OutputSlot, type OutputSpec, createOutputSlot } from '@tessera/core';
+import { type ConformanceContext, FIELD, messageOf } from '../conformance-context.js';
+import { fail } from '../conformance-error.js';
+import { describeDifference, formatValue } from '../deep-equal.js';
+import { checkOutputSpec, createCanarySlot, describeOutput, findBadLength, findDirtyPadding, firstDifferentByte } from '../output-probe.js';
+
+/**
+ * Each decoder declares a valid OutputSpec and then keeps to it for every sample: it writes only
+ * inside its slot (guard bytes before and after stay intact), writes every byte of it (the result
+ * does not depend on what the slot held before), sets each variable length within the declared
+ * maximum and zero-fills the padding; `checkDecoded` then compares the slot with the written value.
+ */
+export async function checkDeclaredOutput(context: ConformanceContext): Promise<void> {
+  await context.withDataset(await context.reference(), async (dataset) => {
+    for (const [decoder, options] of context.decoders()) {
+      const label = `decoder "${decoder}"${options === undefined ? '' : ` with options ${JSON.stringify(options)}`}`;
+      let instance: DecoderInstance;
+      try {
+        instance = dataset.createDecoder(FIELD, decoder, options);
+      } catch (error) {
+        fail(`${label}: setup threw: ${messageOf(error)}`, error);
+      }
+      const output: unknown = instance.output;
+      checkOutputSpec(output, label);
+      const again = dataset.createDecoder(FIELD, decoder, options).output;
+      const difference = describeDifference(output, again);
+      if (difference !== undefined) fail(`${label}: a second setup on the same file declares a different output: ${difference}`);
+
+      for (let sampleIndex = 0; sampleIndex < dataset.numSamples; sampleIndex++) {
+        const where = `${label}, sample ${sampleIndex} (${formatValue(context.samples[sampleIndex])})`;
+        // First into a view of a larger buffer, holding stale bytes like a reused batch slot.
+        const canary = createCanarySlot(output);
+        await decodeInto(instance, sampleIndex, canary.slot, where);
+        const overrun = canary.findOverrun();
+        if (overrun !== undefined) fail(`${where}: ${overrun}`);
+        const unset = canary.slot.lengths.indexOf(-1);
+        if (unset >= 0) {
+          fail(`${where}: the decoder did not set lengths[${unset}] (output ${describeOutput(output)}): write each variable dimension's extent`);
+        }
+        const fresh = createOutputSlot(output);
+        await decodeInto(instance, sampleIndex, fresh, `${where}, into a slot from createOutputSlot()`);
+        const byte = firstDifferentByte(fresh.bytes, canary.slot.bytes);
+        if (byte >= 0) {
+          fail(
+            `${where}: byte ${byte} of the slot is 0x${fresh.bytes[byte]!.toString(16)} when decoded into a zeroed slot but 0x${canary.slot.bytes[byte]!.toString(16)} in a slot holding older data; a decoder must write every byte of its slot (zero the padding), since the loader reuses slots across batches`,
+          );
+        }
+        if (describeDifference(fresh.lengths, canary.slot.lengths) !== undefined) {
+          fail(`${where}: lengths differ between a zeroed slot [${Array.from(fresh.lengths).join(', ')}] and a reused one [${Array.from(canary.slot.lengths).join(', ')}]`);
+        }
+        const badLength = findBadLength(output, fresh);
+        if (badLength !== undefined) fail(`${where}: ${badLength}`);
+        const dirty = findDirtyPadding(output, fresh);
+        if (dirty !== undefined) fail(`${where}: ${dirty}`);
+        if (context.options.checkDecoded !== undefined) {
+          try {
+            context.options.checkDecoded(context.samples[sampleIndex], fresh, output as OutputSpec, {
+              decoder,
+              decoderOptions: options,
+              sampleIndex,
+            });
+          } catch (error) {
+            fail(`${where}: checkDecoded: ${messageOf(error)}`, error);
+          }
+        }
+      }
+    }
+  });
+}
+
+async function decodeInto(instance: DecoderInstance, sampleIndex: number, slot: OutputSlot, where: string): Promise<void> {
+  try {
+    const pending = instance.decode(sampleIndex, slot);
+    if (pending !== undefined) await pending;
+  } catch (error) {
+    fail(`${where}: decode threw: ${messageOf(error)}`, error);
+  }
+}

@@ -1,0 +1,54 @@
+import { TesseraError } from '@tessera/core';
+import { type ConformanceContext, FIELD, messageOf } from '../conformance-context.js';
+import { fail } from '../conformance-error.js';
+
+/**
+ * Plugin codecs (type id 255): opening the file without the plugin fails with E_PLUGIN_MISSING
+ * naming the package and version to install; with an incompatible version of the plugin, E_PLUGIN
+ * naming the version the file was written with; with a later compatible version, it opens.
+ * FFCV type ids: the file opens without the plugin (through core's codec for that type id).
+ */
+export async function checkMissingPlugin(context: ConformanceContext): Promise<void> {
+  const path = await context.reference();
+  const plugin = context.plugin();
+  const typeId = context.typeId();
+  if (typeId !== 255) {
+    try {
+      context.open(path, []).close();
+    } catch (error) {
+      fail(`a file with FFCV type id ${typeId} must open without plugin ${plugin.name} (through core's codec), but: ${messageOf(error)}`, error);
+    }
+    return;
+  }
+
+  const missing = expectOpenError(() => context.open(path, []), 'opening without the plugin');
+  const where = `opening without the plugin: ${missing.code} "${missing.message}"`;
+  if (missing.code !== 'E_PLUGIN_MISSING') fail(`${where}: expected code E_PLUGIN_MISSING`);
+  if (!missing.message.includes(plugin.name)) fail(`${where}: the message does not name the package ${plugin.name}`);
+  if (!missing.message.includes(plugin.version)) fail(`${where}: the message does not name the version ${plugin.version}`);
+  if (!missing.message.includes(FIELD)) fail(`${where}: the message does not name the field "${FIELD}"`);
+  if ((missing as { plugin?: unknown }).plugin !== plugin.name) fail(`${where}: error.plugin should be ${plugin.name}`);
+
+  const [major = 0, minor = 0, patch = 0] = plugin.version.split(/[.+-]/).map((part) => Number.parseInt(part, 10));
+  const incompatible = `${major + 1}.0.0`;
+  const mismatch = expectOpenError(() => context.open(path, [{ ...plugin, version: incompatible }]), `opening with ${plugin.name}@${incompatible}`);
+  if (mismatch.code !== 'E_PLUGIN' || !mismatch.message.includes(plugin.version)) {
+    fail(`opening with ${plugin.name}@${incompatible}: expected E_PLUGIN naming the written version ${plugin.version}, got ${mismatch.code} "${mismatch.message}"`);
+  }
+  const compatible = `${major}.${minor}.${patch + 1}`;
+  try {
+    context.open(path, [{ ...plugin, version: compatible }]).close();
+  } catch (error) {
+    fail(`a file written with ${plugin.name}@${plugin.version} must open with the compatible ${compatible}: ${messageOf(error)}`, error);
+  }
+}
+
+function expectOpenError(open: () => { close(): void }, label: string): TesseraError {
+  try {
+    open().close();
+  } catch (error) {
+    if (error instanceof TesseraError) return error;
+    fail(`${label}: threw ${messageOf(error)}, not a TesseraError`, error);
+  }
+  fail(`${label}: the file opened`);
+}

@@ -1,0 +1,34 @@
+import { type Dataset, type JsonValue, type OutputSpec, createOutputSlot } from '@tessera/core';
+import { outputByteLength } from './output-probe.js';
+
+/** Every sample of a field decoded with one decoder, each into a fresh `createOutputSlot()` slot. */
+export interface DecodedSamples {
+  decoder: string;
+  output: OutputSpec;
+  /** numSamples × the slot's byte length */
+  bytes: Uint8Array;
+  /** numSamples × the number of variable dimensions */
+  lengths: Int32Array;
+}
+
+/** Runs on the main thread and in the decode worker, so both sides decode exactly the same way. */
+export async function decodeSamples(dataset: Dataset, fieldName: string, decoder: string, options: JsonValue | undefined): Promise<DecodedSamples> {
+  const instance = dataset.createDecoder(fieldName, decoder, options);
+  const output: OutputSpec = {
+    dtype: instance.output.dtype,
+    shape: [...instance.output.shape],
+    ...(instance.output.variableDims === undefined ? {} : { variableDims: [...instance.output.variableDims] }),
+  };
+  const slotByteLength = outputByteLength(output);
+  const dimCount = output.variableDims?.length ?? 0;
+  const bytes = new Uint8Array(dataset.numSamples * slotByteLength);
+  const lengths = new Int32Array(dataset.numSamples * dimCount);
+  for (let sampleIndex = 0; sampleIndex < dataset.numSamples; sampleIndex++) {
+    const slot = createOutputSlot(output);
+    const pending = instance.decode(sampleIndex, slot);
+    if (pending !== undefined) await pending;
+    bytes.set(slot.bytes, sampleIndex * slotByteLength);
+    lengths.set(slot.lengths, sampleIndex * dimCount);
+  }
+  return { decoder, output, bytes, lengths };
+}

@@ -1,0 +1,16 @@
+import type { JsonValue, PluginOrigin } from '@tessera/core';
+import type { DecodedSamples } from './decode-samples.js';
+
+/** What the kit sends to its decode worker (as workerData). */
+export interface DecodeWorkerRequest {
+  path: string;
+  fieldName: string;
+  pluginName: string;
+  origin: PluginOrigin;
+  decoders: Array<[name: string, options: JsonValue | undefined]>;
+}
+
+/** What the worker posts back once. */
+export type DecodeWorkerResponse =
+  | { ok: true; plugin: { name: string; version: string; codecIds: string[] }; results: DecodedSamples[] }
+  | { ok: false; error: { name: string; message: string; code?: string; stack?: string } };

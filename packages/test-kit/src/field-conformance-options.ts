@@ -1,0 +1,77 @@
+import type { FieldSpec, JsonValue, OutputSlot, OutputSpec, TesseraPlugin } from '@tessera/core';
+
+/** Stable ids of the conformance checks (for `knownIssues` and `createFieldConformance().checks`). */
+export type ConformanceCheckId =
+  | 'plugin-shape'
+  | 'argument-round-trip'
+  | 'value-round-trip'
+  | 'deterministic-write'
+  | 'declared-output'
+  | 'worker-decoding'
+  | 'invalid-values'
+  | 'missing-plugin'
+  | 'empty-dataset';
+
+/** Passed to `checkDecoded` with every decoded sample. */
+export interface DecodedSampleContext {
+  /** The decoder name (a key of `decoders`). */
+  decoder: string;
+  /** The options the decoder was set up with. */
+  decoderOptions: JsonValue | undefined;
+  /** Index of the sample in the dataset the kit wrote. */
+  sampleIndex: number;
+}
+
+export interface FieldConformanceOptions<TValue = unknown> {
+  /** Title of the `describe()` block, usually the codec id (`'acme/boxes'`). */
+  name: string;
+  /**
+   * The plugin factory (`() => boxesPlugin()`). The plugin must have an `origin`: worker threads
+   * (the parallel writer, the kit's decode worker) rebuild it from there, so `origin.module` must be
+   * importable JavaScript: test the built package (`dist/`), not its TypeScript sources.
+   */
+  plugin: () => TesseraPlugin;
+  /** The field spec under test, made by the plugin's field constructor (`boundingBoxes({ maxBoxes: 8 })`). */
+  field: FieldSpec;
+  /**
+   * Representative values (at least one). The kit writes them first, in order, then mixes them with
+   * `edgeValues` into a longer dataset (shuffled, interleaved with two companion fields).
+   */
+  values: readonly TValue[];
+  /** Empty and extreme values: empty lists, maximum sizes, zero-length payloads, extreme numbers. */
+  edgeValues?: readonly TValue[];
+  /**
+   * Values the codec must refuse. Each must make `writeDataset` reject with a TesseraError (code
+   * E_ENCODE or E_FIELD_VALUE) naming the field and the sample, without creating or changing the
+   * target file. Leave it out only when every value is valid (the check is then skipped).
+   */
+  invalidValues?: readonly unknown[];
+  /**
+   * Compares a written value with what `dataset.read()` returns. Return false or throw to fail.
+   * Default: `describeDifference` (deep, typed-array aware, bit-exact numbers). Lossy codecs pass
+   * a tolerance compare such as `withinTolerance(1e-6)`.
+   */
+  // biome-ignore lint/suspicious/noConfusingVoidType: assertion-style compares (`expect(...)`) return void
+  equals?: (written: TValue, read: unknown) => boolean | void;
+  /**
+   * Decoders to exercise: decoder name → its JSON options (undefined for none).
+   * Default: the codec's default decoder, without options.
+   */
+  decoders?: Readonly<Record<string, JsonValue | undefined>>;
+  /**
+   * Asserts that a decoded slot matches the written value (throw to fail). Called for every sample
+   * and decoder, with a slot from `createOutputSlot(output)`; `slot.lengths` holds the variable
+   * dimensions' extents.
+   */
+  checkDecoded?: (value: TValue, slot: OutputSlot, output: OutputSpec, context: DecodedSampleContext) => void;
+  /**
+   * Checks known to fail, with the reason (an issue link). They are registered with `it.fails`, so
+   * the suite stays green while the issue is open and turns red once it is fixed, to remind you to
+   * remove the entry. Never use this to hide a failure of your own codec.
+   */
+  knownIssues?: Partial<Record<ConformanceCheckId, string>>;
+  /** Time limit of each check and of the suite's hooks (default 60 000 ms: checks write real files and start workers). */
+  timeoutMs?: number;
+}
+
+export const DEFAULT_TIMEOUT_MS = 60_000;
