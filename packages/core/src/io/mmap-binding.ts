@@ -151,11 +151,25 @@ function isNativeMmapModule(value: unknown): value is NativeMmapModule {
   );
 }
 
+/**
+ * The package's entry loads @mapbox/node-pre-gyp (about 50 ms) only to find the compiled addon;
+ * the addon built at install time sits at a fixed path, so load it directly when it is there.
+ */
+function requireCompiledAddon(require: NodeJS.Require): unknown {
+  let addonPath: string;
+  try {
+    addonPath = require.resolve(`${MODULE_NAME}/build/Release/mmap_io.node`);
+  } catch {
+    return undefined;
+  }
+  return require(addonPath);
+}
+
 function loadNative(): MmapBindingLoad {
   const require = createRequire(import.meta.url);
   let native: unknown;
   try {
-    native = require(MODULE_NAME);
+    native = requireCompiledAddon(require) ?? require(MODULE_NAME);
   } catch (error) {
     const code = (error as { code?: unknown } | null)?.code;
     const firstLine = (error instanceof Error ? error.message : String(error)).split('\n')[0];
