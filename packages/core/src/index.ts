@@ -42,6 +42,44 @@ export type { Dataset, DatasetField, DatasetLayout, OpenOptions } from './reader
 export { verifyDataset } from './reader/verify-dataset.js';
 export type { VerifyReport, VerifyProblem } from './reader/verify-dataset.js';
 
+export { BATCH_INFO, createLoader } from './loader/create-loader.js';
+export type { Batch, BatchField, BatchInfo, Loader, LoaderOptions, LoaderStats } from './loader/create-loader.js';
+export type { LoaderState } from './loader/loader-state.js';
+export type {
+  BatchColumn,
+  BatchContext,
+  BatchOperation,
+  BatchOperationInstance,
+  FieldPipeline,
+  Operation,
+  SampleContext,
+  SampleOperation,
+  SampleOperationInstance,
+} from './loader/pipeline-contract.js';
+export {
+  ORDER_RANDOM_STREAM,
+  createOrderContext,
+  createRandom,
+  createSampleRandom,
+  quasiRandomOrder,
+  randomOrder,
+  rankOrder,
+  resolveOrder,
+  sequentialOrder,
+} from './loader/orders/index.js';
+export type {
+  DistributedOptions,
+  DistributedSplit,
+  OrderContext,
+  OrderContextOptions,
+  OrderName,
+  QuasiRandomOrderOptions,
+  RandomSource,
+  ReseedableRandomSource,
+  SequentialOrderOptions,
+  TraversalOrder,
+} from './loader/orders/index.js';
+
 export { stringifyPythonJson, parsePythonJson } from './util/python-json.js';
 export { float16BitsToNumber, numberToFloat16Bits } from './util/float16.js';
 export { PACKAGE_VERSION } from './version.js';

@@ -1,8 +1,7 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { TesseraError } from '../errors.js';
 import { type SerializedError, deserializeError } from '../util/serialize-error.js';
+import { resolveWorkerUrl } from '../util/worker-url.js';
 import type { SerializedSchema } from './field-plan.js';
 import type { EncodedChunk, SampleRecord } from './sample-encoder.js';
 
@@ -27,7 +26,7 @@ interface WorkerState {
 
 /** Worker threads that encode chunks; the caller orders the results. */
 export function createEncodePool(schema: SerializedSchema, size: number): EncodePool {
-  const workerUrl = resolveWorkerUrl();
+  const workerUrl = resolveWorkerUrl('writer', 'encode-worker', import.meta.url);
   const pending = new Map<number, { resolve(chunk: EncodedChunk): void; reject(error: unknown): void }>();
   let nextId = 0;
   let failure: unknown;
@@ -85,15 +84,4 @@ export function createEncodePool(schema: SerializedSchema, size: number): Encode
       await Promise.all(states.map((state) => state.worker.terminate()));
     },
   };
-}
-
-function resolveWorkerUrl(): URL {
-  const candidates = [
-    new URL('./writer/encode-worker.js', import.meta.url),
-    new URL('./encode-worker.js', import.meta.url),
-    // running from TypeScript sources (tests): use the built worker
-    new URL('../../dist/writer/encode-worker.js', import.meta.url),
-  ];
-  for (const candidate of candidates) if (existsSync(fileURLToPath(candidate))) return candidate;
-  throw new TesseraError('E_WORKER', `the encoder worker script is missing (looked for ${candidates.map((url) => url.pathname).join(', ')}); build @tessera/core first`);
 }

@@ -6,6 +6,7 @@ import { TYPE_ID } from '../spec/constants.js';
 import { checkFieldName } from '../spec/field-descriptor.js';
 import { computeRecordLayout } from '../spec/metadata-layout.js';
 import { encodePluginArguments } from '../spec/plugin-arguments.js';
+import { importFromOrigin } from '../util/import-origin.js';
 
 /** One schema field, resolved against the registry: everything the writer needs about it. */
 export interface FieldPlan {
@@ -111,23 +112,7 @@ export function serializeSchema(plan: SchemaPlan): SerializedSchema {
 /** Rebuilds a plan in a worker thread by importing each plugin's origin module. */
 export async function deserializeSchema(serialized: SerializedSchema): Promise<SchemaPlan> {
   const plugins: TesseraPlugin[] = [];
-  for (const origin of serialized.plugins) {
-    let factory: unknown;
-    try {
-      factory = ((await import(origin.module)) as Record<string, unknown>)[origin.exportName];
-    } catch (cause) {
-      throw new PluginError('E_PLUGIN', `worker could not import ${origin.module} for plugin ${origin.name}: ${String(cause)}`, {
-        plugin: origin.name,
-        cause,
-      });
-    }
-    if (typeof factory !== 'function') {
-      throw new PluginError('E_PLUGIN', `${origin.module} does not export a function ${origin.exportName} (plugin ${origin.name})`, {
-        plugin: origin.name,
-      });
-    }
-    plugins.push((factory as (options?: JsonValue) => TesseraPlugin)(origin.options));
-  }
+  for (const origin of serialized.plugins) plugins.push(await importFromOrigin<TesseraPlugin>(origin, origin.name));
   const registry = createRegistry(plugins);
   const schema: Record<string, FieldSpec> = {};
   for (const field of serialized.fields) {

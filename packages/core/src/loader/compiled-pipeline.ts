@@ -1,0 +1,235 @@
+import { ArgumentError, PluginError, TesseraError, wrapPluginError } from '../errors.js';
+import type { Dataset } from '../reader/open-dataset.js';
+import type { DecoderInstance, JsonValue } from '../registry/plugin-contract.js';
+import { DTYPE_BYTE_LENGTH, typedView } from '../spec/dtype.js';
+import type {
+  FieldPipeline,
+  OutputSlot,
+  OutputSpec,
+  RandomSource,
+  SampleContext,
+  SampleOperation,
+  SampleOperationInstance,
+} from './pipeline-contract.js';
+
+/**
+ * One field's decoder and sample operations, set up once, run per sample into preallocated slots.
+ * Stages run stage-major over a batch; intermediate stages write into per-position scratch slots
+ * (so asynchronous stages can have many samples in flight); the last stage writes into the batch slot.
+ */
+export interface CompiledField {
+  readonly name: string;
+  /** spec of what the field's pipeline produces per sample */
+  readonly output: OutputSpec;
+  readonly elementCount: number;
+  readonly byteLength: number;
+  readonly stageNames: readonly string[];
+  /**
+   * Runs every stage for the samples at batch positions [from, to), stage by stage (each stage over
+   * all positions, so asynchronous stages have every sample of the range in flight), writing the
+   * last stage into `targets[position]`. Adds each stage's wall time to `stageMilliseconds`.
+   * Returns a promise only when some stage is asynchronous.
+   */
+  runBatch(
+    sampleIndices: Uint32Array,
+    from: number,
+    to: number,
+    targets: readonly OutputSlot[],
+    contexts: readonly SampleRunContext[],
+    stageMilliseconds: Float64Array,
+  ): void | Promise<void>;
+}
+
+/** Reused per batch position: the random source is reseeded for every sample and stage. */
+export interface SampleRunContext extends SampleContext {
+  sampleIndex: number;
+  epoch: number;
+  readonly random: RandomSource & { reseed(...words: number[]): void };
+  seed: number;
+}
+
+export function specByteLength(spec: OutputSpec): number {
+  return spec.shape.reduce((product, extent) => product * extent, 1) * DTYPE_BYTE_LENGTH[spec.dtype];
+}
+
+export function checkOutputSpec(spec: OutputSpec, where: string): void {
+  const valid =
+    spec !== null &&
+    typeof spec === 'object' &&
+    typeof spec.dtype === 'string' &&
+    DTYPE_BYTE_LENGTH[spec.dtype] !== undefined &&
+    Array.isArray(spec.shape) &&
+    spec.shape.every((extent) => Number.isSafeInteger(extent) && extent >= 0) &&
+    (spec.variableDims === undefined || spec.variableDims.every((dim) => Number.isInteger(dim) && dim >= 0 && dim < spec.shape.length));
+  if (!valid) throw new TesseraError('E_PLUGIN', `${where} declares an invalid output ${JSON.stringify(spec)}`);
+}
+
+/** Slots over one buffer: `count` consecutive samples of `spec`, `strideBytes` apart. */
+export function createSlots(spec: OutputSpec, buffer: ArrayBufferLike, byteOffset: number, count: number, strideBytes: number, lengths?: Int32Array): OutputSlot[] {
+  const elementCount = spec.shape.reduce((product, extent) => product * extent, 1);
+  const byteLength = elementCount * DTYPE_BYTE_LENGTH[spec.dtype];
+  const variableCount = spec.variableDims?.length ?? 0;
+  const slots: OutputSlot[] = [];
+  for (let position = 0; position < count; position++) {
+    const start = byteOffset + position * strideBytes;
+    slots.push({
+      bytes: new Uint8Array(buffer, start, byteLength),
+      data: typedView(spec.dtype, buffer, start, elementCount),
+      lengths: lengths === undefined ? new Int32Array(variableCount) : lengths.subarray(position * variableCount, (position + 1) * variableCount),
+    });
+  }
+  return slots;
+}
+
+const SCRATCH_ALIGNMENT = 64;
+const alignTo = (value: number, alignment: number) => Math.ceil(value / alignment) * alignment;
+
+interface Stage {
+  name: string;
+  output: OutputSpec;
+  /** per-position scratch output (undefined for the last stage, which writes to the target) */
+  scratch: OutputSlot[] | undefined;
+}
+
+export function compileField(
+  dataset: Dataset,
+  name: string,
+  pipeline: FieldPipeline,
+  positions: number,
+  stageSalt: number,
+): CompiledField {
+  let decoder: DecoderInstance;
+  try {
+    decoder = dataset.createDecoder(name, pipeline.decoder, pipeline.decoderOptions as JsonValue | undefined);
+  } catch (error) {
+    if (error instanceof TesseraError) throw error;
+    throw wrapPluginError(error, { plugin: 'unknown', hook: 'decoder setup', field: name });
+  }
+  checkOutputSpec(decoder.output, `decoder ${pipeline.decoder ?? '(default)'} of field "${name}"`);
+  const operations: SampleOperation[] = [];
+  for (const operation of pipeline.operations ?? []) {
+    if (operation.kind === 'sample') operations.push(operation);
+    else if (operation.kind !== 'batch') throw new ArgumentError(`pipelines.${name}`, `operation ${JSON.stringify((operation as { name?: string }).name)} has no kind 'sample' or 'batch'`);
+  }
+  const instances: SampleOperationInstance[] = [];
+  const stages: Stage[] = [{ name: `decode:${pipeline.decoder ?? 'default'}`, output: decoder.output, scratch: undefined }];
+  let current = decoder.output;
+  for (const operation of operations) {
+    let instance: SampleOperationInstance;
+    try {
+      instance = operation.setup(current);
+    } catch (error) {
+      throw new PluginError('E_PLUGIN', `operation ${operation.name} cannot follow ${JSON.stringify(current)} in field "${name}": ${error instanceof Error ? error.message : String(error)}`, {
+        plugin: operation.name,
+        hook: 'setup',
+        field: name,
+        cause: error,
+      });
+    }
+    checkOutputSpec(instance.output, `operation ${operation.name} of field "${name}"`);
+    if (instance.inPlace && !sameSpec(instance.output, current)) {
+      throw new PluginError('E_PLUGIN', `operation ${operation.name} is in place but changes the output ${JSON.stringify(current)} → ${JSON.stringify(instance.output)}`, {
+        plugin: operation.name,
+        field: name,
+      });
+    }
+    instances.push(instance);
+    stages.push({ name: operation.name, output: instance.output, scratch: undefined });
+    current = instance.output;
+  }
+  // Where each stage writes: the last stage (and the stages feeding in-place operations that end
+  // the chain) write to the batch slot; every other stage to per-position scratch.
+  const last = stages.length - 1;
+  for (let index = last - 1; index >= 0; index--) {
+    const consumer = instances[index]!;
+    if (consumer.inPlace) {
+      stages[index]!.scratch = stages[index + 1]!.scratch;
+      continue;
+    }
+    const spec = stages[index]!.output;
+    const stride = alignTo(Math.max(specByteLength(spec), 8), SCRATCH_ALIGNMENT);
+    stages[index]!.scratch = createSlots(spec, new ArrayBuffer(stride * positions), 0, positions, stride);
+  }
+  const output = current;
+  const elementCount = output.shape.reduce((product, extent) => product * extent, 1);
+  const stageNames = stages.map((stage) => stage.name);
+  const slotOf = (stageIndex: number, position: number, target: OutputSlot) => stages[stageIndex]!.scratch?.[position] ?? target;
+
+  const plugin = dataset.fields.find((field) => field.name === name)?.plugin ?? 'unknown';
+  const fail = (error: unknown, stageIndex: number, sampleIndex: number): never => {
+    if (error instanceof TesseraError && (error.code === 'E_SAMPLE_INDEX' || error.code === 'E_ALLOCATION_OUT_OF_BOUNDS')) throw error;
+    throw wrapPluginError(error, { plugin: stageIndex === 0 ? plugin : stageNames[stageIndex]!, hook: stageNames[stageIndex]!, field: name, sampleIndex });
+  };
+
+  /** One stage over positions [from, to): synchronous unless some call returned a promise. */
+  const runStage = (
+    stageIndex: number,
+    sampleIndices: Uint32Array,
+    from: number,
+    to: number,
+    targets: readonly OutputSlot[],
+    contexts: readonly SampleRunContext[],
+  ): Promise<void> | undefined => {
+    let pending: Array<Promise<void>> | undefined;
+    if (stageIndex === 0) {
+      for (let position = from; position < to; position++) {
+        const sampleIndex = sampleIndices[position]!;
+        let result: void | Promise<void> = undefined;
+        try {
+          result = decoder.decode(sampleIndex, slotOf(0, position, targets[position]!));
+        } catch (error) {
+          fail(error, 0, sampleIndex);
+        }
+        if (result !== undefined) (pending ??= []).push((result as Promise<void>).catch((error: unknown) => fail(error, 0, sampleIndex)));
+      }
+    } else {
+      const instance = instances[stageIndex - 1]!;
+      const salt = stageSalt + stageIndex;
+      for (let position = from; position < to; position++) {
+        const sampleIndex = sampleIndices[position]!;
+        const context = contexts[position]!;
+        context.sampleIndex = sampleIndex;
+        context.random.reseed(context.seed, context.epoch, sampleIndex, salt);
+        const target = targets[position]!;
+        let result: void | Promise<void> = undefined;
+        try {
+          result = instance.apply(slotOf(stageIndex - 1, position, target), slotOf(stageIndex, position, target), context);
+        } catch (error) {
+          fail(error, stageIndex, sampleIndex);
+        }
+        if (result !== undefined) (pending ??= []).push((result as Promise<void>).catch((error: unknown) => fail(error, stageIndex, sampleIndex)));
+      }
+    }
+    return pending === undefined ? undefined : Promise.all(pending).then(() => undefined);
+  };
+
+  return {
+    name,
+    output,
+    elementCount,
+    byteLength: specByteLength(output),
+    stageNames,
+    runBatch(sampleIndices, from, to, targets, contexts, stageMilliseconds) {
+      for (let stageIndex = 0; stageIndex <= last; stageIndex++) {
+        const started = performance.now();
+        const pending = runStage(stageIndex, sampleIndices, from, to, targets, contexts);
+        if (pending !== undefined) {
+          return pending.then(async () => {
+            stageMilliseconds[stageIndex] = stageMilliseconds[stageIndex]! + performance.now() - started;
+            for (let next = stageIndex + 1; next <= last; next++) {
+              const nextStarted = performance.now();
+              await runStage(next, sampleIndices, from, to, targets, contexts);
+              stageMilliseconds[next] = stageMilliseconds[next]! + performance.now() - nextStarted;
+            }
+          });
+        }
+        stageMilliseconds[stageIndex] = stageMilliseconds[stageIndex]! + performance.now() - started;
+      }
+      return undefined;
+    },
+  };
+}
+
+function sameSpec(a: OutputSpec, b: OutputSpec): boolean {
+  return a.dtype === b.dtype && a.shape.length === b.shape.length && a.shape.every((extent, index) => extent === b.shape[index]) && String(a.variableDims ?? []) === String(b.variableDims ?? []);
+}

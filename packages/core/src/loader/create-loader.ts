@@ -1,0 +1,596 @@
+import { ArgumentError, TesseraError } from '../errors.js';
+import { type Dataset, openDataset } from '../reader/open-dataset.js';
+import type { DType, TesseraPlugin, TypedArray } from '../registry/plugin-contract.js';
+import { DTYPE_BYTE_LENGTH, typedView } from '../spec/dtype.js';
+import { type CompiledField, type SampleRunContext, compileField, createSlots } from './compiled-pipeline.js';
+import { type LoaderState, checkResumeState } from './loader-state.js';
+import { type OrderContext, type TraversalOrder, rankOrder, resolveOrder } from './orders/index.js';
+import { createSampleRandom } from './orders/random.js';
+import type { BatchColumn, BatchOperation, BatchOperationInstance, FieldPipeline, OutputSlot, OutputSpec } from './pipeline-contract.js';
+import { type DecodePool, createDecodePool } from './decode-pool.js';
+import type { DecodeWorkerSetup } from './decode-protocol.js';
+import { PageIndex } from './page-index.js';
+
+export interface LoaderOptions {
+  /** Samples per batch (the last batch of an epoch may be short unless `dropLast`). */
+  batchSize: number;
+  /** 'sequential' (default), 'random', 'quasi-random', or a custom `TraversalOrder`. */
+  order?: 'sequential' | 'random' | 'quasi-random' | TraversalOrder;
+  /** Seed of every random choice (orders and augmentations); same seed → same batches everywhere. Default 0. */
+  seed?: number;
+  /** Only these samples (in this order for 'sequential'). */
+  indices?: ArrayLike<number>;
+  /** This process's share of the data (PyTorch DistributedSampler semantics). */
+  distributed?: { rank: number; worldSize: number };
+  /** Drop the last, incomplete batch of each epoch. Default false. */
+  dropLast?: boolean;
+  /** Batches prepared ahead while the consumer works. Default 2. */
+  batchesAhead?: number;
+  /** Per-field pipelines; `null` drops a field, a missing entry uses the default decoder. */
+  pipelines?: Readonly<Record<string, FieldPipeline | null>>;
+  /** Batch-level operations (mixup…), run in order after every field of a batch is ready. */
+  batchOperations?: readonly BatchOperation[];
+  /** Plugins for the file's plugin fields (and pixel codecs such as @tessera/image). */
+  plugins?: readonly TesseraPlugin[];
+  /** 'os' (default): the OS page cache through mmap, with madvise hints. */
+  cache?: 'os';
+  /** Continue exactly where `loader.state()` was taken. */
+  resume?: LoaderState;
+  /** Use pread instead of mmap (`'off'`), or insist on mmap (`'required'`). */
+  mmap?: 'auto' | 'off' | 'required';
+  /**
+   * Decode worker threads (default 0: decode on the calling thread). Workers decode straight into
+   * shared batch memory. Fields whose plugin or operations have no `origin` are decoded on the
+   * calling thread either way. Batches are identical whatever the number of workers.
+   */
+  workers?: number;
+}
+
+/** One field of a batch: `shape[0]` is the number of samples in the batch. */
+export interface BatchField {
+  readonly data: TypedArray;
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+  /** For outputs with variable dimensions: `count × variableDims.length` actual extents, row-major. */
+  readonly lengths?: Int32Array;
+}
+
+export const BATCH_INFO: unique symbol = Symbol('tessera.batch');
+
+export interface BatchInfo {
+  readonly epoch: number;
+  /** index of the batch in its epoch */
+  readonly index: number;
+  readonly count: number;
+  readonly sampleIndices: Uint32Array;
+}
+
+/**
+ * A batch: one entry per field. Its arrays live in loader-owned memory that is reused: they are
+ * valid until the loop asks for the next batch (the next `for await` step); copy what you keep.
+ * Reading a field of a batch after that throws E_CLOSED.
+ */
+export type Batch = Readonly<Record<string, BatchField>> & { readonly [BATCH_INFO]: BatchInfo };
+
+export interface LoaderStats {
+  batches: number;
+  samples: number;
+  /** decoders (including reading the bytes from the page cache), per field */
+  decodeMs: Record<string, number>;
+  /** sample operations, per field and operation, plus batch operations */
+  transformMs: Record<string, number>;
+  /** time the consumer waited for a batch: the loader was the bottleneck */
+  waitMs: number;
+  /** time between handing out a batch and the request for the next: the consumer's work */
+  consumerMs: number;
+  /** samples per second of loader work (decode + transform), and over wall time */
+  samplesPerSecond: number;
+}
+
+export interface Loader extends AsyncIterable<Batch> {
+  /** The epoch the next iteration runs (incremented when an iteration completes). */
+  readonly epoch: number;
+  /** Batches per epoch for this rank. */
+  readonly length: number;
+  /** Samples per epoch for this rank (after distributed padding). */
+  readonly samplesPerEpoch: number;
+  /** Output spec of each field, as batches carry it (without the batch dimension). */
+  readonly outputs: Readonly<Record<string, OutputSpec>>;
+  readonly dataset: Dataset;
+  /** A small JSON value; `createLoader(path, { ...options, resume: state })` continues exactly here. */
+  state(): LoaderState;
+  stats(): LoaderStats;
+  close(): Promise<void>;
+}
+
+const DEFAULT_BATCHES_AHEAD = 2;
+
+interface BufferSet {
+  /** per compiled field: slots for every position, and the column over the whole batch */
+  slots: OutputSlot[][];
+  /** per compiled field: the lengths array its slots write into */
+  fieldLengths: Int32Array[];
+  columns: BatchColumn[];
+  sampleIndices: Uint32Array;
+  busy: boolean;
+}
+
+export function createLoader(path: string | Dataset, options: LoaderOptions): Loader {
+  return new TesseraLoader(path, options);
+}
+
+class TesseraLoader implements Loader {
+  readonly dataset: Dataset;
+  readonly length: number;
+  readonly samplesPerEpoch: number;
+  readonly outputs: Record<string, OutputSpec> = {};
+  epoch: number;
+  private readonly ownsDataset: boolean;
+  private readonly batchSize: number;
+  private readonly seed: number;
+  private readonly order: TraversalOrder;
+  private readonly indices: Uint32Array;
+  private readonly distributed: { rank: number; worldSize: number } | undefined;
+  private readonly dropLast: boolean;
+  private readonly batchesAhead: number;
+  private readonly fields: CompiledField[] = [];
+  private readonly fieldSpecs: OutputSpec[] = [];
+  private readonly stageSalts: number[] = [];
+  private readonly batchOperations: Array<{ operation: BatchOperation; instance: BatchOperationInstance }> = [];
+  private readonly buffers: BufferSet[] = [];
+  private readonly contexts: SampleRunContext[] = [];
+  private readonly stageMilliseconds: Float64Array[] = [];
+  private readonly batchOperationMilliseconds: Float64Array;
+  private readonly pageIndex: PageIndex;
+  private readonly pool: DecodePool | undefined;
+  /** per compiled field: decoded by the workers (true) or on the calling thread */
+  private readonly inWorkers: boolean[] = [];
+  private poolReady: Promise<void> | undefined;
+  /** batches of the current epoch already handed out (the resume position) */
+  private position = 0;
+  private iterating = false;
+  private closed = false;
+  private totals = { batches: 0, samples: 0, waitMs: 0, consumerMs: 0, startedAt: 0 };
+
+  constructor(source: string | Dataset, options: LoaderOptions) {
+    if (options === null || typeof options !== 'object') throw new ArgumentError('options', 'createLoader(path, { batchSize, ... }) needs options');
+    const { batchSize } = options;
+    if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new ArgumentError('batchSize', `must be a positive integer, got ${String(batchSize)}`);
+    this.batchSize = batchSize;
+    this.seed = options.seed ?? 0;
+    if (!Number.isInteger(this.seed) || this.seed < 0 || this.seed > 0xffff_ffff) throw new ArgumentError('seed', `must be an integer in [0, 2^32), got ${String(options.seed)}`);
+    this.batchesAhead = options.batchesAhead ?? DEFAULT_BATCHES_AHEAD;
+    if (!Number.isInteger(this.batchesAhead) || this.batchesAhead < 0) throw new ArgumentError('batchesAhead', `must be a non-negative integer, got ${String(options.batchesAhead)}`);
+    if (options.cache !== undefined && options.cache !== 'os') throw new ArgumentError('cache', `must be 'os', got ${JSON.stringify(options.cache)}`);
+    this.dropLast = options.dropLast ?? false;
+    this.order = resolveOrder(options.order ?? 'sequential');
+
+    this.ownsDataset = typeof source === 'string';
+    this.dataset = typeof source === 'string' ? openDataset(source, { plugins: options.plugins, mmap: options.mmap }) : source;
+    try {
+      const numSamples = this.dataset.numSamples;
+      this.indices = checkIndices(options.indices, numSamples);
+      this.distributed = checkDistributed(options.distributed);
+      this.pageIndex = new PageIndex(this.dataset);
+      const perRank = this.distributed === undefined ? this.indices.length : Math.ceil(this.indices.length / this.distributed.worldSize);
+      this.samplesPerEpoch = perRank;
+      this.length = this.dropLast ? Math.floor(perRank / batchSize) : Math.ceil(perRank / batchSize);
+
+      // Compile every field's pipeline (file order, like FFCV), unknown names are errors.
+      const pipelines = options.pipelines ?? {};
+      for (const name of Object.keys(pipelines)) this.dataset.field(name);
+      let salt = 0;
+      for (const field of this.dataset.fields) {
+        const pipeline = pipelines[field.name];
+        if (pipeline === null) continue;
+        const compiled = compileField(this.dataset, field.name, pipeline ?? {}, batchSize, salt);
+        this.stageSalts.push(salt);
+        salt += 1024;
+        this.fields.push(compiled);
+        this.fieldSpecs.push(compiled.output);
+        this.stageMilliseconds.push(new Float64Array(compiled.stageNames.length));
+      }
+      if (this.fields.length === 0) throw new ArgumentError('pipelines', 'every field is disabled (null); keep at least one');
+
+      // Batch operations may change specs (e.g. int labels → float32 soft labels).
+      const specs: Record<string, OutputSpec> = {};
+      this.fields.forEach((field, index) => {
+        specs[field.name] = this.fieldSpecs[index]!;
+      });
+      for (const operation of options.batchOperations ?? []) {
+        if (operation.kind !== 'batch') throw new ArgumentError('batchOperations', `${operation.name} is not a batch operation`);
+        for (const name of operation.fields ?? []) {
+          if (specs[name] === undefined) throw new ArgumentError('batchOperations', `${operation.name} reads field "${name}", which is not loaded`);
+        }
+        const instance = operation.setup({ ...specs });
+        this.batchOperations.push({ operation, instance });
+        Object.assign(specs, instance.outputs);
+      }
+      Object.assign(this.outputs, specs);
+      this.batchOperationMilliseconds = new Float64Array(this.batchOperations.length);
+
+      const workers = options.workers ?? 0;
+      if (!Number.isInteger(workers) || workers < 0) throw new ArgumentError('workers', `must be a non-negative integer, got ${String(options.workers)}`);
+      const pipelineOf = (name: string) => pipelines[name] ?? {};
+      for (const field of this.fields) this.inWorkers.push(workers > 0 && this.canRunInWorker(field.name, pipelineOf(field.name)));
+      const shared = this.inWorkers.some(Boolean);
+      for (let index = 0; index < this.batchesAhead + 1; index++) this.buffers.push(this.allocateBuffers(shared));
+
+      for (let position = 0; position < batchSize; position++) {
+        this.contexts.push({ sampleIndex: 0, epoch: 0, seed: this.seed, random: createSampleRandom() });
+      }
+
+      this.epoch = 0;
+      if (options.resume !== undefined) {
+        const state = checkResumeState(options.resume, { seed: this.seed, batchSize, numSamples, samplesPerEpoch: perRank, length: this.length });
+        this.epoch = state.epoch;
+        this.position = state.batchesConsumed;
+      }
+      // Last: nothing after this may throw, or the threads would leak.
+      this.pool = shared ? this.startPool(workers, pipelineOf, this.dataset.path, options.mmap ?? 'auto') : undefined;
+    } catch (error) {
+      if (this.ownsDataset) this.dataset.close();
+      throw error;
+    }
+  }
+
+  private canRunInWorker(name: string, pipeline: FieldPipeline): boolean {
+    const pluginName = this.dataset.fields.find((field) => field.name === name)!.plugin;
+    const plugin = this.dataset.registry.plugins.find((candidate) => candidate.name === pluginName);
+    if (plugin?.origin === undefined) return false;
+    return (pipeline.operations ?? []).every((operation) => operation.kind === 'batch' || operation.origin !== undefined);
+  }
+
+  private startPool(workers: number, pipelineOf: (name: string) => FieldPipeline, path: string, mmap: 'auto' | 'off' | 'required'): DecodePool {
+    const workerFields = this.fields.map((field, index) => ({ field, index })).filter(({ index }) => this.inWorkers[index]);
+    const plugins = this.dataset.registry.plugins.filter((plugin) => plugin.origin !== undefined).map((plugin) => ({ name: plugin.name, ...plugin.origin! }));
+    const setup: DecodeWorkerSetup = {
+      path,
+      mmap,
+      plugins,
+      fields: workerFields.map(({ field, index }) => {
+        const pipeline = pipelineOf(field.name);
+        return {
+          name: field.name,
+          decoder: pipeline.decoder,
+          decoderOptions: pipeline.decoderOptions,
+          operations: (pipeline.operations ?? []).filter((operation) => operation.kind === 'sample').map((operation) => ({ name: operation.name, ...operation.origin! })),
+          stageSalt: this.stageSalts[index]!,
+          strideBytes: specByteLengthOf(field.output),
+        };
+      }),
+      batchSize: this.batchSize,
+      seed: this.seed,
+      buffers: this.buffers.map((buffer) => ({
+        sampleIndices: buffer.sampleIndices.buffer as SharedArrayBuffer,
+        columns: workerFields.map(({ index }) => {
+          const slot = buffer.slots[index]![0]!;
+          return { data: slot.bytes.buffer as SharedArrayBuffer, lengths: buffer.fieldLengths[index]!.buffer as SharedArrayBuffer };
+        }),
+      })),
+    };
+    return createDecodePool(setup, workers);
+  }
+
+  /** Final per-field buffers (with batch-op outputs) for one batch in flight. */
+  private allocateBuffers(shared: boolean): BufferSet {
+    const slots: OutputSlot[][] = [];
+    const fieldLengths: Int32Array[] = [];
+    const columns: BatchColumn[] = [];
+    const names = Object.keys(this.outputs);
+    for (const name of names) {
+      const spec = this.outputs[name]!;
+      const fieldIndex = this.fields.findIndex((field) => field.name === name);
+      const sampleSpec = fieldIndex >= 0 ? this.fieldSpecs[fieldIndex]! : spec;
+      // Batch operations that change a field's spec get a separate output column.
+      const column = makeColumn(spec, this.batchSize, shared);
+      columns.push(column);
+      if (fieldIndex >= 0) {
+        const source = sampleSpec === spec ? column : makeColumn(sampleSpec, this.batchSize, shared);
+        const stride = specByteLengthOf(sampleSpec);
+        slots[fieldIndex] = createSlots(sampleSpec, source.data.buffer, source.data.byteOffset, this.batchSize, stride, source.lengths);
+        fieldLengths[fieldIndex] = source.lengths;
+        if (source !== column) (column as { source?: BatchColumn }).source = source;
+      }
+    }
+    const indexBytes = this.batchSize * 4;
+    const sampleIndices = new Uint32Array(shared ? new SharedArrayBuffer(indexBytes) : new ArrayBuffer(indexBytes));
+    return { slots, fieldLengths, columns, sampleIndices, busy: false };
+  }
+
+  get [Symbol.toStringTag]() {
+    return 'TesseraLoader';
+  }
+
+  state(): LoaderState {
+    return { version: 1, seed: this.seed, epoch: this.epoch, batchesConsumed: this.position, batchSize: this.batchSize, samplesPerEpoch: this.samplesPerEpoch };
+  }
+
+  stats(): LoaderStats {
+    const decodeMs: Record<string, number> = {};
+    const transformMs: Record<string, number> = {};
+    let workMs = 0;
+    this.fields.forEach((field, index) => {
+      const stages = this.stageMilliseconds[index]!;
+      decodeMs[field.name] = stages[0]!;
+      workMs += stages[0]!;
+      for (let stage = 1; stage < stages.length; stage++) {
+        transformMs[`${field.name}/${field.stageNames[stage]}`] = stages[stage]!;
+        workMs += stages[stage]!;
+      }
+    });
+    this.batchOperations.forEach(({ operation }, index) => {
+      transformMs[`batch/${operation.name}`] = this.batchOperationMilliseconds[index]!;
+      workMs += this.batchOperationMilliseconds[index]!;
+    });
+    return {
+      batches: this.totals.batches,
+      samples: this.totals.samples,
+      decodeMs,
+      transformMs,
+      waitMs: this.totals.waitMs,
+      consumerMs: this.totals.consumerMs,
+      samplesPerSecond: workMs > 0 ? (this.totals.samples * 1000) / workMs : 0,
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool?.close();
+    if (this.ownsDataset) this.dataset.close();
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new TesseraError('E_CLOSED', 'the loader is closed; create a new one');
+  }
+
+  /** The sample order of this rank for an epoch. */
+  private epochIndices(epoch: number): Uint32Array {
+    const context: OrderContext = { indices: this.indices, seed: this.seed, epoch, pageOf: this.pageOf };
+    return rankOrder(this.order, context, this.distributed);
+  }
+
+  /** One function per loader, so orders may cache what depends only on the pages. */
+  private readonly pageOf = (sampleIndex: number): number => this.pageIndex.pageOf(sampleIndex);
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Batch> {
+    this.checkOpen();
+    if (this.iterating) throw new TesseraError('E_ARGUMENT', 'this loader is already being iterated; finish or break out of the first loop');
+    this.iterating = true;
+    if (this.pool !== undefined) {
+      this.poolReady ??= this.pool.ready();
+      try {
+        await this.poolReady;
+      } catch (error) {
+        this.iterating = false;
+        await this.close();
+        throw error;
+      }
+    }
+    const epoch = this.epoch;
+    const order = this.epochIndices(epoch);
+    const batchCount = this.length;
+    let next = this.position;
+    const inFlight: Array<{ batchIndex: number; buffer: BufferSet; ready: Promise<void> | undefined }> = [];
+    let current: BatchHandle | undefined;
+    let consumerStarted = 0;
+    let failed = false;
+    try {
+      const schedule = () => {
+        while (next < batchCount && inFlight.length <= this.batchesAhead) {
+          const buffer = this.buffers.find((candidate) => !candidate.busy);
+          if (buffer === undefined) break;
+          buffer.busy = true;
+          const batchIndex = next++;
+          const ready = this.fill(buffer, order, batchIndex, epoch);
+          ready?.catch(() => {});
+          inFlight.push({ batchIndex, buffer, ready });
+        }
+      };
+      while (this.position < batchCount) {
+        if (current !== undefined) {
+          this.totals.consumerMs += performance.now() - consumerStarted;
+          current.release();
+          current = undefined;
+        }
+        schedule();
+        const head = inFlight.shift()!;
+        const waitStarted = performance.now();
+        if (head.ready !== undefined) await head.ready;
+        this.totals.waitMs += performance.now() - waitStarted;
+        this.checkOpen();
+        const count = Math.min(this.batchSize, order.length - head.batchIndex * this.batchSize);
+        current = new BatchHandle(this.outputNames(), head.buffer, epoch, head.batchIndex, count);
+        this.position = head.batchIndex + 1;
+        this.totals.batches += 1;
+        this.totals.samples += current.count;
+        consumerStarted = performance.now();
+        yield current.batch;
+      }
+      if (current !== undefined) {
+        this.totals.consumerMs += performance.now() - consumerStarted;
+        current.release();
+        current = undefined;
+      }
+      this.epoch = epoch + 1;
+      this.position = 0;
+    } catch (error) {
+      // A failed batch leaves the loader unusable: stop the workers now rather than leak them.
+      failed = true;
+      throw error;
+    } finally {
+      current?.release();
+      for (const entry of inFlight) {
+        if (entry.ready !== undefined) await entry.ready.catch(() => {});
+        entry.buffer.busy = false;
+      }
+      this.iterating = false;
+      if (failed) await this.close();
+    }
+  }
+
+  /** Decodes batch `batchIndex` of the epoch into `buffer`; a promise only when some stage is asynchronous. */
+  private fill(buffer: BufferSet, order: Uint32Array, batchIndex: number, epoch: number): Promise<void> | undefined {
+    const start = batchIndex * this.batchSize;
+    const count = Math.min(this.batchSize, order.length - start);
+    buffer.sampleIndices.set(order.subarray(start, start + count));
+    for (const context of this.contexts) context.epoch = epoch;
+    let pending: Array<Promise<void>> | undefined;
+    if (this.pool !== undefined) {
+      const bufferIndex = this.buffers.indexOf(buffer);
+      const share = Math.ceil(count / this.pool.size);
+      for (let worker = 0; worker < this.pool.size; worker++) {
+        const from = worker * share;
+        const to = Math.min(count, from + share);
+        if (from >= to) break;
+        (pending ??= []).push(this.pool.decode(worker, { bufferIndex, from, to, epoch }).then((times) => this.addWorkerTimes(times)));
+      }
+    }
+    for (let fieldIndex = 0; fieldIndex < this.fields.length; fieldIndex++) {
+      if (this.inWorkers[fieldIndex]) continue;
+      const result = this.fields[fieldIndex]!.runBatch(
+        buffer.sampleIndices,
+        0,
+        count,
+        buffer.slots[fieldIndex]!,
+        this.contexts,
+        this.stageMilliseconds[fieldIndex]!,
+      );
+      if (result !== undefined) (pending ??= []).push(result);
+    }
+    if (pending === undefined && this.batchOperations.length === 0) return undefined;
+    const finish = () => this.runBatchOperations(buffer, epoch, batchIndex, count);
+    if (pending === undefined) {
+      finish();
+      return undefined;
+    }
+    return Promise.all(pending).then(finish);
+  }
+
+  private addWorkerTimes(times: number[][]): void {
+    let workerField = 0;
+    for (let fieldIndex = 0; fieldIndex < this.fields.length; fieldIndex++) {
+      if (!this.inWorkers[fieldIndex]) continue;
+      const stages = this.stageMilliseconds[fieldIndex]!;
+      const reported = times[workerField++]!;
+      for (let stage = 0; stage < stages.length; stage++) stages[stage] = stages[stage]! + (reported[stage] ?? 0);
+    }
+  }
+
+  private runBatchOperations(buffer: BufferSet, epoch: number, batchIndex: number, count: number): void {
+    if (this.batchOperations.length === 0) return;
+    const names = Object.keys(this.outputs);
+    const columns: Record<string, BatchColumn> = {};
+    names.forEach((name, index) => {
+      const column = buffer.columns[index]!;
+      columns[name] = (column as { source?: BatchColumn }).source ?? column;
+    });
+    const random = createSampleRandom();
+    this.batchOperations.forEach(({ instance }, operationIndex) => {
+      const outputs: Record<string, BatchColumn> = {};
+      for (const name of Object.keys(instance.outputs)) outputs[name] = buffer.columns[names.indexOf(name)]!;
+      random.reseed(this.seed, epoch, batchIndex, 0x8000_0000 + operationIndex);
+      const started = performance.now();
+      instance.apply({ ...columns }, outputs, { epoch, batchIndex, count, sampleIndices: buffer.sampleIndices.subarray(0, count), random });
+      this.batchOperationMilliseconds[operationIndex] = this.batchOperationMilliseconds[operationIndex]! + performance.now() - started;
+      Object.assign(columns, outputs);
+    });
+  }
+
+  /** Used by BatchHandle. */
+  outputNames(): string[] {
+    return Object.keys(this.outputs);
+  }
+}
+
+/** The consumer's view of a buffer set, revoked when the buffer is reused. */
+class BatchHandle {
+  readonly batch: Batch;
+  private released = false;
+
+  constructor(
+    names: readonly string[],
+    private readonly buffer: BufferSet,
+    epoch: number,
+    index: number,
+    readonly count: number,
+  ) {
+    const batch: Record<string | symbol, unknown> = {};
+    names.forEach((name, fieldIndex) => {
+      const column = buffer.columns[fieldIndex]!;
+      const spec = column.spec;
+      const elements = spec.shape.reduce((product, extent) => product * extent, 1);
+      const variableCount = spec.variableDims?.length ?? 0;
+      const field: BatchField = {
+        data: column.data.subarray(0, count * elements) as TypedArray,
+        shape: [count, ...spec.shape],
+        dtype: spec.dtype,
+        ...(variableCount > 0 ? { lengths: column.lengths.subarray(0, count * variableCount) } : {}),
+      };
+      Object.defineProperty(batch, name, {
+        enumerable: true,
+        get: () => {
+          if (this.released) {
+            throw new TesseraError('E_CLOSED', `batch ${index} of epoch ${epoch} was released when the next batch was requested; copy its arrays to keep them`);
+          }
+          return field;
+        },
+      });
+    });
+    Object.defineProperty(batch, BATCH_INFO, {
+      value: { epoch, index, count, sampleIndices: buffer.sampleIndices.subarray(0, count) } satisfies BatchInfo,
+    });
+    this.batch = batch as Batch;
+  }
+
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.buffer.busy = false;
+  }
+}
+
+function specByteLengthOf(spec: OutputSpec): number {
+  return spec.shape.reduce((product, extent) => product * extent, 1) * DTYPE_BYTE_LENGTH[spec.dtype];
+}
+
+function makeColumn(spec: OutputSpec, batchSize: number, shared: boolean): BatchColumn {
+  const elements = spec.shape.reduce((product, extent) => product * extent, 1);
+  const byteLength = Math.ceil(Math.max(8, elements * batchSize * DTYPE_BYTE_LENGTH[spec.dtype]) / 64) * 64;
+  const lengthsByteLength = Math.max(4, batchSize * (spec.variableDims?.length ?? 0) * 4);
+  const allocate = (size: number) => (shared ? new SharedArrayBuffer(size) : new ArrayBuffer(size));
+  return {
+    data: typedView(spec.dtype, allocate(byteLength), 0, elements * batchSize),
+    spec,
+    lengths: new Int32Array(allocate(lengthsByteLength), 0, batchSize * (spec.variableDims?.length ?? 0)),
+  };
+}
+
+function checkIndices(indices: ArrayLike<number> | undefined, numSamples: number): Uint32Array {
+  if (indices === undefined) {
+    const all = new Uint32Array(numSamples);
+    for (let index = 0; index < numSamples; index++) all[index] = index;
+    return all;
+  }
+  if (indices === null || typeof indices.length !== 'number') throw new ArgumentError('indices', 'must be an array of sample indices');
+  const result = new Uint32Array(indices.length);
+  for (let position = 0; position < indices.length; position++) {
+    const value = indices[position]!;
+    if (!Number.isInteger(value) || value < 0 || value >= numSamples) {
+      throw new TesseraError('E_SAMPLE_INDEX', `indices[${position}] = ${String(value)} is out of range: the file has ${numSamples} samples (0..${numSamples - 1})`);
+    }
+    result[position] = value;
+  }
+  return result;
+}
+
+function checkDistributed(distributed: { rank: number; worldSize: number } | undefined) {
+  if (distributed === undefined) return undefined;
+  const { rank, worldSize } = distributed;
+  if (!Number.isInteger(worldSize) || worldSize < 1) throw new ArgumentError('distributed.worldSize', `must be a positive integer, got ${String(worldSize)}`);
+  if (!Number.isInteger(rank) || rank < 0 || rank >= worldSize) {
+    throw new ArgumentError('distributed.rank', `must be an integer in [0, ${worldSize - 1}] (worldSize ${worldSize}), got ${String(rank)}`);
+  }
+  return { rank, worldSize };
+}

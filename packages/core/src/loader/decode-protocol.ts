@@ -1,0 +1,39 @@
+import type { JsonValue, PluginOrigin } from '../registry/plugin-contract.js';
+import type { SerializedError } from '../util/serialize-error.js';
+
+/** Everything a decode worker needs, sent once as workerData. */
+export interface DecodeWorkerSetup {
+  path: string;
+  mmap: 'auto' | 'off' | 'required';
+  plugins: Array<PluginOrigin & { name: string }>;
+  fields: Array<{
+    name: string;
+    decoder?: string;
+    decoderOptions?: JsonValue;
+    operations: Array<PluginOrigin & { name: string }>;
+    /** keeps random streams identical to the calling thread's */
+    stageSalt: number;
+    /** bytes between consecutive samples in the column */
+    strideBytes: number;
+  }>;
+  batchSize: number;
+  seed: number;
+  /** per buffer set: sample indices and, per worker field, the column memory */
+  buffers: Array<{
+    sampleIndices: SharedArrayBuffer;
+    columns: Array<{ data: SharedArrayBuffer; lengths: SharedArrayBuffer }>;
+  }>;
+}
+
+export interface DecodeRequest {
+  id: number;
+  bufferIndex: number;
+  from: number;
+  to: number;
+  epoch: number;
+}
+
+export type DecodeResponse =
+  | { id: number; ready: true; error?: undefined; stageMilliseconds?: undefined }
+  | { id: number; stageMilliseconds: number[][]; error?: undefined; ready?: undefined }
+  | { id: number; error: SerializedError; stageMilliseconds?: undefined; ready?: undefined };

@@ -1,0 +1,71 @@
+/** Decode-worker entry: opens the file, rebuilds plugins and operations, decodes ranges of batches into shared memory. */
+import { parentPort, workerData } from 'node:worker_threads';
+import { openDataset } from '../reader/open-dataset.js';
+import type { TesseraPlugin } from '../registry/plugin-contract.js';
+import { importFromOrigin } from '../util/import-origin.js';
+import { serializeError } from '../util/serialize-error.js';
+import { type CompiledField, type SampleRunContext, compileField, createSlots } from './compiled-pipeline.js';
+import type { DecodeRequest, DecodeResponse, DecodeWorkerSetup } from './decode-protocol.js';
+import { createSampleRandom } from './orders/random.js';
+import type { OutputSlot, SampleOperation } from './pipeline-contract.js';
+
+const port = parentPort!;
+const setup = workerData as DecodeWorkerSetup;
+
+interface Ready {
+  fields: CompiledField[];
+  /** [buffer][field][position] */
+  slots: OutputSlot[][][];
+  sampleIndices: Uint32Array[];
+  contexts: SampleRunContext[];
+}
+
+async function prepare(): Promise<Ready> {
+  const plugins: TesseraPlugin[] = [];
+  for (const origin of setup.plugins) plugins.push(await importFromOrigin<TesseraPlugin>(origin, origin.name));
+  const dataset = openDataset(setup.path, { plugins, mmap: setup.mmap });
+  const fields: CompiledField[] = [];
+  for (const field of setup.fields) {
+    const operations: SampleOperation[] = [];
+    for (const origin of field.operations) operations.push(await importFromOrigin<SampleOperation>(origin, origin.name));
+    fields.push(
+      compileField(dataset, field.name, { decoder: field.decoder, decoderOptions: field.decoderOptions, operations }, setup.batchSize, field.stageSalt),
+    );
+  }
+  const slots = setup.buffers.map((buffer) =>
+    fields.map((field, index) => {
+      const column = buffer.columns[index]!;
+      return createSlots(field.output, column.data, 0, setup.batchSize, setup.fields[index]!.strideBytes, new Int32Array(column.lengths));
+    }),
+  );
+  const contexts: SampleRunContext[] = [];
+  for (let position = 0; position < setup.batchSize; position++) {
+    contexts.push({ sampleIndex: 0, epoch: 0, seed: setup.seed, random: createSampleRandom() });
+  }
+  return { fields, slots, sampleIndices: setup.buffers.map((buffer) => new Uint32Array(buffer.sampleIndices)), contexts };
+}
+
+const ready = prepare();
+ready.then(
+  () => port.postMessage({ id: -1, ready: true } satisfies DecodeResponse),
+  (error: unknown) => port.postMessage({ id: -1, error: serializeError(error) } satisfies DecodeResponse),
+);
+
+port.on('message', async (request: DecodeRequest) => {
+  let response: DecodeResponse;
+  try {
+    const state = await ready;
+    for (const context of state.contexts) context.epoch = request.epoch;
+    const stageMilliseconds = state.fields.map((field) => new Float64Array(field.stageNames.length));
+    const slots = state.slots[request.bufferIndex]!;
+    const sampleIndices = state.sampleIndices[request.bufferIndex]!;
+    for (let index = 0; index < state.fields.length; index++) {
+      const pending = state.fields[index]!.runBatch(sampleIndices, request.from, request.to, slots[index]!, state.contexts, stageMilliseconds[index]!);
+      if (pending !== undefined) await pending;
+    }
+    response = { id: request.id, stageMilliseconds: stageMilliseconds.map((times) => Array.from(times)) };
+  } catch (error) {
+    response = { id: request.id, error: serializeError(error) };
+  }
+  port.postMessage(response);
+});

@@ -1,0 +1,10 @@
+export type { DistributedSplit, OrderContext, OrderName, TraversalOrder } from './traversal-order.js';
+export { ORDER_RANDOM_STREAM } from './traversal-order.js';
+export { createRandom, createRandomFromState, createSampleRandom, type RandomSource, type ReseedableRandomSource } from './random.js';
+export { createOrderContext, type OrderContextOptions } from './order-context.js';
+export { sequentialOrder, type SequentialOrderOptions } from './sequential-order.js';
+export { randomOrder } from './random-order.js';
+export { quasiRandomOrder, type QuasiRandomOrderOptions } from './quasi-random-order.js';
+export { NO_PAYLOAD_PAGE_SAMPLES, groupByPage, type PageGroups } from './page-groups.js';
+export { resolveOrder } from './resolve-order.js';
+export { rankOrder, type DistributedOptions } from './rank-order.js';
