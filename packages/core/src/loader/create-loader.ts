@@ -370,6 +370,10 @@ class TesseraLoader implements Loader {
     }
     const epoch = this.epoch;
     const order = this.epochIndices(epoch);
+    // Page-cache hints: random access disables the kernel's read-ahead; ordered traversals ask
+    // for the pages of upcoming batches instead (see hintAhead).
+    const hinting = this.pool === undefined || this.inWorkers.some((inWorker) => !inWorker);
+    if (hinting) this.dataset.advise(this.order.name === 'random' ? 'random' : 'normal');
     const batchCount = this.length;
     let next = this.position;
     const inFlight: Array<{ batchIndex: number; buffer: BufferSet; ready: Promise<void> | undefined }> = [];
@@ -383,6 +387,7 @@ class TesseraLoader implements Loader {
           if (buffer === undefined) break;
           buffer.busy = true;
           const batchIndex = next++;
+          if (this.order.name !== 'random') this.hintAhead(order, batchIndex + this.batchesAhead + 1);
           const ready = this.fill(buffer, order, batchIndex, epoch);
           ready?.catch(() => {});
           inFlight.push({ batchIndex, buffer, ready });
@@ -466,6 +471,28 @@ class TesseraLoader implements Loader {
       return undefined;
     }
     return Promise.all(pending).then(finish);
+  }
+
+  /** madvise(WILLNEED) the distinct pages of a future batch (few for ordered traversals). */
+  private hintAhead(order: Uint32Array, batchIndex: number): void {
+    const start = batchIndex * this.batchSize;
+    if (start >= order.length || this.dataset.ioMode !== 'mmap') return;
+    const end = Math.min(order.length, start + this.batchSize);
+    let runStart = -1;
+    let runEnd = -1;
+    for (let position = start; position < end; position++) {
+      const page = this.pageIndex.pageOf(order[position]!);
+      if (page < 0) continue;
+      if (page === runEnd) {
+        runEnd = page + 1;
+        continue;
+      }
+      if (page >= runStart && page < runEnd) continue;
+      if (runStart >= 0) this.dataset.advise('willneed', runStart, runEnd - runStart);
+      runStart = page;
+      runEnd = page + 1;
+    }
+    if (runStart >= 0) this.dataset.advise('willneed', runStart, runEnd - runStart);
   }
 
   private addWorkerTimes(times: number[][]): void {

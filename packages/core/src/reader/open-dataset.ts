@@ -84,8 +84,8 @@ export interface Dataset {
   toJSON(sampleIndex: number, fieldName: string): unknown;
   /** Sets up a decoder (the field's default unless named) with JSON options. */
   createDecoder(fieldName: string, decoderName?: string, options?: JsonValue): DecoderInstance;
-  /** madvise over the whole file (no-op without mmap). */
-  advise(advice: MmapAdvice): void;
+  /** madvise over the whole file, or over data pages [firstPage, firstPage + pageCount) (no-op without mmap). */
+  advise(advice: MmapAdvice, firstPage?: number, pageCount?: number): void;
   /** Bytes of the file as stored (bounds-checked, zero-copy with mmap): for tools such as verify. */
   fileBytes(offset: number, byteLength: number): Uint8Array;
   close(): void;
@@ -443,9 +443,15 @@ class OpenDataset implements Dataset {
     }
   }
 
-  advise(advice: MmapAdvice): void {
+  advise(advice: MmapAdvice, firstPage?: number, pageCount = 1): void {
     this.checkOpen();
-    this.source.advise(0, this.layout.fileByteLength, advice);
+    if (firstPage === undefined) {
+      this.source.advise(0, this.layout.fileByteLength, advice);
+      return;
+    }
+    const start = this.layout.dataStart + firstPage * this.pageSize;
+    const end = Math.min(this.layout.dataEnd, start + pageCount * this.pageSize);
+    if (firstPage >= 0 && start < end) this.source.advise(start, end - start, advice);
   }
 
   fileBytes(offset: number, byteLength: number): Uint8Array {
