@@ -2,6 +2,7 @@ import { ArgumentError, PluginError, TesseraError, wrapPluginError } from '../er
 import type { Dataset } from '../reader/open-dataset.js';
 import type { DecoderInstance, JsonValue } from '../registry/plugin-contract.js';
 import { DTYPE_BYTE_LENGTH, typedView } from '../spec/dtype.js';
+import { allocateAligned } from '../util/aligned-memory.js';
 import type {
   FieldPipeline,
   OutputSlot,
@@ -148,7 +149,7 @@ export function compileField(
     }
     const spec = stages[index]!.output;
     const stride = alignTo(Math.max(specByteLength(spec), 8), SCRATCH_ALIGNMENT);
-    stages[index]!.scratch = createSlots(spec, new ArrayBuffer(stride * positions), 0, positions, stride);
+    stages[index]!.scratch = createSlots(spec, allocateAligned(stride * positions, false), 0, positions, stride);
   }
   const output = current;
   const elementCount = output.shape.reduce((product, extent) => product * extent, 1);

@@ -2,6 +2,7 @@ import { ArgumentError, TesseraError } from '../errors.js';
 import { type Dataset, openDataset } from '../reader/open-dataset.js';
 import type { DType, TesseraPlugin, TypedArray } from '../registry/plugin-contract.js';
 import { DTYPE_BYTE_LENGTH, typedView } from '../spec/dtype.js';
+import { allocateAligned } from '../util/aligned-memory.js';
 import { type CompiledField, type SampleRunContext, compileField, createSlots } from './compiled-pipeline.js';
 import { type LoaderState, checkResumeState } from './loader-state.js';
 import { type OrderContext, type TraversalOrder, rankOrder, resolveOrder } from './orders/index.js';
@@ -586,11 +587,10 @@ function makeColumn(spec: OutputSpec, batchSize: number, shared: boolean): Batch
   const elements = spec.shape.reduce((product, extent) => product * extent, 1);
   const byteLength = Math.ceil(Math.max(8, elements * batchSize * DTYPE_BYTE_LENGTH[spec.dtype]) / 64) * 64;
   const lengthsByteLength = Math.max(4, batchSize * (spec.variableDims?.length ?? 0) * 4);
-  const allocate = (size: number) => (shared ? new SharedArrayBuffer(size) : new ArrayBuffer(size));
   return {
-    data: typedView(spec.dtype, allocate(byteLength), 0, elements * batchSize),
+    data: typedView(spec.dtype, allocateAligned(byteLength, shared), 0, elements * batchSize),
     spec,
-    lengths: new Int32Array(allocate(lengthsByteLength), 0, batchSize * (spec.variableDims?.length ?? 0)),
+    lengths: new Int32Array(allocateAligned(lengthsByteLength, shared), 0, batchSize * (spec.variableDims?.length ?? 0)),
   };
 }
 

@@ -277,7 +277,9 @@ class OpenDataset implements Dataset {
       allocationTableOffset,
       path,
     );
-    this.layout.payloadByteLength = this.allocationIndex.validate(numSamples, dataStart, dataLimit);
+    this.allocationIndex.configure(numSamples, dataStart, dataLimit);
+    const allocationIndex = this.allocationIndex;
+    Object.defineProperty(this.layout, 'payloadByteLength', { get: () => allocationIndex.payloadByteLength, enumerable: true });
 
     const metadataBytes = source.view(metadataStart, metadataByteLength);
     const metadata = new DataView(metadataBytes.buffer, metadataBytes.byteOffset, metadataBytes.byteLength);
@@ -499,25 +501,35 @@ class FieldReaderImpl implements FieldReader {
     this.arguments = args;
   }
 
+  // recordOffset, readUint64 and copyBytes run per sample inside decoders that run inside the
+  // loader's loop. Their error paths live in separate methods: a template literal costs ~100 bytes
+  // of bytecode, and past V8's cumulative inlining budget (920 bytes) the chain stops being inlined
+  // into the loop, so pointers and sizes get boxed into heap numbers on every call (1 KiB reads:
+  // 0.66x of a bare mmap copy with the messages inline, 0.95x without).
+
   recordOffset(sampleIndex: number): number {
-    if (!(sampleIndex >= 0 && sampleIndex < this.numSamples) || !Number.isInteger(sampleIndex)) {
-      throw new TesseraError(
-        'E_SAMPLE_INDEX',
-        `sample index ${sampleIndex} is out of range: ${this.dataset.path} has ${this.numSamples} samples (0..${this.numSamples - 1})`,
-      );
-    }
+    if (!(sampleIndex >= 0 && sampleIndex < this.numSamples) || !Number.isInteger(sampleIndex)) this.sampleIndexError(sampleIndex);
     return this.columnOffset + sampleIndex * this.recordByteLength;
   }
 
   readUint64(metadataOffset: number): number {
     const high = this.metadata.getUint32(metadataOffset + 4, true);
-    if (high > 0x1fffff) {
-      throw new FormatError('E_METADATA', `field "${this.name}": a 64-bit value ${this.metadata.getBigUint64(metadataOffset, true)} is beyond any file offset`, {
-        path: this.dataset.path,
-        fileOffset: this.dataset.layout.metadataStart + metadataOffset,
-      });
-    }
+    if (high > 0x1fffff) this.uint64Error(metadataOffset);
     return high * 0x1_0000_0000 + this.metadata.getUint32(metadataOffset, true);
+  }
+
+  private sampleIndexError(sampleIndex: number): never {
+    throw new TesseraError(
+      'E_SAMPLE_INDEX',
+      `sample index ${sampleIndex} is out of range: ${this.dataset.path} has ${this.numSamples} samples (0..${this.numSamples - 1})`,
+    );
+  }
+
+  private uint64Error(metadataOffset: number): never {
+    throw new FormatError('E_METADATA', `field "${this.name}": a 64-bit value ${this.metadata.getBigUint64(metadataOffset, true)} is beyond any file offset`, {
+      path: this.dataset.path,
+      fileOffset: this.dataset.layout.metadataStart + metadataOffset,
+    });
   }
 
   private outOfBounds(pointer: number, byteLength: number): never {

@@ -42,7 +42,12 @@ export function verifyDataset(path: string, options: { plugins?: readonly Tesser
   const report: VerifyReport = { path, ok: false, checksums: 'absent', pagesChecked: 0, bytesChecked: 0, problems: [], notes: [] };
   try {
     const dataset = openDataset(path, { plugins: options.plugins, mmap: 'auto' });
-    dataset.close();
+    try {
+      // The allocation table is validated on first use: verify uses it now.
+      void dataset.layout.payloadByteLength;
+    } finally {
+      dataset.close();
+    }
   } catch (error) {
     const failure = toTesseraError(error, path);
     if (failure instanceof TesseraError && failure.code === 'E_PLUGIN_MISSING') {

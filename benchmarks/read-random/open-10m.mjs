@@ -1,0 +1,72 @@
+/**
+ * Time to open a big file: 10,000,000 samples of `{ label: int64, data: bytes (8 B) }`, written once
+ * and cached. openDataset validates the header, every metadata record and every allocation-table
+ * entry, so this is the fixed cost a loader pays before its first sample.
+ */
+import { existsSync } from 'node:fs';
+import { core } from '../lib/tessera-core.mjs';
+import { benchDataPath, measure, progress, removePath } from '../lib/index.mjs';
+
+const { bytes, int64, openDataset, writeDataset } = core;
+
+const RECIPE_VERSION = 1;
+
+export function openSpec(quick) {
+  return { numSamples: quick ? 1_000_000 : 10_000_000, dataByteLength: 8 };
+}
+
+function sampleAt(index) {
+  // Own 8-byte buffer per sample (a pooled Buffer would be cloned whole into worker threads).
+  const data = new Uint8Array(8);
+  new DataView(data.buffer).setFloat64(0, index, true);
+  return { label: index, data };
+}
+
+export async function ensureOpenDataset(spec) {
+  const path = benchDataPath(`open-${spec.numSamples}-label-int64-data-${spec.dataByteLength}B-r${RECIPE_VERSION}.beton`);
+  if (existsSync(path)) {
+    try {
+      const dataset = openDataset(path);
+      const last = spec.numSamples - 1;
+      const valid = dataset.numSamples === spec.numSamples && dataset.read(last, 'label') === last;
+      dataset.close();
+      if (valid) return path;
+    } catch (error) {
+      progress(`  cached ${path} is unusable (${error.message.split('\n')[0]}); rebuilding`);
+    }
+    removePath(path);
+  }
+  progress(`  writing ${path} (${spec.numSamples} samples; once, then cached)…`);
+  let lastReport = performance.now();
+  const summary = await writeDataset(
+    path,
+    { label: int64(), data: bytes() },
+    { length: spec.numSamples, get: sampleAt },
+    {
+      workers: 0,
+      chunkSize: 4096,
+      onProgress({ samplesWritten, totalSamples }) {
+        if (performance.now() - lastReport > 5000) {
+          lastReport = performance.now();
+          progress(`    ${((100 * samplesWritten) / totalSamples).toFixed(0)}%`);
+        }
+      },
+    },
+  );
+  progress(`  wrote ${(summary.fileByteLength / 1e6).toFixed(0)} MB in ${(summary.elapsedMs / 1000).toFixed(1)} s`);
+  return path;
+}
+
+/** Median and best of `repeats` opens (plus one warmup open); each dataset is closed right away. */
+export async function measureOpen(path, repeats) {
+  let numSamples = 0;
+  const timing = await measure(
+    () => {
+      const dataset = openDataset(path);
+      numSamples = dataset.numSamples;
+      dataset.close();
+    },
+    { warmup: 1, repeats },
+  );
+  return { ...timing, numSamples };
+}
