@@ -3,6 +3,7 @@ export type { TesseraErrorCode } from './errors.js';
 
 export type {
   DType,
+  DecodeContext,
   DecoderDefinition,
   DecoderInstance,
   EncodeTarget,

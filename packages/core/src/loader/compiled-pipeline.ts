@@ -173,11 +173,15 @@ export function compileField(
   ): Promise<void> | undefined => {
     let pending: Array<Promise<void>> | undefined;
     if (stageIndex === 0) {
+      const reseed = decoder.random === true;
       for (let position = from; position < to; position++) {
         const sampleIndex = sampleIndices[position]!;
+        const context = contexts[position]!;
+        context.sampleIndex = sampleIndex;
+        if (reseed) context.random.reseed(context.seed, context.epoch, sampleIndex, stageSalt);
         let result: void | Promise<void> = undefined;
         try {
-          result = decoder.decode(sampleIndex, slotOf(0, position, targets[position]!));
+          result = decoder.decode(sampleIndex, slotOf(0, position, targets[position]!), context);
         } catch (error) {
           fail(error, 0, sampleIndex);
         }

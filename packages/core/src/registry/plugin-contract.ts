@@ -220,10 +220,24 @@ export interface OutputSlot {
 export interface DecoderInstance {
   readonly output: OutputSpec;
   /**
-   * Decode `sampleIndex` into `slot`. Synchronous decoders return nothing; asynchronous ones
-   * (native libraries) return a promise and the loader keeps many in flight.
+   * Set when `decode` draws random numbers (random crops, random windows): the loader then reseeds
+   * `context.random` from (seed, epoch, sample) before each call, so results do not depend on
+   * worker count or timing. Leave unset otherwise (reseeding costs a little per sample).
    */
-  decode(sampleIndex: number, slot: OutputSlot): void | Promise<void>;
+  readonly random?: boolean;
+  /**
+   * Decode `sampleIndex` into `slot`. Synchronous decoders return nothing; asynchronous ones
+   * (native libraries) return a promise and the loader keeps many in flight. `context` is given
+   * by the loader (absent in standalone use: draw nothing then, or fall back to a fixed choice).
+   */
+  decode(sampleIndex: number, slot: OutputSlot, context?: DecodeContext): void | Promise<void>;
+}
+
+/** What the loader passes to decoders: the epoch and, for decoders with `random: true`, a seeded source. */
+export interface DecodeContext {
+  readonly sampleIndex: number;
+  readonly epoch: number;
+  readonly random: { nextFloat(): number; nextInt(bound: number): number; nextUint32(): number };
 }
 
 export interface DecoderDefinition<TArgs extends JsonValue = JsonValue, TOptions extends JsonValue = JsonValue> {
