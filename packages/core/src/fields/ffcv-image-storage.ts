@@ -37,6 +37,17 @@ export function storedImageByteLength(field: FieldReader, sampleIndex: number, h
     : field.allocationByteLength(header.pointer, sampleIndex);
 }
 
+/** Mode, size and where the stored bytes are: what `read` and `toJSON` share. */
+function storedImage(field: FieldReader, sampleIndex: number) {
+  const header = readImageHeader(field, sampleIndex);
+  return {
+    mode: header.mode === FFCV_IMAGE_MODE.raw ? ('raw' as const) : ('jpg' as const),
+    width: header.width,
+    height: header.height,
+    data: { pointer: header.pointer, byteLength: storedImageByteLength(field, sampleIndex, header) },
+  };
+}
+
 export const ffcvImageStorageCodec: FieldCodec<StoredImage, Record<string, never>> = {
   id: 'core/ffcv-image',
   typeId: TYPE_ID.RGB_IMAGE,
@@ -70,22 +81,12 @@ export const ffcvImageStorageCodec: FieldCodec<StoredImage, Record<string, never
     }
   },
   read(field, sampleIndex) {
-    const header = readImageHeader(field, sampleIndex);
-    return {
-      mode: header.mode === FFCV_IMAGE_MODE.raw ? 'raw' : 'jpg',
-      width: header.width,
-      height: header.height,
-      data: field.bytes(header.pointer, storedImageByteLength(field, sampleIndex, header)),
-    };
+    const { data, ...image } = storedImage(field, sampleIndex);
+    return { ...image, data: field.bytes(data.pointer, data.byteLength) };
   },
   toJSON(field, sampleIndex) {
-    const header = readImageHeader(field, sampleIndex);
-    return {
-      mode: header.mode === FFCV_IMAGE_MODE.raw ? 'raw' : 'jpg',
-      width: header.width,
-      height: header.height,
-      ...field.describeBytes(header.pointer, storedImageByteLength(field, sampleIndex, header)),
-    };
+    const { data, ...image } = storedImage(field, sampleIndex);
+    return { ...image, ...field.describeBytes(data.pointer, data.byteLength) };
   },
   decoders: {
     /** The stored bytes, padded to the largest stored image (install @tessera/image for pixels). */

@@ -53,8 +53,12 @@ export function readSource(source: DataSource): ChunkReader {
       async close() {},
     };
   }
-  if (source !== null && typeof source === 'object' && Symbol.asyncIterator in source) {
-    const iterator = (source as AsyncIterable<SampleRecord>)[Symbol.asyncIterator]();
+  if (source !== null && typeof source === 'object' && (Symbol.asyncIterator in source || Symbol.iterator in source)) {
+    // Sync and async iterators alike: `await` of a plain result is a no-op.
+    const iterator =
+      Symbol.asyncIterator in source
+        ? (source as AsyncIterable<SampleRecord>)[Symbol.asyncIterator]()
+        : (source as Iterable<SampleRecord>)[Symbol.iterator]();
     let done = false;
     return {
       length: undefined,
@@ -69,25 +73,6 @@ export function readSource(source: DataSource): ChunkReader {
       },
       async close() {
         if (!done) await iterator.return?.();
-      },
-    };
-  }
-  if (source !== null && typeof source === 'object' && Symbol.iterator in source) {
-    const iterator = (source as Iterable<SampleRecord>)[Symbol.iterator]();
-    let done = false;
-    return {
-      length: undefined,
-      async next(count) {
-        const chunk: SampleRecord[] = [];
-        while (!done && chunk.length < count) {
-          const step = iterator.next();
-          if (step.done) done = true;
-          else chunk.push(step.value);
-        }
-        return chunk;
-      },
-      async close() {
-        if (!done) iterator.return?.();
       },
     };
   }
