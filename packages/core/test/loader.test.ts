@@ -266,4 +266,26 @@ describe('createLoader', () => {
     await loader.close();
     expect(after - warm).toBeLessThan(2 * 1024 * 1024);
   });
+
+  it('uses memory independent of the dataset size (beyond 4 bytes of order per sample)', async () => {
+    const gc = (globalThis as { gc?: () => void }).gc!;
+    const large = join(directory, 'large.beton');
+    const count = 200_000;
+    await writeDataset(large, { id: int64(), vector: ndarray({ dtype: 'float32', shape: [8] }), blob: bytes() }, { length: count, get: sampleAt }, { workers: 0 });
+    const footprint = async (file: string) => {
+      gc();
+      const before = process.memoryUsage();
+      const loader = createLoader(file, { batchSize: 64, order: 'random' });
+      for await (const batch of loader) void batch;
+      gc();
+      const after = process.memoryUsage();
+      await loader.close();
+      return after.heapUsed + after.arrayBuffers - (before.heapUsed + before.arrayBuffers);
+    };
+    const small = await footprint(path);
+    const big = await footprint(large);
+    // The order of an epoch (Uint32Array) and the index of samples (4 bytes each) scale with the
+    // dataset; batch memory and decoder state do not.
+    expect(big - small).toBeLessThan((count - NUM_SAMPLES) * 8 + 1024 * 1024);
+  });
 });
