@@ -25,7 +25,9 @@ port.on('message', async (request: EncodeRequest) => {
     if (plan === undefined) throw planError;
     const chunk = await encodeChunk(plan, request.samples, request.firstSampleIndex);
     response = { id: request.id, chunk };
-    transfer.push(chunk.metadata.buffer as ArrayBuffer, chunk.payload.buffer as ArrayBuffer, chunk.allocations.buffer as ArrayBuffer);
+    transfer.push(chunk.metadata.buffer as ArrayBuffer, chunk.allocations.buffer as ArrayBuffer);
+    // Each payload is a private copy made by allocate(): its buffer can move without copying.
+    for (const payload of chunk.payloads) if (payload.byteLength > 0) transfer.push(payload.buffer as ArrayBuffer);
   } catch (error) {
     response = { id: request.id, error: serializeError(error) };
   }

@@ -1,4 +1,4 @@
-import { writeSync } from 'node:fs';
+import { writeSync, writevSync } from 'node:fs';
 import { crc32 } from '../util/crc32.js';
 import { ALLOCATION_COLUMNS, type EncodedChunk } from './sample-encoder.js';
 
@@ -21,6 +21,9 @@ export interface PlacedAllocations {
 }
 
 const WRITE_BUFFER_BYTE_LENGTH = 8 << 20;
+/** below the usual IOV_MAX (1024) */
+const MAX_SEGMENTS = 512;
+const ZEROS = new Uint8Array(1 << 20);
 
 export class PageAllocator {
   readonly pageSize: number;
@@ -33,7 +36,8 @@ export class PageAllocator {
   private currentPageChecksum = 0;
   /** relative offset up to which bytes were handed to the file */
   private emitted = 0;
-  private readonly buffer = new Uint8Array(WRITE_BUFFER_BYTE_LENGTH);
+  /** bytes queued for the next vectored write (views of the payloads: no copy) */
+  private segments: Uint8Array[] = [];
   private buffered = 0;
 
   constructor(
@@ -51,10 +55,9 @@ export class PageAllocator {
    * slot of chunk.metadata; `fixups` collects those slots when the base is not final yet.
    */
   place(chunk: EncodedChunk, pointerBase: number, fixups: number[] | undefined): void {
-    const { allocations, allocationCount, payload } = chunk;
+    const { allocations, allocationCount, payloads } = chunk;
     const metadata = new DataView(chunk.metadata.buffer, chunk.metadata.byteOffset, chunk.metadata.byteLength);
     let row = 0;
-    let payloadOffset = 0;
     while (row < allocationCount) {
       const local = allocations[row * ALLOCATION_COLUMNS]!;
       let end = row;
@@ -77,8 +80,6 @@ export class PageAllocator {
         }
         this.cursor = position + total;
         while (this.cursor > this.pageCount * this.pageSize) this.pageCount += 1;
-        this.emit(payload.subarray(payloadOffset, payloadOffset + total));
-        payloadOffset += total;
       }
       const sampleIndex = chunk.firstSampleIndex + local;
       for (let index = row; index < end; index++) {
@@ -89,6 +90,7 @@ export class PageAllocator {
           fixups?.push(pointerPosition);
         }
         this.record(sampleIndex, position, byteLength);
+        if (byteLength > 0) this.emit(payloads[index]!);
         position += byteLength;
       }
       row = end;
@@ -121,50 +123,59 @@ export class PageAllocator {
   }
 
   private padTo(relative: number): void {
-    const position = this.emitted + this.buffered;
-    if (relative <= position) return;
-    let remaining = relative - position;
+    let remaining = relative - (this.emitted + this.buffered);
     while (remaining > 0) {
-      const step = Math.min(remaining, this.buffer.byteLength - this.buffered);
-      this.buffer.fill(0, this.buffered, this.buffered + step);
-      this.buffered += step;
+      const step = Math.min(remaining, ZEROS.byteLength);
+      this.emit(ZEROS.subarray(0, step));
       remaining -= step;
-      if (this.buffered === this.buffer.byteLength) this.flush();
     }
   }
 
   private emit(bytes: Uint8Array): void {
-    let offset = 0;
-    while (offset < bytes.byteLength) {
-      const step = Math.min(bytes.byteLength - offset, this.buffer.byteLength - this.buffered);
-      this.buffer.set(bytes.subarray(offset, offset + step), this.buffered);
-      this.buffered += step;
-      offset += step;
-      if (this.buffered === this.buffer.byteLength) this.flush();
-    }
+    this.segments.push(bytes);
+    this.buffered += bytes.byteLength;
+    if (this.buffered >= WRITE_BUFFER_BYTE_LENGTH || this.segments.length >= MAX_SEGMENTS) this.flush();
   }
 
   private flush(): void {
     if (this.buffered === 0) return;
-    // Page checksums over the flushed range, split at page boundaries.
-    let start = 0;
-    while (start < this.buffered) {
-      const absolute = this.emitted + start;
-      const pageEnd = (Math.floor(absolute / this.pageSize) + 1) * this.pageSize;
-      const end = Math.min(this.buffered, pageEnd - this.emitted);
-      this.currentPageChecksum = crc32(this.buffer.subarray(start, end), this.currentPageChecksum);
-      if (this.emitted + end === pageEnd) {
-        this.pageChecksums.push(this.currentPageChecksum);
-        this.currentPageChecksum = 0;
+    // Page checksums over the queued bytes, split at page boundaries.
+    let absolute = this.emitted;
+    for (const segment of this.segments) {
+      let start = 0;
+      while (start < segment.byteLength) {
+        const pageEnd = (Math.floor(absolute / this.pageSize) + 1) * this.pageSize;
+        const end = Math.min(segment.byteLength, start + pageEnd - absolute);
+        this.currentPageChecksum = crc32(segment.subarray(start, end), this.currentPageChecksum);
+        absolute += end - start;
+        if (absolute === pageEnd) {
+          this.pageChecksums.push(this.currentPageChecksum);
+          this.currentPageChecksum = 0;
+        }
+        start = end;
       }
-      start = end;
     }
-    let written = 0;
-    while (written < this.buffered) {
-      written += writeSync(this.fd, this.buffer, written, this.buffered - written, this.fileBase + this.emitted + written);
+    let written = writevSync(this.fd, this.segments, this.fileBase + this.emitted);
+    if (written < this.buffered) {
+      // A short vectored write: finish segment by segment.
+      let skip = written;
+      for (const segment of this.segments) {
+        if (skip >= segment.byteLength) {
+          skip -= segment.byteLength;
+          continue;
+        }
+        let offset = skip;
+        skip = 0;
+        while (offset < segment.byteLength) {
+          const count = writeSync(this.fd, segment, offset, segment.byteLength - offset, this.fileBase + this.emitted + written);
+          offset += count;
+          written += count;
+        }
+      }
     }
     this.emitted += this.buffered;
     this.buffered = 0;
+    this.segments = [];
   }
 }
 

@@ -4,7 +4,8 @@ import type { SchemaPlan } from './field-plan.js';
 
 /**
  * The output of encoding consecutive samples, independent of where they will be placed:
- * metadata records with pointers left zero, payloads concatenated, and one row per allocation.
+ * metadata records with pointers left zero, the payloads (each its own buffer, so a worker can
+ * transfer them without copying), and one row per allocation.
  * Placement (pages, absolute pointers) happens later, in sample order, on the main thread —
  * which is what makes the output identical whatever the number of workers.
  */
@@ -13,8 +14,9 @@ export interface EncodedChunk {
   sampleCount: number;
   /** sampleCount * recordByteLength bytes */
   metadata: Uint8Array;
-  /** all payloads, back to back, in allocation order */
-  payload: Uint8Array;
+  /** the payloads, in allocation order (row i of `allocations` describes payloads[i]) */
+  payloads: Uint8Array[];
+  payloadByteLength: number;
   /**
    * ALLOCATION_COLUMNS numbers per allocation, sorted by sample:
    * [sample offset within the chunk, byte length, pointer position in `metadata` or -1]
@@ -54,26 +56,23 @@ export async function encodeChunk(plan: SchemaPlan, samples: readonly SampleReco
   }
   if (pending.length > 0) await Promise.all(pending);
 
-  let payloadByteLength = 0;
   let allocationCount = 0;
-  for (const allocations of perSample) {
-    allocationCount += allocations.length;
-    for (const allocation of allocations) payloadByteLength += allocation.payload.byteLength;
-  }
-  const payload = new Uint8Array(payloadByteLength);
+  for (const allocations of perSample) allocationCount += allocations.length;
+  const payloads: Uint8Array[] = new Array(allocationCount);
   const table = new Float64Array(allocationCount * ALLOCATION_COLUMNS);
-  let payloadOffset = 0;
+  let payloadByteLength = 0;
   let row = 0;
   for (let local = 0; local < perSample.length; local++) {
     for (const allocation of perSample[local]!) {
-      payload.set(allocation.payload, payloadOffset);
-      payloadOffset += allocation.payload.byteLength;
-      table[row++] = local;
-      table[row++] = allocation.payload.byteLength;
-      table[row++] = allocation.pointerPosition;
+      payloads[row] = allocation.payload;
+      payloadByteLength += allocation.payload.byteLength;
+      table[row * ALLOCATION_COLUMNS] = local;
+      table[row * ALLOCATION_COLUMNS + 1] = allocation.payload.byteLength;
+      table[row * ALLOCATION_COLUMNS + 2] = allocation.pointerPosition;
+      row += 1;
     }
   }
-  return { firstSampleIndex, sampleCount: samples.length, metadata, payload, allocations: table, allocationCount };
+  return { firstSampleIndex, sampleCount: samples.length, metadata, payloads, payloadByteLength, allocations: table, allocationCount };
 }
 
 /** Returns a promise only when some codec was asynchronous. */

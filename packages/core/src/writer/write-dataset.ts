@@ -153,7 +153,7 @@ export async function writeDataset(path: string, schema: Schema, source: DataSou
         heldMetadata.push({ metadata: chunk.metadata, fixups });
       }
       samplesWritten += chunk.sampleCount;
-      payloadByteLength += chunk.payload.byteLength;
+      payloadByteLength += chunk.payloadByteLength;
       options.onProgress?.({ samplesWritten, totalSamples: knownLength, bytesWritten: payloadByteLength });
     }
     if (knownLength !== undefined && samplesWritten !== knownLength) {
@@ -289,7 +289,7 @@ function choosePageSize(first: EncodedChunk, wholeDataset: boolean): number {
     currentTotal += first.allocations[row * ALLOCATION_COLUMNS + 1]!;
     largest = Math.max(largest, currentTotal);
   }
-  const total = first.payload.byteLength;
+  const total = first.payloadByteLength;
   if (wholeDataset) return clamp(nextPowerOfTwo(Math.max(total, 1)), MIN_PAGE_SIZE, AUTO_MAX_PAGE_SIZE);
   return clamp(nextPowerOfTwo(Math.max(16 * largest, 1)), AUTO_MIN_PAGE_SIZE, AUTO_MAX_PAGE_SIZE);
 }
