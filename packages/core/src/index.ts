@@ -40,6 +40,7 @@ export type { Schema } from './writer/field-plan.js';
 
 export { createOutputSlot, openDataset } from './reader/open-dataset.js';
 export type { Dataset, DatasetField, DatasetLayout, OpenOptions } from './reader/open-dataset.js';
+export type { PageCacheStats } from './io/page-cache-source.js';
 export { verifyDataset } from './reader/verify-dataset.js';
 export type { VerifyReport, VerifyProblem } from './reader/verify-dataset.js';
 

@@ -162,6 +162,37 @@ describe('createLoader', () => {
     expect(local[0]!.vector!.length).toBe(128 * 3);
   });
 
+  it('reads through an in-process page cache with the same batches', async () => {
+    const options: LoaderOptions = { batchSize: 50, order: 'quasi-random', seed: 9 };
+    const viaOs = await collect(options, 2);
+    const loader = createLoader(path, { ...options, cache: 'process', cacheBytes: 4 * 4096 });
+    const viaProcess: Array<ReturnType<typeof snapshot>> = [];
+    for (let epoch = 0; epoch < 2; epoch++) for await (const batch of loader) viaProcess.push(snapshot(batch));
+    const quasiStats = loader.stats().cache!;
+    await loader.close();
+    expect(viaProcess).toEqual(viaOs);
+    expect(quasiStats.pagesRead).toBeGreaterThan(0);
+    expect(quasiStats.bytesRead).toBe(quasiStats.pagesRead * 4096);
+    expect(await collect({ ...options, cache: 'process', workers: 2, cacheBytes: 8 * 4096 }, 2)).toEqual(viaOs);
+  });
+
+  it('reads far fewer pages in quasi-random order than in random order through a small pool', async () => {
+    const many = join(directory, 'many.beton');
+    await writeDataset(many, { id: int64(), vector: ndarray({ dtype: 'float32', shape: [8] }), blob: bytes() }, { length: 20_000, get: sampleAt }, { pageSize: 4096, workers: 0 });
+    const pagesRead = async (order: 'random' | 'quasi-random') => {
+      const loader = createLoader(many, { batchSize: 64, order, seed: 1, cache: 'process', cacheBytes: 32 * 4096 });
+      for await (const batch of loader) void batch;
+      const stats = loader.stats().cache!;
+      await loader.close();
+      return stats.pagesRead;
+    };
+    const quasi = await pagesRead('quasi-random');
+    const random = await pagesRead('random');
+    const filePages = Math.ceil(20_000 / 80);
+    expect(quasi).toBeLessThan(2 * filePages);
+    expect(random).toBeGreaterThan(3 * quasi);
+  });
+
   it('runs operations without an origin on the calling thread', async () => {
     const negate: SampleOperation = {
       kind: 'sample',
@@ -279,8 +310,10 @@ describe('createLoader', () => {
       for await (const batch of loader) void batch;
       gc();
       const after = process.memoryUsage();
+      // The file mapping is counted as an external buffer: it is page cache, not loader memory.
+      const mapped = loader.dataset.ioMode === 'mmap' ? loader.dataset.layout.fileByteLength : 0;
       await loader.close();
-      return after.heapUsed + after.arrayBuffers - (before.heapUsed + before.arrayBuffers);
+      return after.heapUsed + after.arrayBuffers - mapped - (before.heapUsed + before.arrayBuffers);
     };
     const small = await footprint(path);
     const big = await footprint(large);

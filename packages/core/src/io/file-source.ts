@@ -19,7 +19,19 @@
  * view of a window is garbage collected), but the contract is "valid until close()". The file must
  * not shrink while open: touching a mapped page past the end of a file raises SIGBUS.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, } from 'node:fs';
+import { FileSourceError } from './file-source-error.js';
+import {
+  allocateForView,
+  closeQuietly,
+  closedError,
+  growScratch,
+  isRangeInside,
+  messageOf,
+  rangeError,
+  readFully,
+  targetRangeError,
+} from './io-helpers.js';
 import { type MmapAdvice, type MmapBinding, loadMmapBinding } from './mmap-binding.js';
 
 export type { MmapAdvice } from './mmap-binding.js';
@@ -59,35 +71,11 @@ export interface FileSourceOptions {
   windowByteLength?: number;
 }
 
-export type FileSourceErrorCode = 'E_ARGUMENT' | 'E_CLOSED' | 'E_IO' | 'E_MMAP_UNAVAILABLE' | 'E_OUT_OF_BOUNDS';
-
-export interface FileSourceErrorDetails {
-  path?: string;
-  offset?: number;
-  byteLength?: number;
-  cause?: unknown;
-}
-
-export class FileSourceError extends Error {
-  readonly code: FileSourceErrorCode;
-  readonly path?: string;
-  readonly offset?: number;
-  readonly byteLength?: number;
-
-  constructor(code: FileSourceErrorCode, message: string, details: FileSourceErrorDetails = {}) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
-    this.name = 'FileSourceError';
-    this.code = code;
-    if (details.path !== undefined) this.path = details.path;
-    if (details.offset !== undefined) this.offset = details.offset;
-    if (details.byteLength !== undefined) this.byteLength = details.byteLength;
-  }
-}
+export { FileSourceError, type FileSourceErrorCode, type FileSourceErrorDetails } from './file-source-error.js';
 
 const DEFAULT_WINDOW_BYTE_LENGTH = 2 ** 30;
 const DEFAULT_MAX_CONTIGUOUS_BYTE_LENGTH = 64 * 2 ** 20;
 /** Largest single fs.readSync; Linux returns at most 2 GiB - 4 KiB per read() anyway. */
-const MAX_READ_CHUNK_BYTE_LENGTH = 2 ** 30;
 const EMPTY_BYTES = new Uint8Array(0);
 
 export function openFileSource(path: string, options: FileSourceOptions = {}): FileSource {
@@ -424,105 +412,8 @@ class ReadFileSource implements FileSource {
 
   /** One fs.readSync in the common case; loops over short reads. */
   private readInto(target: Uint8Array, targetOffset: number, byteLength: number, position: number): void {
-    let doneByteLength = 0;
-    while (doneByteLength < byteLength) {
-      const chunkByteLength = Math.min(byteLength - doneByteLength, MAX_READ_CHUNK_BYTE_LENGTH);
-      let bytesRead: number;
-      try {
-        bytesRead = readSync(this.fd, target, targetOffset + doneByteLength, chunkByteLength, position + doneByteLength);
-      } catch (error) {
-        throw new FileSourceError(
-          'E_IO',
-          `read of ${byteLength} bytes at offset ${position} from ${this.path} failed: ${messageOf(error)}`,
-          { path: this.path, offset: position, byteLength, cause: error },
-        );
-      }
-      if (bytesRead === 0) {
-        throw new FileSourceError(
-          'E_IO',
-          `read of ${byteLength} bytes at offset ${position} from ${this.path} hit the end of the file at offset ` +
-            `${position + doneByteLength}; it was ${this.byteLength} bytes when opened and has shrunk since`,
-          { path: this.path, offset: position, byteLength },
-        );
-      }
-      doneByteLength += bytesRead;
-    }
+    readFully(this.fd, this.path, this.byteLength, target, targetOffset, byteLength, position);
   }
+
 }
 
-/** Integral offset and byteLength with 0 <= offset <= offset + byteLength <= limit (false for NaN). */
-function isRangeInside(offset: number, byteLength: number, limit: number): boolean {
-  return offset >= 0 && byteLength >= 0 && offset + byteLength <= limit && Number.isInteger(offset) && Number.isInteger(byteLength);
-}
-
-function rangeError(path: string, operation: string, offset: number, byteLength: number, fileByteLength: number): FileSourceError {
-  const problem =
-    Number.isInteger(offset) && Number.isInteger(byteLength)
-      ? offset < 0 || byteLength < 0
-        ? 'has a negative offset or length'
-        : `exceeds file size ${fileByteLength}`
-      : 'needs an integral offset and length';
-  return new FileSourceError('E_OUT_OF_BOUNDS', `${operation} of ${byteLength} bytes at offset ${offset} ${problem} (${path})`, {
-    path,
-    offset,
-    byteLength,
-  });
-}
-
-function targetRangeError(
-  path: string,
-  offset: number,
-  byteLength: number,
-  targetOffset: number,
-  targetByteLength: number,
-): FileSourceError {
-  return new FileSourceError(
-    'E_OUT_OF_BOUNDS',
-    `copyTo of ${byteLength} bytes at offset ${offset} into a target of ${targetByteLength} bytes at target offset ` +
-      `${targetOffset} does not fit (${path})`,
-    { path, offset, byteLength },
-  );
-}
-
-function closedError(path: string, operation: string): FileSourceError {
-  return new FileSourceError('E_CLOSED', `${operation} on ${path} after close()`, { path });
-}
-
-function allocateForView(path: string, offset: number, byteLength: number): Buffer {
-  try {
-    return Buffer.allocUnsafe(byteLength);
-  } catch (error) {
-    throw new FileSourceError(
-      'E_ARGUMENT',
-      `view of ${byteLength} bytes at offset ${offset} needs a copy that Node cannot allocate (${messageOf(error)}); ` +
-        `use copyTo in smaller pieces (${path})`,
-      { path, offset, byteLength, cause: error },
-    );
-  }
-}
-
-/** The scratch buffer, grown (doubling) to hold at least byteLength bytes. */
-function growScratch(path: string, scratchBuffer: Buffer | null, offset: number, byteLength: number): Buffer {
-  if (scratchBuffer !== null && scratchBuffer.length >= byteLength) return scratchBuffer;
-  const doubledByteLength = scratchBuffer === null ? 0 : scratchBuffer.length * 2;
-  if (doubledByteLength > byteLength) {
-    try {
-      return Buffer.allocUnsafeSlow(doubledByteLength);
-    } catch {
-      // Doubling went past what Node can allocate; try the exact size.
-    }
-  }
-  return allocateForView(path, offset, byteLength);
-}
-
-function closeQuietly(fd: number): void {
-  try {
-    closeSync(fd);
-  } catch {
-    // Already failing with a more useful error.
-  }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

@@ -8,6 +8,7 @@ import { type LoaderState, checkResumeState } from './loader-state.js';
 import { type OrderContext, type TraversalOrder, rankOrder, resolveOrder } from './orders/index.js';
 import { createSampleRandom } from './orders/random.js';
 import type { BatchColumn, BatchOperation, BatchOperationInstance, FieldPipeline, OutputSlot, OutputSpec } from './pipeline-contract.js';
+import type { PageCacheStats } from '../io/page-cache-source.js';
 import { type DecodePool, createDecodePool } from './decode-pool.js';
 import type { DecodeWorkerSetup } from './decode-protocol.js';
 import { PageIndex } from './page-index.js';
@@ -33,8 +34,15 @@ export interface LoaderOptions {
   batchOperations?: readonly BatchOperation[];
   /** Plugins for the file's plugin fields (and pixel codecs such as @tessera/image). */
   plugins?: readonly TesseraPlugin[];
-  /** 'os' (default): the OS page cache through mmap, with madvise hints. */
-  cache?: 'os';
+  /**
+   * 'os' (default): the OS page cache through mmap, with madvise hints ahead of the traversal.
+   * 'process': data pages are read with pread into a bounded pool (`cacheBytes`) and read ahead
+   * for upcoming batches — for network filesystems and files larger than RAM. With workers, each
+   * worker gets `cacheBytes / workers`.
+   */
+  cache?: 'os' | 'process';
+  /** Pool size for cache: 'process' (default 256 MiB). */
+  cacheBytes?: number;
   /** Continue exactly where `loader.state()` was taken. */
   resume?: LoaderState;
   /** Use pread instead of mmap (`'off'`), or insist on mmap (`'required'`). */
@@ -84,8 +92,10 @@ export interface LoaderStats {
   waitMs: number;
   /** time between handing out a batch and the request for the next: the consumer's work */
   consumerMs: number;
-  /** samples per second of loader work (decode + transform), and over wall time */
+  /** samples per second of loader work (decode + transform) */
   samplesPerSecond: number;
+  /** cache: 'process' counters of the calling thread's pool (pages and bytes read from the file, hits, misses) */
+  cache?: PageCacheStats;
 }
 
 export interface Loader extends AsyncIterable<Batch> {
@@ -162,12 +172,17 @@ class TesseraLoader implements Loader {
     if (!Number.isInteger(this.seed) || this.seed < 0 || this.seed > 0xffff_ffff) throw new ArgumentError('seed', `must be an integer in [0, 2^32), got ${String(options.seed)}`);
     this.batchesAhead = options.batchesAhead ?? DEFAULT_BATCHES_AHEAD;
     if (!Number.isInteger(this.batchesAhead) || this.batchesAhead < 0) throw new ArgumentError('batchesAhead', `must be a non-negative integer, got ${String(options.batchesAhead)}`);
-    if (options.cache !== undefined && options.cache !== 'os') throw new ArgumentError('cache', `must be 'os', got ${JSON.stringify(options.cache)}`);
+    if (options.cache !== undefined && options.cache !== 'os' && options.cache !== 'process') {
+      throw new ArgumentError('cache', `must be 'os' or 'process', got ${JSON.stringify(options.cache)}`);
+    }
     this.dropLast = options.dropLast ?? false;
     this.order = resolveOrder(options.order ?? 'sequential');
 
     this.ownsDataset = typeof source === 'string';
-    this.dataset = typeof source === 'string' ? openDataset(source, { plugins: options.plugins, mmap: options.mmap }) : source;
+    this.dataset =
+      typeof source === 'string'
+        ? openDataset(source, { plugins: options.plugins, mmap: options.mmap, cache: options.cache, cacheBytes: options.cacheBytes })
+        : source;
     try {
       const numSamples = this.dataset.numSamples;
       this.indices = checkIndices(options.indices, numSamples);
@@ -228,7 +243,8 @@ class TesseraLoader implements Loader {
         this.position = state.batchesConsumed;
       }
       // Last: nothing after this may throw, or the threads would leak.
-      this.pool = shared ? this.startPool(workers, pipelineOf, this.dataset.path, options.mmap ?? 'auto') : undefined;
+      const cache = { cache: this.dataset.cacheMode, cacheBytes: options.cacheBytes === undefined ? undefined : Math.floor(options.cacheBytes / workers) };
+      this.pool = shared ? this.startPool(workers, pipelineOf, this.dataset.path, options.mmap ?? 'auto', cache) : undefined;
     } catch (error) {
       if (this.ownsDataset) this.dataset.close();
       throw error;
@@ -242,12 +258,19 @@ class TesseraLoader implements Loader {
     return (pipeline.operations ?? []).every((operation) => operation.kind === 'batch' || operation.origin !== undefined);
   }
 
-  private startPool(workers: number, pipelineOf: (name: string) => FieldPipeline, path: string, mmap: 'auto' | 'off' | 'required'): DecodePool {
+  private startPool(
+    workers: number,
+    pipelineOf: (name: string) => FieldPipeline,
+    path: string,
+    mmap: 'auto' | 'off' | 'required',
+    cache: { cache: 'os' | 'process'; cacheBytes: number | undefined },
+  ): DecodePool {
     const workerFields = this.fields.map((field, index) => ({ field, index })).filter(({ index }) => this.inWorkers[index]);
     const plugins = this.dataset.registry.plugins.filter((plugin) => plugin.origin !== undefined).map((plugin) => ({ name: plugin.name, ...plugin.origin! }));
     const setup: DecodeWorkerSetup = {
       path,
       mmap,
+      ...cache,
       plugins,
       fields: workerFields.map(({ field, index }) => {
         const pipeline = pipelineOf(field.name);
@@ -332,6 +355,7 @@ class TesseraLoader implements Loader {
       waitMs: this.totals.waitMs,
       consumerMs: this.totals.consumerMs,
       samplesPerSecond: workMs > 0 ? (this.totals.samples * 1000) / workMs : 0,
+      ...(this.dataset.cacheMode === 'process' ? { cache: this.dataset.cacheStats() } : {}),
     };
   }
 
@@ -374,7 +398,8 @@ class TesseraLoader implements Loader {
     // Page-cache hints: random access disables the kernel's read-ahead; ordered traversals ask
     // for the pages of upcoming batches instead (see hintAhead).
     const hinting = this.pool === undefined || this.inWorkers.some((inWorker) => !inWorker);
-    if (hinting) this.dataset.advise(this.order.name === 'random' ? 'random' : 'normal');
+    const processCache = this.dataset.cacheMode === 'process';
+    if (hinting && !processCache) this.dataset.advise(this.order.name === 'random' ? 'random' : 'normal');
     const batchCount = this.length;
     let next = this.position;
     const inFlight: Array<{ batchIndex: number; buffer: BufferSet; ready: Promise<void> | undefined }> = [];
@@ -388,7 +413,8 @@ class TesseraLoader implements Loader {
           if (buffer === undefined) break;
           buffer.busy = true;
           const batchIndex = next++;
-          if (this.order.name !== 'random') this.hintAhead(order, batchIndex + this.batchesAhead + 1);
+          // With the process cache, read-ahead is the only way to overlap I/O, whatever the order.
+          if (this.order.name !== 'random' || this.dataset.cacheMode === 'process') this.hintAhead(order, batchIndex + this.batchesAhead + 1);
           const ready = this.fill(buffer, order, batchIndex, epoch);
           ready?.catch(() => {});
           inFlight.push({ batchIndex, buffer, ready });
@@ -477,7 +503,7 @@ class TesseraLoader implements Loader {
   /** madvise(WILLNEED) the distinct pages of a future batch (few for ordered traversals). */
   private hintAhead(order: Uint32Array, batchIndex: number): void {
     const start = batchIndex * this.batchSize;
-    if (start >= order.length || this.dataset.ioMode !== 'mmap') return;
+    if (start >= order.length || (this.dataset.ioMode !== 'mmap' && this.dataset.cacheMode !== 'process')) return;
     const end = Math.min(order.length, start + this.batchSize);
     let runStart = -1;
     let runEnd = -1;

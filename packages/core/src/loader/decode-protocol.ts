@@ -5,6 +5,8 @@ import type { SerializedError } from '../util/serialize-error.js';
 export interface DecodeWorkerSetup {
   path: string;
   mmap: 'auto' | 'off' | 'required';
+  cache: 'os' | 'process';
+  cacheBytes: number | undefined;
   plugins: Array<PluginOrigin & { name: string }>;
   fields: Array<{
     name: string;

@@ -23,7 +23,7 @@ interface Ready {
 async function prepare(): Promise<Ready> {
   const plugins: TesseraPlugin[] = [];
   for (const origin of setup.plugins) plugins.push(await importFromOrigin<TesseraPlugin>(origin, origin.name));
-  const dataset = openDataset(setup.path, { plugins, mmap: setup.mmap });
+  const dataset = openDataset(setup.path, { plugins, mmap: setup.mmap, cache: setup.cache, cacheBytes: setup.cacheBytes });
   const fields: CompiledField[] = [];
   for (const field of setup.fields) {
     const operations: SampleOperation[] = [];

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { FormatError, PluginError, TesseraError, wrapPluginError } from '../errors.js';
 import { corePlugin } from '../fields/core-plugin.js';
 import { type FileSource, type FileSourceOptions, type MmapAdvice, openFileSource } from '../io/file-source.js';
+import { type PageCacheSource, type PageCacheStats, openPageCacheSource } from '../io/page-cache-source.js';
 import type { DecoderInstance, FieldCodec, FieldReader, JsonValue, OutputSlot, OutputSpec, TesseraPlugin } from '../registry/plugin-contract.js';
 import { type Registry, createRegistry, isCompatibleVersion } from '../registry/registry.js';
 import { ALLOCATION_ENTRY_BYTE_LENGTH, FIELD_DESCRIPTOR_BYTE_LENGTH, HEADER_BYTE_LENGTH, TYPE_ID } from '../spec/constants.js';
@@ -25,6 +26,14 @@ export interface OpenOptions {
   plugins?: readonly TesseraPlugin[];
   /** 'auto' (default) maps the file when the mmap binding loads, else reads with pread. */
   mmap?: FileSourceOptions['mmap'];
+  /**
+   * 'os' (default): reads go through the OS page cache (mmap, or pread). 'process': header and
+   * tables are read once with pread, data pages through a bounded in-process pool with read-ahead
+   * (network filesystems, files larger than RAM); `mmap` is then ignored and views are copies.
+   */
+  cache?: 'os' | 'process';
+  /** Pool size in bytes for cache: 'process' (default 256 MiB, at least two pages). */
+  cacheBytes?: number;
 }
 
 export interface DatasetField {
@@ -68,8 +77,11 @@ export interface Dataset {
   readonly layout: DatasetLayout;
   /** Tessera's extension block (schema, checksums), absent in files written by FFCV. */
   readonly extension: ExtensionBlock | undefined;
-  /** 'mmap' (zero-copy) or 'pread' (the fallback); `ioFallbackReason` says why. */
+  /** 'mmap' (zero-copy) or 'pread' (the fallback, or cache: 'process'); `ioFallbackReason` says why. */
   readonly ioMode: 'mmap' | 'pread';
+  readonly cacheMode: 'os' | 'process';
+  /** Counters of the in-process page cache (cache: 'process'), undefined otherwise. */
+  cacheStats(): PageCacheStats | undefined;
   readonly ioFallbackReason: string | undefined;
   readonly registry: Registry;
   /** Read access to a field (throws E_UNKNOWN_FIELD naming the fields that exist). */
@@ -98,18 +110,38 @@ export interface Dataset {
  */
 export function openDataset(path: string, options: OpenOptions = {}): Dataset {
   assertLittleEndianHost();
+  const processCache = options.cache === 'process';
+  if (options.cache !== undefined && options.cache !== 'os' && !processCache) {
+    throw new TesseraError('E_ARGUMENT', `cache: must be 'os' or 'process', got ${JSON.stringify(options.cache)}`);
+  }
   let source: FileSource;
   try {
-    source = openFileSource(path, { mmap: options.mmap ?? 'auto' });
+    source = openFileSource(path, { mmap: processCache ? 'off' : (options.mmap ?? 'auto') });
   } catch (error) {
     throw toTesseraError(error, path);
   }
+  let dataset: OpenDataset;
   try {
-    return new OpenDataset(path, source, options);
+    dataset = new OpenDataset(path, source, options);
   } catch (error) {
     source.close();
     throw toTesseraError(error, path);
   }
+  if (!processCache) return dataset;
+  // The data region is known only once the tables are parsed (read with pread into their own buffers).
+  try {
+    const { dataStart, dataEnd, fileByteLength } = dataset.layout;
+    const cached = openPageCacheSource(path, { pageSize: dataset.pageSize, dataStart, dataEnd, maxBytes: options.cacheBytes });
+    if (cached.byteLength !== fileByteLength) {
+      cached.close();
+      throw new FormatError('E_TRUNCATED', `the file changed size (${fileByteLength} → ${cached.byteLength}) while it was being opened`, { path });
+    }
+    dataset.replaceSource(cached);
+  } catch (error) {
+    dataset.close();
+    throw toTesseraError(error, path);
+  }
+  return dataset;
 }
 
 class OpenDataset implements Dataset {
@@ -128,7 +160,7 @@ class OpenDataset implements Dataset {
 
   constructor(
     readonly path: string,
-    readonly source: FileSource,
+    public source: FileSource,
     options: OpenOptions,
   ) {
     const fileByteLength = source.byteLength;
@@ -305,8 +337,23 @@ class OpenDataset implements Dataset {
     }
   }
 
+  /** Once, by openDataset for cache: 'process'. Field readers read `dataset.source` on every call. */
+  replaceSource(next: FileSource): void {
+    const previous = this.source;
+    this.source = next;
+    previous.close();
+  }
+
   get ioMode() {
     return this.source.mode;
+  }
+
+  get cacheMode(): 'os' | 'process' {
+    return 'stats' in this.source ? 'process' : 'os';
+  }
+
+  cacheStats(): PageCacheStats | undefined {
+    return 'stats' in this.source ? (this.source as PageCacheSource).stats() : undefined;
   }
 
   get ioFallbackReason() {
