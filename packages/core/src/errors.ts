@@ -35,14 +35,24 @@ export interface TesseraErrorOptions {
   cause?: unknown;
 }
 
+/** Marks Tessera errors across copies of this package (a plugin may resolve its own @tessera/core). */
+const TESSERA_ERROR = Symbol.for('@tessera/core:error');
+
 /** Base class: `code` is stable and documented; `message` states the problem, the numbers and the fix. */
 export class TesseraError extends Error {
   readonly code: TesseraErrorCode;
+
+  /** `error instanceof TesseraError` holds for errors made by any copy of @tessera/core. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== TesseraError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[TESSERA_ERROR] === true;
+  }
 
   constructor(code: TesseraErrorCode, message: string, options?: TesseraErrorOptions) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'TesseraError';
     this.code = code;
+    Object.defineProperty(this, TESSERA_ERROR, { value: true });
   }
 
   /** Plain-object form, safe to post between threads and to print as JSON. */

@@ -28,6 +28,16 @@ describe('package hygiene', () => {
     expect(documented).toEqual(codes);
   });
 
+  it('recognises Tessera errors made by another copy of the package', () => {
+    const foreign = Object.assign(new Error('from another copy'), { code: 'E_IO' });
+    Object.defineProperty(foreign, Symbol.for('@tessera/core:error'), { value: true });
+    expect(foreign instanceof core.TesseraError).toBe(true);
+    expect(new Error('plain') instanceof core.TesseraError).toBe(false);
+    expect(new core.PluginError('E_PLUGIN', 'x') instanceof core.PluginError).toBe(true);
+    expect(new core.TesseraError('E_PLUGIN', 'x') instanceof core.PluginError).toBe(false);
+    expect(new core.PluginError('E_PLUGIN', 'x') instanceof core.TesseraError).toBe(true);
+  });
+
   it('registers nothing on import: plugins are passed explicitly', () => {
     expect(core.createRegistry([]).byCodecId('core/int64')).toBeUndefined();
   });
