@@ -69,6 +69,11 @@ export interface FileSourceOptions {
   maxContiguousByteLength?: number;
   /** Mapping window size in bytes, a multiple of the OS page size. Default 1 GiB. */
   windowByteLength?: number;
+  /**
+   * copyTo targets are SharedArrayBuffer memory (decode workers' batches): copy with the binding's
+   * memcpy when it has one (see MmapBinding.copy). Default false.
+   */
+  sharedTargets?: boolean;
 }
 
 export { FileSourceError, type FileSourceErrorCode, type FileSourceErrorDetails } from './file-source-error.js';
@@ -122,7 +127,8 @@ export function openFileSource(path: string, options: FileSourceOptions = {}): F
     }
     // The mappings hold their own reference to the file.
     closeSync(fd);
-    return new MappedFileSource(path, fileByteLength, mapping.binding, mapping.windows, windowByteLength, mapping.overlapByteLength);
+    const nativeCopy = options.sharedTargets === true ? mapping.binding.copy : undefined;
+    return new MappedFileSource(path, fileByteLength, mapping.binding, mapping.windows, windowByteLength, mapping.overlapByteLength, nativeCopy);
   } catch (error) {
     closeQuietly(fd);
     throw error;
@@ -211,6 +217,8 @@ class MappedFileSource implements FileSource {
     windows: Buffer[],
     windowByteLength: number,
     overlapByteLength: number,
+    /** copyTo's memcpy when the targets are shared memory (FileSourceOptions.sharedTargets) */
+    private readonly nativeCopy: MmapBinding['copy'],
   ) {
     this.path = path;
     this.byteLength = byteLength;
@@ -258,7 +266,8 @@ class MappedFileSource implements FileSource {
       Number.isInteger(byteLength) &&
       Number.isInteger(targetOffset)
     ) {
-      window.copy(target, targetOffset, start, start + byteLength);
+      if (this.nativeCopy === undefined) window.copy(target, targetOffset, start, start + byteLength);
+      else this.nativeCopy(window, start, target, targetOffset, byteLength);
       return;
     }
     this.copyToSlow(offset, byteLength, target, targetOffset);

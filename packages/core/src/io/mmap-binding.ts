@@ -32,6 +32,14 @@ export interface MmapBinding {
   readonly maxMappingByteLength: number;
   /** Whether the loaded addon carries the 64-bit patch. */
   readonly patched: boolean;
+  /**
+   * memcpy of [sourceOffset, sourceOffset + byteLength) of a mapping into target at targetOffset
+   * (bounds checked natively), or undefined when the addon predates the patch that adds it. V8
+   * copies into a SharedArrayBuffer with relaxed word-by-word stores (TypedArray#set, hence
+   * Buffer#copy): ~0.75× of memcpy for 12 KiB samples. For ordinary memory Buffer#copy is as fast
+   * and cheaper to call (1 KiB: ~7% faster than this).
+   */
+  readonly copy: ((source: Buffer, sourceOffset: number, target: Uint8Array, targetOffset: number, byteLength: number) => void) | undefined;
 }
 
 export type MmapBindingLoad = { binding: MmapBinding; reason?: undefined } | { binding: null; reason: string };
@@ -49,6 +57,7 @@ interface NativeMmapModule {
   readonly MADV_DONTNEED: number;
   readonly PAGESIZE: number;
   readonly TESSERA_PATCHED_64BIT?: number;
+  readonly copy?: (source: Uint8Array, sourceOffset: number, target: Uint8Array, targetOffset: number, byteLength: number) => void;
 }
 
 const MODULE_NAME = '@riaskov/mmap-io';
@@ -64,6 +73,7 @@ class NativeMmapBinding implements MmapBinding {
   readonly maxMappableOffset: number;
   readonly maxMappingByteLength: number;
   readonly patched: boolean;
+  readonly copy: MmapBinding['copy'];
   private readonly native: NativeMmapModule;
   private readonly adviceCodes: Readonly<Record<MmapAdvice, number>>;
 
@@ -71,6 +81,7 @@ class NativeMmapBinding implements MmapBinding {
     this.native = native;
     this.pageSizeBytes = native.PAGESIZE;
     this.patched = native.TESSERA_PATCHED_64BIT === 1;
+    this.copy = typeof native.copy === 'function' ? native.copy : undefined;
     const bufferLimit = Math.min(bufferConstants.MAX_LENGTH, Number.MAX_SAFE_INTEGER);
     const lengthLimit = this.patched ? bufferLimit : Math.min(bufferLimit, UNPATCHED_MAX_INT);
     // Round down to whole pages: a mapping is whole pages anyway, and this keeps 4 GiB itself out.

@@ -13,14 +13,14 @@ export interface DecodePool {
   readonly size: number;
   /** Resolves when every worker has opened the file and set up its pipelines. */
   ready(): Promise<void>;
-  /** Decodes positions [from, to) of a buffer set; resolves with per-field stage times. */
-  decode(worker: number, request: Omit<DecodeRequest, 'id'>): Promise<number[][]>;
+  /** Decodes positions [from, to) of a buffer set (stage times accumulate in setup.stageTimes). */
+  decode(worker: number, request: Omit<DecodeRequest, 'id'>): Promise<void>;
   close(): Promise<void>;
 }
 
 interface WorkerState {
   worker: Worker;
-  pending: Map<number, { resolve(times: number[][]): void; reject(error: unknown): void }>;
+  pending: Map<number, { resolve(): void; reject(error: unknown): void }>;
   ready: Promise<void>;
 }
 
@@ -40,7 +40,7 @@ export function createDecodePool(setup: DecodeWorkerSetup, size: number): Decode
   };
 
   for (let index = 0; index < size; index++) {
-    const worker = new Worker(url, { workerData: setup });
+    const worker = new Worker(url, { workerData: { ...setup, workerIndex: index } satisfies DecodeWorkerSetup });
     let markReady!: () => void;
     let markFailed!: (error: unknown) => void;
     const ready = new Promise<void>((resolve, reject) => {
@@ -50,6 +50,14 @@ export function createDecodePool(setup: DecodeWorkerSetup, size: number): Decode
     ready.catch(() => {});
     const state: WorkerState = { worker, pending: new Map(), ready };
     worker.on('message', (response: DecodeResponse) => {
+      if (typeof response === 'number') {
+        const entry = state.pending.get(response);
+        if (entry === undefined) return;
+        state.pending.delete(response);
+        if (state.pending.size === 0) worker.unref();
+        entry.resolve();
+        return;
+      }
       if (response.id === -1) {
         if (response.error !== undefined) {
           const error = deserializeError(response.error);
@@ -62,8 +70,7 @@ export function createDecodePool(setup: DecodeWorkerSetup, size: number): Decode
       if (entry === undefined) return;
       state.pending.delete(response.id);
       if (state.pending.size === 0) worker.unref();
-      if (response.error !== undefined) entry.reject(deserializeError(response.error));
-      else entry.resolve(response.stageMilliseconds!);
+      entry.reject(response.error === undefined ? new TesseraError('E_WORKER', 'unexpected decode worker response') : deserializeError(response.error));
     });
     worker.on('error', (error) => {
       const wrapped = new TesseraError('E_WORKER', `a decode worker failed: ${error.message}`, { cause: error });
@@ -89,7 +96,7 @@ export function createDecodePool(setup: DecodeWorkerSetup, size: number): Decode
       if (failure !== undefined) return Promise.reject(failure);
       const state = states[workerIndex]!;
       const id = nextId++;
-      return new Promise<number[][]>((resolve, reject) => {
+      return new Promise<void>((resolve, reject) => {
         state.pending.set(id, { resolve, reject });
         state.worker.ref();
         state.worker.postMessage({ id, ...request } satisfies DecodeRequest);

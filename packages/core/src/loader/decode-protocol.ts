@@ -20,6 +20,13 @@ export interface DecodeWorkerSetup {
   }>;
   batchSize: number;
   seed: number;
+  /**
+   * Stage wall times, accumulated by the workers in place: Float64 [worker][worker field][stage]
+   * (so a finished decode is answered with its id alone).
+   */
+  stageTimes: SharedArrayBuffer;
+  /** this worker's index into stageTimes (set per worker by the pool) */
+  workerIndex: number;
   /** per buffer set: sample indices and, per worker field, the column memory */
   buffers: Array<{
     sampleIndices: SharedArrayBuffer;
@@ -35,7 +42,8 @@ export interface DecodeRequest {
   epoch: number;
 }
 
+/** A finished decode is answered with its request id alone (a number: the cheapest message). */
 export type DecodeResponse =
-  | { id: number; ready: true; error?: undefined; stageMilliseconds?: undefined }
-  | { id: number; stageMilliseconds: number[][]; error?: undefined; ready?: undefined }
-  | { id: number; error: SerializedError; stageMilliseconds?: undefined; ready?: undefined };
+  | number
+  | { id: number; ready: true; error?: undefined }
+  | { id: number; error: SerializedError; ready?: undefined };

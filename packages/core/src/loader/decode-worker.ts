@@ -18,12 +18,14 @@ interface Ready {
   slots: OutputSlot[][][];
   sampleIndices: Uint32Array[];
   contexts: SampleRunContext[];
+  /** per field: its stages' accumulated wall times, in shared memory the calling thread reads */
+  stageTimes: Float64Array[];
 }
 
 async function prepare(): Promise<Ready> {
   const plugins: TesseraPlugin[] = [];
   for (const origin of setup.plugins) plugins.push(await importFromOrigin<TesseraPlugin>(origin, origin.name));
-  const dataset = openDataset(setup.path, { plugins, mmap: setup.mmap, cache: setup.cache, cacheBytes: setup.cacheBytes });
+  const dataset = openDataset(setup.path, { plugins, mmap: setup.mmap, cache: setup.cache, cacheBytes: setup.cacheBytes, sharedTargets: true });
   const fields: CompiledField[] = [];
   for (const field of setup.fields) {
     const operations: SampleOperation[] = [];
@@ -42,7 +44,14 @@ async function prepare(): Promise<Ready> {
   for (let position = 0; position < setup.batchSize; position++) {
     contexts.push({ sampleIndex: 0, epoch: 0, seed: setup.seed, random: createSampleRandom() });
   }
-  return { fields, slots, sampleIndices: setup.buffers.map((buffer) => new Uint32Array(buffer.sampleIndices)), contexts };
+  const stagesPerWorker = fields.reduce((sum, field) => sum + field.stageNames.length, 0);
+  let stageOffset = setup.workerIndex * stagesPerWorker;
+  const stageTimes = fields.map((field) => {
+    const times = new Float64Array(setup.stageTimes, stageOffset * 8, field.stageNames.length);
+    stageOffset += field.stageNames.length;
+    return times;
+  });
+  return { fields, slots, sampleIndices: setup.buffers.map((buffer) => new Uint32Array(buffer.sampleIndices)), contexts, stageTimes };
 }
 
 const ready = prepare();
@@ -56,14 +65,13 @@ port.on('message', async (request: DecodeRequest) => {
   try {
     const state = await ready;
     for (const context of state.contexts) context.epoch = request.epoch;
-    const stageMilliseconds = state.fields.map((field) => new Float64Array(field.stageNames.length));
     const slots = state.slots[request.bufferIndex]!;
     const sampleIndices = state.sampleIndices[request.bufferIndex]!;
     for (let index = 0; index < state.fields.length; index++) {
-      const pending = state.fields[index]!.runBatch(sampleIndices, request.from, request.to, slots[index]!, state.contexts, stageMilliseconds[index]!);
+      const pending = state.fields[index]!.runBatch(sampleIndices, request.from, request.to, slots[index]!, state.contexts, state.stageTimes[index]!);
       if (pending !== undefined) await pending;
     }
-    response = { id: request.id, stageMilliseconds: stageMilliseconds.map((times) => Array.from(times)) };
+    response = request.id;
   } catch (error) {
     response = { id: request.id, error: serializeError(error) };
   }

@@ -34,6 +34,8 @@ export interface OpenOptions {
   cache?: 'os' | 'process';
   /** Pool size in bytes for cache: 'process' (default 256 MiB, at least two pages). */
   cacheBytes?: number;
+  /** Decoders write into SharedArrayBuffer memory (decode workers): see FileSourceOptions.sharedTargets. */
+  sharedTargets?: boolean;
 }
 
 export interface DatasetField {
@@ -116,7 +118,7 @@ export function openDataset(path: string, options: OpenOptions = {}): Dataset {
   }
   let source: FileSource;
   try {
-    source = openFileSource(path, { mmap: processCache ? 'off' : (options.mmap ?? 'auto') });
+    source = openFileSource(path, { mmap: processCache ? 'off' : (options.mmap ?? 'auto'), sharedTargets: options.sharedTargets });
   } catch (error) {
     throw toTesseraError(error, path);
   }
