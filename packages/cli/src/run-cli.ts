@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import { PACKAGE_VERSION as CORE_VERSION } from '@tessera/core';
 import type { Command, CommandContext } from './command.js';
+import { buildCommand } from './commands/build.js';
 import { dumpCommand } from './commands/dump.js';
 import { inspectCommand } from './commands/inspect.js';
 import { verifyCommand } from './commands/verify.js';
@@ -21,7 +22,7 @@ export interface CliIo {
 }
 
 /** Every command, in the order `tessera --help` lists them. */
-const COMMANDS: readonly Command[] = [inspectCommand, dumpCommand, verifyCommand];
+const COMMANDS: readonly Command[] = [inspectCommand, dumpCommand, verifyCommand, buildCommand];
 
 /**
  * Runs `tessera` with `argv` (the arguments after the program name) and resolves to the exit

@@ -1,0 +1,165 @@
+import { basename } from 'node:path';
+import { TesseraError, type TesseraErrorCode } from '@tessera/core';
+import type { Command, CommandContext } from '../command.js';
+import { type OptionDefinitions, parseCommandLine } from '../command-line.js';
+import { EXIT_CODE } from '../exit-code.js';
+import { formatByteLength } from '../format-byte-length.js';
+import { formatCommandHelp } from '../help-text.js';
+import { stringifyJson } from '../json-lines.js';
+import { type TextBuildProgress, type TextBuildSummary, importTextPackage } from '../load-text-package.js';
+import { type ProgressBar, createProgressBar } from '../progress-bar.js';
+import { UsageError } from '../usage-error.js';
+
+const COMMAND = 'build text';
+const FORMATS = ['txt-per-file', 'txt-per-line', 'jsonl'];
+const FIELDS = ['raw', 'tokens', 'packed', 'hierarchical'];
+
+const OPTIONS = {
+  output: { type: 'string', short: 'o', valueName: 'OUT.beton', description: 'the file to write (required)' },
+  format: { type: 'string', valueName: 'FORMAT', description: `${FORMATS.join(' | ')} (default: jsonl for .jsonl files, one document per file otherwise)` },
+  key: { type: 'string', valueName: 'KEY', description: 'the JSON key holding the text in .jsonl lines (default text)' },
+  field: { type: 'string', valueName: 'KIND', description: `${FIELDS.join(' | ')} (default packed with --tokenizer, raw without)` },
+  name: { type: 'string', valueName: 'NAME', description: 'the field name in the file (default text)' },
+  tokenizer: { type: 'string', valueName: 'PATH', description: 'a local tokenizer.json (or its folder); needed by tokens and packed' },
+  window: { type: 'string', valueName: 'T', description: 'packed: tokens per window (default 1024)' },
+  separator: { type: 'string', valueName: 'TOKEN', description: "packed: the token after each document (default the tokenizer's eos_token; none for none)" },
+  workers: { type: 'string', valueName: 'N', description: 'tokenizer threads (default: cores, at most 4; 0 tokenizes on the main thread)' },
+  json: { type: 'boolean', description: 'print the summary as one JSON object' },
+  quiet: { type: 'boolean', short: 'q', description: 'no progress on stderr' },
+} as const satisfies OptionDefinitions;
+
+const HELP_OPTION = { type: 'boolean', short: 'h', description: 'show this help' } as const;
+const ALL_OPTIONS: OptionDefinitions = { ...OPTIONS, help: HELP_OPTION };
+
+const DESCRIPTION = [
+  'tessera build text reads documents from text files — one per file (txt-per-file), one per line',
+  '(txt-per-line) or one per JSON line (jsonl, the string under --key) — from files, folders (every',
+  'non-hidden file below them) and globs, and writes a .beton file with one text field:',
+  '  raw           the UTF-8 text of each document',
+  '  tokens        the token ids of each document (tokenized in parallel worker threads)',
+  '  packed        language-model pretraining: documents tokenized, joined with the separator token',
+  '                into one stream, stored in windows of T tokens (--window)',
+  '  hierarchical  documents with their paragraphs and sentences (token ids with --tokenizer)',
+  'Tokenizers are local files only (tokenizer.json and the tokenizer_config.json beside it).',
+  'Needs the @tessera/text package (npm install @tessera/text).',
+  '',
+  'Progress goes to stderr; a summary to stdout. Exit codes: 0 written, 1 unreadable input or a',
+  'failed write (the output is then not created or changed), 2 bad command line.',
+].join('\n');
+
+/**
+ * `tessera build text INPUT... -o OUT.beton` (`tessera build` hands it every argument after
+ * `text`). Defined by hand rather than with defineCommand: it takes any number of inputs. Loads
+ * @tessera/text only when run.
+ */
+export const buildTextCommand: Command = {
+  name: 'build text',
+  summary: 'text files (.txt, .jsonl) into raw, tokenized, packed or hierarchical text',
+  positionalNames: ['INPUT...'],
+  description: DESCRIPTION,
+  options: ALL_OPTIONS,
+  async execute(argv, context) {
+    const helpIndex = argv.findIndex((argument) => argument === '--help' || argument === '-h' || argument === '--');
+    if (helpIndex >= 0 && argv[helpIndex] !== '--') {
+      context.stdout.write(formatCommandHelp(buildTextCommand));
+      return EXIT_CODE.SUCCESS;
+    }
+    const { options, positionals: inputs } = parseCommandLine(argv, OPTIONS, COMMAND);
+    if (inputs.length === 0) throw new UsageError('tessera build text needs at least one INPUT (a file, folder or glob)', COMMAND);
+    if (options.output === undefined) throw new UsageError('tessera build text needs -o OUT.beton', COMMAND);
+    const format = choice(options.format, FORMATS, 'format');
+    const field = choice(options.field, FIELDS, 'field') ?? (options.tokenizer === undefined ? 'raw' : 'packed');
+    if ((field === 'tokens' || field === 'packed') && options.tokenizer === undefined) {
+      throw new UsageError(`--field ${field} needs --tokenizer PATH (a local tokenizer.json)`, COMMAND);
+    }
+    const windowLength = integer(options.window, 'window', 1);
+    const workers = integer(options.workers, 'workers', 0);
+    const separator = options.separator === undefined ? undefined : options.separator === 'none' ? null : /^\d+$/.test(options.separator) ? Number(options.separator) : options.separator;
+
+    const text = await importTextPackage(context.cwd);
+    const progress = createBuildProgress(options.output, options.quiet, context);
+    let summary: TextBuildSummary;
+    try {
+      summary = await text.buildTextDataset({
+        inputs,
+        output: options.output,
+        format,
+        jsonKey: options.key,
+        field,
+        fieldName: options.name,
+        tokenizer: options.tokenizer,
+        windowLength,
+        separator,
+        workers,
+        cwd: context.cwd,
+        onProgress: progress.update,
+      });
+    } catch (error) {
+      throw fromTextPackage(error);
+    } finally {
+      progress.finish();
+    }
+    context.stdout.write(options.json ? `${stringifyJson(summary)}\n` : formatSummary(summary));
+    return EXIT_CODE.SUCCESS;
+  },
+};
+
+/**
+ * @tessera/text may be installed with its own copy of @tessera/core (the user's project's), whose
+ * TesseraError is another class: keep such errors' code instead of reporting them as E_INTERNAL.
+ */
+function fromTextPackage(error: unknown): unknown {
+  if (error instanceof TesseraError || !(error instanceof Error)) return error;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code !== 'string' || !/^E_[A-Z_]+$/.test(code)) return error;
+  return new TesseraError(code as TesseraErrorCode, error.message, { cause: error });
+}
+
+function choice(value: string | undefined, choices: readonly string[], name: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (!choices.includes(value)) throw new UsageError(`--${name} must be one of ${choices.join(', ')}, got ${JSON.stringify(value)}`, COMMAND);
+  return value;
+}
+
+function integer(value: string | undefined, name: string, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(number) || number < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, got ${JSON.stringify(value)}`, COMMAND);
+  return number;
+}
+
+/** One bar per phase: input KiB while reading/tokenizing, windows while packing. */
+function createBuildProgress(output: string, quiet: boolean, context: CommandContext) {
+  let bar: ProgressBar | undefined;
+  let phase: TextBuildProgress['phase'] | undefined;
+  const stream = context.stderr as unknown as { write(text: string): unknown; isTTY?: boolean; columns?: number };
+  return {
+    update(progress: TextBuildProgress) {
+      if (quiet) return;
+      if (progress.phase !== phase) {
+        bar?.finish();
+        phase = progress.phase;
+        bar =
+          phase === 'packing'
+            ? createProgressBar({ label: `packing ${basename(output)}`, total: progress.totalSamples, unit: 'windows', stream })
+            : createProgressBar({ label: `${phase} ${basename(output)}`, total: Math.ceil(progress.totalInputBytes / 1024), unit: 'KiB', stream });
+      }
+      if (phase === 'packing') bar!.update(progress.samplesWritten);
+      else bar!.update(Math.ceil(progress.inputBytes / 1024), progress.inputBytes);
+    },
+    finish() {
+      bar?.finish();
+    },
+  };
+}
+
+const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
+
+function formatSummary(summary: TextBuildSummary): string {
+  const tokens = summary.tokens === undefined ? '' : `, ${summary.tokens} tokens`;
+  return (
+    `wrote ${summary.output}: ${plural(summary.numSamples, 'sample')}, field "${summary.fieldName}" (${summary.field}), ` +
+    `${plural(summary.documents, 'document')} from ${plural(summary.inputFiles, 'file')}${tokens}, ` +
+    `${formatByteLength(summary.inputBytes)} in, ${formatByteLength(summary.fileByteLength)} out, ${(summary.elapsedMs / 1000).toFixed(1)} s\n`
+  );
+}
