@@ -2,8 +2,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { FileSourceError, type FileSourceOptions, openFileSource } from '../src/io/file-source.js';
+import { type FileSourceOptions, openFileSource } from '../src/io/file-source.js';
 import { loadMmapBinding } from '../src/io/mmap-binding.js';
+import { createRangeRandom, expectCode, expectSameBytes, randomBytes } from './helpers/io-assertions.js';
 
 const KIBIBYTE = 1024;
 const WINDOW_BYTE_LENGTH = 64 * KIBIBYTE;
@@ -12,44 +13,6 @@ const SMALL_WINDOWS: FileSourceOptions = {
   windowByteLength: WINDOW_BYTE_LENGTH,
   maxContiguousByteLength: MAX_CONTIGUOUS_BYTE_LENGTH,
 };
-
-/** xorshift32: reproducible "random" ranges. */
-function createRandom(seed: number): (limit: number) => number {
-  let state = seed >>> 0 || 1;
-  return (limit: number) => {
-    state ^= state << 13;
-    state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    return state % limit;
-  };
-}
-
-function randomBytes(byteLength: number, seed: number): Buffer {
-  const random = createRandom(seed);
-  const bytes = Buffer.allocUnsafe(byteLength);
-  for (let index = 0; index < byteLength; index++) bytes[index] = random(256);
-  return bytes;
-}
-
-function expectCode(action: () => unknown, code: FileSourceError['code']): FileSourceError {
-  try {
-    action();
-  } catch (error) {
-    expect(error).toBeInstanceOf(FileSourceError);
-    expect((error as FileSourceError).code).toBe(code);
-    return error as FileSourceError;
-  }
-  throw new Error(`expected a FileSourceError ${code}, nothing was thrown`);
-}
-
-function expectSameBytes(actual: Uint8Array, expected: Uint8Array, label: string): void {
-  const actualBuffer = Buffer.from(actual.buffer, actual.byteOffset, actual.byteLength);
-  if (actual.byteLength !== expected.byteLength || actualBuffer.compare(expected) !== 0) {
-    expect.fail(`${label}: bytes differ (actual ${actual.byteLength} bytes, expected ${expected.byteLength})`);
-  }
-}
 
 let directory: string;
 /** Not a whole number of windows: the last window is short. */
@@ -93,7 +56,7 @@ function rangesFor(fileByteLength: number, seed: number): Array<[offset: number,
       ranges.push([boundary - before, before + MAX_CONTIGUOUS_BYTE_LENGTH], [boundary - before, before + MAX_CONTIGUOUS_BYTE_LENGTH + 1]);
     }
   }
-  const random = createRandom(seed);
+  const random = createRangeRandom(seed);
   for (let count = 0; count < 2000; count++) {
     const scale = [64, MAX_CONTIGUOUS_BYTE_LENGTH + 1, 3 * WINDOW_BYTE_LENGTH][count % 3];
     const byteLength = random(scale);

@@ -2,48 +2,10 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { FileSourceError } from '../src/io/file-source.js';
 import { type PageCacheOptions, type PageCacheSource, type PageCacheStats, openPageCacheSource } from '../src/io/page-cache-source.js';
+import { createRangeRandom, expectCode, expectSameBytes, randomBytes } from './helpers/io-assertions.js';
 
 const PAGE_SIZE = 4096;
-
-/** xorshift32: reproducible "random" ranges and bytes. */
-function createRandom(seed: number): (limit: number) => number {
-  let state = seed >>> 0 || 1;
-  return (limit: number) => {
-    state ^= state << 13;
-    state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    return state % limit;
-  };
-}
-
-function randomBytes(byteLength: number, seed: number): Buffer {
-  const random = createRandom(seed);
-  const bytes = Buffer.allocUnsafe(byteLength);
-  for (let index = 0; index < byteLength; index++) bytes[index] = random(256);
-  return bytes;
-}
-
-function expectCode(action: () => unknown, code: FileSourceError['code']): FileSourceError {
-  try {
-    action();
-  } catch (error) {
-    expect(error).toBeInstanceOf(FileSourceError);
-    expect((error as FileSourceError).code).toBe(code);
-    return error as FileSourceError;
-  }
-  throw new Error(`expected a FileSourceError ${code}, nothing was thrown`);
-}
-
-function expectSameBytes(actual: Uint8Array, expected: Uint8Array, label: string): void {
-  const actualBuffer = Buffer.from(actual.buffer, actual.byteOffset, actual.byteLength);
-  if (actual.byteLength !== expected.byteLength || actualBuffer.compare(expected) !== 0) {
-    expect.fail(`${label}: bytes differ (actual ${actual.byteLength} bytes, expected ${expected.byteLength})`);
-  }
-}
 
 /** File descriptors of this process open on path (Linux; undefined elsewhere). */
 function descriptorsOpenOn(path: string): number | undefined {
@@ -144,7 +106,7 @@ function rangesFor(file: TestFile, seed: number): Array<[offset: number, byteLen
       }
     }
   }
-  const random = createRandom(seed);
+  const random = createRangeRandom(seed);
   for (let count = 0; count < 1500; count++) {
     const scale = [64, 12 * 1024, 5 * PAGE_SIZE][count % 3];
     ranges.push([random(fileByteLength + 1), random(scale)]);
@@ -294,7 +256,7 @@ describe('openPageCacheSource', () => {
   it('stays correct when prefetches and accesses race in a small pool', async () => {
     for (const file of [aligned, ragged]) {
       const source = open(file, { maxBytes: 4 * PAGE_SIZE, readAheadConcurrency: 3 });
-      const random = createRandom(29);
+      const random = createRangeRandom(29);
       let pageAccesses = 0;
       try {
         for (let round = 0; round < 200; round++) {

@@ -19,7 +19,7 @@
  * view of a window is garbage collected), but the contract is "valid until close()". The file must
  * not shrink while open: touching a mapped page past the end of a file raises SIGBUS.
  */
-import { closeSync, fstatSync, openSync, } from 'node:fs';
+import { closeSync, } from 'node:fs';
 import { FileSourceError } from './file-source-error.js';
 import {
   allocateForView,
@@ -28,6 +28,7 @@ import {
   growScratch,
   isRangeInside,
   messageOf,
+  openRegularFile,
   rangeError,
   readFully,
   targetRangeError,
@@ -103,18 +104,8 @@ export function openFileSource(path: string, options: FileSourceOptions = {}): F
     );
   }
 
-  let fd: number;
+  const { fd, byteLength: fileByteLength } = openRegularFile(path);
   try {
-    fd = openSync(path, 'r');
-  } catch (error) {
-    throw new FileSourceError('E_IO', `cannot open ${path} for reading: ${messageOf(error)}`, { path, cause: error });
-  }
-  try {
-    const stats = fstatSync(fd);
-    if (!stats.isFile()) {
-      throw new FileSourceError('E_IO', `${path} is not a regular file`, { path });
-    }
-    const fileByteLength = stats.size;
     if (mmapMode === 'off') {
       return new ReadFileSource(path, fd, fileByteLength, "mmap was turned off by the option mmap: 'off'");
     }

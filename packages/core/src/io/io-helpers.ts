@@ -1,4 +1,4 @@
-import { closeSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { FileSourceError } from './file-source-error.js';
 
 /** Helpers shared by the file sources: range checks, errors with the same wording, full reads. */
@@ -116,5 +116,24 @@ export function readFully(
       );
     }
     doneByteLength += bytesRead;
+  }
+}
+
+/** Opens a regular file for reading: its descriptor and size, or E_IO naming the problem. */
+export function openRegularFile(path: string): { fd: number; byteLength: number } {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (error) {
+    throw new FileSourceError('E_IO', `cannot open ${path} for reading: ${messageOf(error)}`, { path, cause: error });
+  }
+  try {
+    const stats = fstatSync(fd);
+    if (!stats.isFile()) throw new FileSourceError('E_IO', `${path} is not a regular file`, { path });
+    return { fd, byteLength: stats.size };
+  } catch (error) {
+    closeQuietly(fd);
+    if (error instanceof FileSourceError) throw error;
+    throw new FileSourceError('E_IO', `cannot stat ${path}: ${messageOf(error)}`, { path, cause: error });
   }
 }

@@ -39,10 +39,21 @@
  * Hot path: copyTo/view of a resident range within one page is a typed-array lookup (page → slot),
  * a reference-bit check and one Buffer.copy: no allocation (view allocates its result), no closure.
  */
-import { type Stats, closeSync, fstatSync, openSync, read, } from 'node:fs';
+import { closeSync, read, } from 'node:fs';
 import type { FileSource, MmapAdvice } from './file-source.js';
 import { FileSourceError } from './file-source-error.js';
-import { MAX_READ_CHUNK_BYTE_LENGTH, allocateForView, closedError, isRangeInside, messageOf, rangeError, readFully, targetRangeError } from './io-helpers.js';
+import {
+  MAX_READ_CHUNK_BYTE_LENGTH,
+  allocateForView,
+  closeQuietly,
+  closedError,
+  isRangeInside,
+  messageOf,
+  openRegularFile,
+  rangeError,
+  readFully,
+  targetRangeError,
+} from './io-helpers.js';
 
 export interface PageCacheOptions {
   /** Page size of the file in bytes, a power of two; the unit of caching. */
@@ -157,34 +168,18 @@ export function openPageCacheSource(path: string, options: PageCacheOptions): Pa
     throw new FileSourceError('E_ARGUMENT', `option readAheadConcurrency must be a positive integer, got ${readAheadConcurrency}`, { path });
   }
 
-  let fd: number;
+  const { fd, byteLength: fileByteLength } = openRegularFile(path);
   try {
-    fd = openSync(path, 'r');
-  } catch (error) {
-    throw new FileSourceError('E_IO', `cannot open ${path} for reading: ${messageOf(error)}`, { path, cause: error });
-  }
-  try {
-    let stats: Stats;
-    try {
-      stats = fstatSync(fd);
-    } catch (error) {
-      throw new FileSourceError('E_IO', `cannot stat ${path}: ${messageOf(error)}`, { path, cause: error });
-    }
-    if (!stats.isFile()) throw new FileSourceError('E_IO', `${path} is not a regular file`, { path });
-    if (dataEnd > stats.size) {
-      throw new FileSourceError('E_ARGUMENT', `option dataEnd ${dataEnd} lies past the end of the ${stats.size}-byte file ${path}`, {
+    if (dataEnd > fileByteLength) {
+      throw new FileSourceError('E_ARGUMENT', `option dataEnd ${dataEnd} lies past the end of the ${fileByteLength}-byte file ${path}`, {
         path,
       });
     }
     const numPages = Math.ceil((dataEnd - dataStart) / pageSize);
     const poolPageCount = Math.max(2, Math.min(Math.floor(maxBytes / pageSize), numPages));
-    return new ProcessPageCacheSource(path, fd, stats.size, pageSize, dataStart, dataEnd, numPages, poolPageCount, readAheadConcurrency);
+    return new ProcessPageCacheSource(path, fd, fileByteLength, pageSize, dataStart, dataEnd, numPages, poolPageCount, readAheadConcurrency);
   } catch (error) {
-    try {
-      closeSync(fd);
-    } catch {
-      // Already failing with a more useful error.
-    }
+    closeQuietly(fd);
     throw error;
   }
 }
