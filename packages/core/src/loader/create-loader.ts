@@ -439,7 +439,10 @@ class TesseraLoader implements Loader {
           buffer.busy = true;
           const batchIndex = next++;
           // With the process cache, read-ahead is the only way to overlap I/O, whatever the order.
-          if (this.order.name !== 'random' || this.dataset.cacheMode === 'process') this.hintAhead(order, batchIndex + this.batchesAhead + 1);
+          // madvise reaches the page cache every thread shares; a process cache is per thread, so
+          // hints on this thread only help fields decoded here.
+          const hintHelps = this.dataset.cacheMode === 'os' || hinting;
+          if (hintHelps && (this.order.name !== 'random' || this.dataset.cacheMode === 'process')) this.hintAhead(order, batchIndex + this.batchesAhead + 1);
           const ready = this.fill(buffer, order, batchIndex, epoch);
           ready?.catch(() => {});
           inFlight.push({ batchIndex, buffer, ready });
