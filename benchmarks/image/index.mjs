@@ -16,8 +16,7 @@ import { join } from 'node:path';
 import { jpegBackendStatus } from '@tessera/image';
 import {
   benchDataPath,
-  emitResult,
-  environmentMetrics,
+  createBenchRun,
   formatCount,
   formatRatio,
   measureInterleaved,
@@ -25,7 +24,6 @@ import {
   printTable,
   progress,
   repositoryRoot,
-  roundMetrics,
 } from '../lib/index.mjs';
 import { core, coreSource } from '../lib/tessera-core.mjs';
 import { BATCH_SIZE, WORKERS, naiveLoader, naiveWriter, tesseraLoader, tesseraWriter } from './contenders.mjs';
@@ -35,16 +33,13 @@ const BENCH = 'image';
 const FFCV_REFERENCE = { writeImagesPerSecond: 614, randomResizedCropImagesPerSecond: 5271, centerCropImagesPerSecond: 5265 };
 const TARGET_VS_FFCV = 1.0;
 
-const options = parseBenchOptions({ images: { type: 'string' } });
-if (options.help) {
-  console.log('pnpm bench image [--quick] [--repeats N] [--only write,load] [--images DIR]');
-  process.exit(0);
-}
-const quick = options.quick;
+const options = parseBenchOptions({
+  usage: 'pnpm bench image [--quick] [--repeats N] [--only write,load] [--images DIR]',
+  sections: ['write', 'load'],
+  extraOptions: { images: { type: 'string' } },
+});
+const { quick, sections } = options;
 const repeats = options.repeats ?? (quick ? 2 : 5);
-const SECTIONS = ['write', 'load'];
-const sections = options.only ?? new Set(SECTIONS);
-for (const section of sections) if (!SECTIONS.includes(section)) throw new RangeError(`--only: unknown section "${section}" (${SECTIONS.join(', ')})`);
 
 const imagesDirectory = options.images ?? join(repositoryRoot, '..', 'shared', 'bench-images');
 const manifest = JSON.parse(readFileSync(join(imagesDirectory, 'MANIFEST.json'), 'utf8'));
@@ -52,17 +47,14 @@ const records = manifest.images.slice(0, quick ? 512 : undefined).map((entry) =>
 const betonPath = benchDataPath(`image-bench-${records.length}.beton`);
 
 const backend = jpegBackendStatus();
-const metrics = { quick, repeats, core: coreSource, images: records.length, jpegBackend: backend.backend.name, jpegBackendReason: backend.reason, ...environmentMetrics() };
+const benchRun = createBenchRun(BENCH, { quick, repeats, core: coreSource, images: records.length, jpegBackend: backend.backend.name, jpegBackendReason: backend.reason });
+const { metrics } = benchRun;
 progress(`${records.length} images from ${imagesDirectory}; JPEG backend ${backend.backend.name} (${backend.reason})`);
-const startedMs = performance.now();
 
 if (sections.has('write')) metrics.write = await benchWrite();
 if (sections.has('load')) metrics.load = await benchLoad();
 
-metrics.elapsedSeconds = (performance.now() - startedMs) / 1000;
-metrics.loadAverage1mAtEnd = environmentMetrics().loadAverage1m;
-console.log(`\nelapsed ${metrics.elapsedSeconds.toFixed(0)} s; load average ${metrics.loadAverage1m} at start, ${metrics.loadAverage1mAtEnd} at end (${metrics.cores} cores)`);
-emitResult(BENCH, roundMetrics(metrics));
+benchRun.finish();
 
 async function benchWrite() {
   const contenders = [tesseraWriter(records, betonPath), naiveWriter(records, BATCH_SIZE)];

@@ -4,9 +4,10 @@
  * is a fresh permutation per epoch, the same permutation for Tessera's 'random' order and the lmdb
  * loop (epoch k of either uses the core's randomOrder for (seed, k)).
  */
+import { openLmdbForRead } from '../lib/cached-datasets.mjs';
 import { allocatePageAligned } from '../lib/index.mjs';
 import { core } from '../lib/tessera-core.mjs';
-import { IMAGE_BYTE_LENGTH, IMAGE_ELEMENT_COUNT, openLoaderLmdb } from './dataset.mjs';
+import { IMAGE_BYTE_LENGTH, IMAGE_ELEMENT_COUNT } from './dataset.mjs';
 
 const { createLoader, createOrderContext, randomOrder } = core;
 
@@ -55,7 +56,7 @@ export function tesseraContender(betonPath, { workers, order, id, label, loaderO
  * same cheap touch as the loader contenders.
  */
 export function lmdbContender(lmdbPath, numSamples) {
-  const db = openLoaderLmdb(lmdbPath);
+  const db = openLmdbForRead(lmdbPath);
   const imageBytes = allocatePageAligned(BATCH_SIZE * IMAGE_BYTE_LENGTH);
   const images = new Float32Array(imageBytes.buffer, imageBytes.byteOffset, BATCH_SIZE * IMAGE_ELEMENT_COUNT);
   const labels = new Int32Array(BATCH_SIZE);

@@ -4,12 +4,11 @@
  * (one key per sample), built once under .bench-data/ and reused while their tag matches. Cached
  * copies are spot-checked against freshly generated samples before use.
  */
-import { existsSync, writeFileSync } from 'node:fs';
-import { open as openLmdb } from 'lmdb';
-import { benchDataPath, createByteStream, progress, removePath } from '../lib/index.mjs';
+import { ensureLmdbDatabase, reuseCachedBeton, spotCheckSamples } from '../lib/cached-datasets.mjs';
+import { benchDataPath, createByteStream, progress } from '../lib/index.mjs';
 import { core } from '../lib/tessera-core.mjs';
 
-const { int64, ndarray, openDataset, writeDataset } = core;
+const { int64, ndarray, writeDataset } = core;
 
 /** Bump when the way data is generated or stored changes: every cached file is then rebuilt. */
 const RECIPE_VERSION = 1;
@@ -62,14 +61,10 @@ export function createSampleSource(spec) {
   };
 }
 
-function spotIndices(spec) {
-  return [0, 1, Math.floor(spec.numSamples / 2), spec.numSamples - 1];
-}
-
-/** True when `read(i)` gives back sample i's image bytes and label for the spot indices. */
+/** True when `read(i)` gives back sample i's image bytes and label for the spot-checked samples. */
 function matchesSource(spec, read) {
   const source = createSampleSource(spec);
-  return spotIndices(spec).every((index) => {
+  return spotCheckSamples(spec.numSamples, (index) => {
     const actual = read(index);
     if (actual === undefined) return false;
     const expected = source.imageOf(index);
@@ -80,76 +75,36 @@ function matchesSource(spec, read) {
 /** The .beton file; returns { path, pageSize, fileByteLength }. */
 export async function ensureLoaderBeton(spec) {
   const path = benchDataPath(`loader-${specTag(spec)}.beton`);
-  if (existsSync(path)) {
-    try {
-      const dataset = openDataset(path);
-      const valid = dataset.numSamples === spec.numSamples && matchesSource(spec, (index) => ({ image: dataset.read(index, 'image').data, label: dataset.read(index, 'label') }));
-      const facts = { path, pageSize: dataset.pageSize, fileByteLength: dataset.layout.fileByteLength };
-      dataset.close();
-      if (valid) return facts;
-      progress(`  cached ${path} does not match; rebuilding`);
-    } catch (error) {
-      progress(`  cached ${path} is unusable (${error.message.split('\n')[0]}); rebuilding`);
-    }
-    removePath(path);
-  }
+  const cached = reuseCachedBeton(path, (dataset) => {
+    const valid = dataset.numSamples === spec.numSamples && matchesSource(spec, (index) => ({ image: dataset.read(index, 'image').data, label: dataset.read(index, 'label') }));
+    return valid && { path, pageSize: dataset.pageSize, fileByteLength: dataset.layout.fileByteLength };
+  });
+  if (cached) return cached;
   progress(`  writing ${path} (${spec.numSamples} × ${IMAGE_BYTE_LENGTH} B images + int64 labels)…`);
   const summary = await writeDataset(path, { image: ndarray({ dtype: '<f4', shape: IMAGE_SHAPE }), label: int64() }, createSampleSource(spec), { workers: 2 });
   progress(`  wrote ${(summary.fileByteLength / 1e9).toFixed(2)} GB (page size ${summary.pageSize} B) in ${(summary.elapsedMs / 1000).toFixed(1)} s`);
   return { path, pageSize: summary.pageSize, fileByteLength: summary.fileByteLength };
 }
 
-export function openLoaderLmdb(path) {
-  return openLmdb({ path, compression: false, encoding: 'binary', keyEncoding: 'uint32', readOnly: true, cache: false });
-}
-
 /** The LMDB database (uint32 keys, values of LMDB_VALUE_BYTE_LENGTH bytes); returns its path. */
 export async function ensureLoaderLmdb(spec) {
-  const path = benchDataPath(`loader-${specTag(spec)}.lmdb`);
-  const marker = `${path}.complete`;
-  if (existsSync(marker) && existsSync(path)) {
-    const db = openLoaderLmdb(path);
-    const valid = matchesSource(spec, (index) => {
-      const value = db.getBinary(index);
-      if (value === undefined || value.length !== LMDB_VALUE_BYTE_LENGTH) return undefined;
-      return { image: value.subarray(0, IMAGE_BYTE_LENGTH), label: value.readInt32LE(IMAGE_BYTE_LENGTH) };
-    });
-    await db.close();
-    if (valid) return path;
-    progress(`  cached ${path} does not match; rebuilding`);
-  }
-  removePath(marker);
-  removePath(path);
-  removePath(`${path}-lock`);
-  progress(`  writing ${path} (LMDB, ${spec.numSamples} values of ${LMDB_VALUE_BYTE_LENGTH} B)…`);
-  const started = performance.now();
-  const payloadByteLength = spec.numSamples * LMDB_VALUE_BYTE_LENGTH;
-  const db = openLmdb({
-    path,
-    compression: false,
-    encoding: 'binary',
-    keyEncoding: 'uint32',
-    noSync: true,
-    // Values over a page go to overflow pages: room for the payload, page rounding and the B-tree.
-    mapSize: Math.ceil((payloadByteLength * 1.4 + (64 << 20)) / 4096) * 4096,
-  });
   const source = createSampleSource(spec);
   const value = Buffer.alloc(LMDB_VALUE_BYTE_LENGTH);
-  const chunk = 1000;
-  for (let first = 0; first < spec.numSamples; first += chunk) {
-    const end = Math.min(spec.numSamples, first + chunk);
-    db.transactionSync(() => {
-      for (let index = first; index < end; index++) {
-        const image = source.imageOf(index);
-        value.set(new Uint8Array(image.buffer), 0);
-        value.writeInt32LE(labelOf(spec, index), IMAGE_BYTE_LENGTH);
-        db.putSync(index, value);
-      }
-    });
-  }
-  await db.flushed;
-  await db.close();
-  writeFileSync(marker, specTag(spec));
-  progress(`  wrote LMDB in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  return path;
+  return ensureLmdbDatabase(benchDataPath(`loader-${specTag(spec)}.lmdb`), {
+    tag: specTag(spec),
+    numSamples: spec.numSamples,
+    valueByteLength: LMDB_VALUE_BYTE_LENGTH,
+    mapSizeFactor: 1.4,
+    valueAt(index) {
+      value.set(new Uint8Array(source.imageOf(index).buffer), 0);
+      value.writeInt32LE(labelOf(spec, index), IMAGE_BYTE_LENGTH);
+      return value;
+    },
+    matches: (db) =>
+      matchesSource(spec, (index) => {
+        const stored = db.getBinary(index);
+        if (stored === undefined || stored.length !== LMDB_VALUE_BYTE_LENGTH) return undefined;
+        return { image: stored.subarray(0, IMAGE_BYTE_LENGTH), label: stored.readInt32LE(IMAGE_BYTE_LENGTH) };
+      }),
+  });
 }

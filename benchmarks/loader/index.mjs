@@ -18,7 +18,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import {
-  emitResult,
+  createBenchRun,
   environmentMetrics,
   formatCount,
   formatRatio,
@@ -26,7 +26,6 @@ import {
   parseBenchOptions,
   printTable,
   progress,
-  roundMetrics,
 } from '../lib/index.mjs';
 import { core, coreSource } from '../lib/tessera-core.mjs';
 import { bareMmapContender } from './bare-contender.mjs';
@@ -40,24 +39,19 @@ const WORKER_COUNTS = [0, 1, 2];
 const FFCV_REFERENCE = { random: { samplesPerSecond: 530e3, workers: 2 }, 'quasi-random': { samplesPerSecond: 510e3, workers: 2 } };
 const TARGETS = { samplesPerSecond: 530e3, tesseraVsLmdb: 1.5 };
 
-const options = parseBenchOptions({ 'cache-mib': { type: 'string' } });
-if (options.help) {
-  console.log('pnpm bench loader [--quick] [--repeats N] [--only warm,cold] [--cache-mib N]');
-  process.exit(0);
-}
-const quick = options.quick;
+const options = parseBenchOptions({
+  usage: 'pnpm bench loader [--quick] [--repeats N] [--only warm,cold] [--cache-mib N]',
+  sections: ['warm', 'cold'],
+  extraOptions: { 'cache-mib': { type: 'string' } },
+});
+const { quick, sections } = options;
 const repeats = options.repeats ?? (quick ? 3 : 7);
-const SECTIONS = ['warm', 'cold'];
-const sections = options.only ?? new Set(SECTIONS);
-for (const section of sections) {
-  if (!SECTIONS.includes(section)) throw new RangeError(`--only: unknown section "${section}" (${SECTIONS.join(', ')})`);
-}
 const cacheMiB = options['cache-mib'] === undefined ? 16 : Number(options['cache-mib']);
 if (!(cacheMiB > 0)) throw new RangeError(`--cache-mib must be a positive number, got ${options['cache-mib']}`);
 
-const metrics = { quick, repeats, core: coreSource, ...environmentMetrics() };
+const benchRun = createBenchRun(BENCH, { quick, repeats, core: coreSource });
+const { metrics } = benchRun;
 progress(`measuring ${coreSource}${quick ? ' (--quick: 20,000 samples)' : ''}`);
-const startedMs = performance.now();
 
 const spec = datasetSpec(quick);
 progress(`preparing ${spec.numSamples} samples`);
@@ -67,10 +61,7 @@ metrics.dataset = { numSamples: spec.numSamples, sampleByteLength: IMAGE_BYTE_LE
 if (sections.has('warm')) metrics.warm = await benchWarm();
 if (sections.has('cold')) metrics.cold = await benchCold();
 
-metrics.elapsedSeconds = (performance.now() - startedMs) / 1000;
-metrics.loadAverage1mAtEnd = environmentMetrics().loadAverage1m;
-console.log(`\nelapsed ${metrics.elapsedSeconds.toFixed(0)} s; load average ${metrics.loadAverage1m} at start, ${metrics.loadAverage1mAtEnd} at end (${metrics.cores} cores)`);
-emitResult(BENCH, roundMetrics(metrics));
+benchRun.finish();
 
 /** Reads a file once, sequentially, so its pages are in the OS cache. */
 function warmPageCache(path) {

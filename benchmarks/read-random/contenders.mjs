@@ -7,8 +7,8 @@
  */
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { openLmdbForRead } from '../lib/cached-datasets.mjs';
 import { core } from '../lib/tessera-core.mjs';
-import { openLmdbForRead } from './datasets.mjs';
 
 const { openDataset } = core;
 

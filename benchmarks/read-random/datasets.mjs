@@ -6,11 +6,11 @@
  */
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { core } from '../lib/tessera-core.mjs';
-import { open as openLmdb } from 'lmdb';
+import { ensureLmdbDatabase, reuseCachedBeton, spotCheckSamples } from '../lib/cached-datasets.mjs';
 import { benchDataPath, createByteStream, progress, removePath } from '../lib/index.mjs';
+import { core } from '../lib/tessera-core.mjs';
 
-const { bytes, openDataset, writeDataset } = core;
+const { bytes, writeDataset } = core;
 
 /** Bump when the way data is generated or stored changes: every cached file is then rebuilt. */
 const RECIPE_VERSION = 1;
@@ -47,14 +47,10 @@ export function createSampleSource(spec) {
   };
 }
 
-/** Indices checked when reusing a cached copy. */
-function spotIndices(spec) {
-  return [0, 1, Math.floor(spec.numSamples / 2), spec.numSamples - 1];
-}
-
+/** True when `read(i)` gives back sample i's bytes for the spot-checked samples. */
 function matchesSource(spec, read) {
   const source = createSampleSource(spec);
-  return spotIndices(spec).every((index) => {
+  return spotCheckSamples(spec.numSamples, (index) => {
     const actual = read(index);
     return actual !== undefined && Buffer.from(actual).equals(source.bytesOf(index));
   });
@@ -63,23 +59,17 @@ function matchesSource(spec, read) {
 /** The .beton file (schema `{ data: bytes() }`), path returned. */
 export async function ensureBeton(spec) {
   const path = benchDataPath(`read-random-${specTag(spec)}.beton`);
-  if (existsSync(path)) {
-    try {
-      const dataset = openDataset(path);
-      const field = dataset.field('data');
-      const valid =
-        dataset.numSamples === spec.numSamples &&
-        matchesSource(spec, (index) => {
-          const offset = field.recordOffset(index);
-          return field.bytes(field.readUint64(offset), field.readUint64(offset + 8));
-        });
-      dataset.close();
-      if (valid) return path;
-    } catch (error) {
-      progress(`  cached ${path} is unusable (${error.message.split('\n')[0]}); rebuilding`);
-    }
-    removePath(path);
-  }
+  const reused = reuseCachedBeton(path, (dataset) => {
+    const field = dataset.field('data');
+    return (
+      dataset.numSamples === spec.numSamples &&
+      matchesSource(spec, (index) => {
+        const offset = field.recordOffset(index);
+        return field.bytes(field.readUint64(offset), field.readUint64(offset + 8));
+      })
+    );
+  });
+  if (reused) return path;
   progress(`  writing ${path} (${spec.numSamples} × ${spec.sampleByteLength} B)…`);
   const summary = await writeDataset(path, { data: bytes() }, createSampleSource(spec), { workers: 2, pageSize: BETON_PAGE_SIZE });
   progress(`  wrote ${(summary.fileByteLength / 1e9).toFixed(2)} GB in ${(summary.elapsedMs / 1000).toFixed(1)} s`);
@@ -88,47 +78,15 @@ export async function ensureBeton(spec) {
 
 /** LMDB database, uint32 keys, raw binary values, no compression; path returned. */
 export async function ensureLmdb(spec) {
-  const path = benchDataPath(`read-random-${specTag(spec)}.lmdb`);
-  const marker = `${path}.complete`;
-  if (existsSync(marker) && existsSync(path)) {
-    const db = openLmdbForRead(path);
-    const valid = matchesSource(spec, (index) => db.getBinary(index));
-    await db.close();
-    if (valid) return path;
-    progress(`  cached ${path} does not match; rebuilding`);
-  }
-  removePath(marker);
-  removePath(path);
-  removePath(`${path}-lock`);
-  progress(`  writing ${path} (LMDB)…`);
-  const started = performance.now();
-  const payloadByteLength = spec.numSamples * spec.sampleByteLength;
-  const db = openLmdb({
-    path,
-    compression: false,
-    encoding: 'binary',
-    keyEncoding: 'uint32',
-    noSync: true,
-    // Values over a page go to overflow pages: room for the payload, page rounding and the B-tree.
-    mapSize: Math.ceil((payloadByteLength * 1.25 + (64 << 20)) / 4096) * 4096,
-  });
   const source = createSampleSource(spec);
-  const chunk = 1000;
-  for (let first = 0; first < spec.numSamples; first += chunk) {
-    const end = Math.min(spec.numSamples, first + chunk);
-    db.transactionSync(() => {
-      for (let index = first; index < end; index++) db.putSync(index, source.bytesOf(index));
-    });
-  }
-  await db.flushed;
-  await db.close();
-  writeFileSync(marker, specTag(spec));
-  progress(`  wrote LMDB in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  return path;
-}
-
-export function openLmdbForRead(path) {
-  return openLmdb({ path, compression: false, encoding: 'binary', keyEncoding: 'uint32', readOnly: true, cache: false });
+  return ensureLmdbDatabase(benchDataPath(`read-random-${specTag(spec)}.lmdb`), {
+    tag: specTag(spec),
+    numSamples: spec.numSamples,
+    valueByteLength: spec.sampleByteLength,
+    mapSizeFactor: 1.25,
+    valueAt: (index) => source.bytesOf(index),
+    matches: (db) => matchesSource(spec, (index) => db.getBinary(index)),
+  });
 }
 
 /** One file per sample, 1000 per folder; returns the folder and the precomputed path of every sample. */

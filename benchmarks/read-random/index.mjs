@@ -17,8 +17,8 @@ import { createHash } from 'node:crypto';
 import {
   allocatePageAligned,
   alignedStride,
-  emitResult,
-  environmentMetrics,
+  chooseWriteDirectory,
+  createBenchRun,
   formatCount,
   formatRatio,
   measureInterleaved,
@@ -26,7 +26,6 @@ import {
   printTable,
   progress,
   randomIndices,
-  roundMetrics,
 } from '../lib/index.mjs';
 import { coreSource } from '../lib/tessera-core.mjs';
 import {
@@ -39,7 +38,7 @@ import {
 } from './contenders.mjs';
 import { ensureBeton, ensureFiles, ensureLmdb, readDatasetSpecs } from './datasets.mjs';
 import { ensureOpenDataset, measureOpen, openSpec } from './open-10m.mjs';
-import { chooseWriteDirectory, measureWriter } from './writer-throughput.mjs';
+import { measureWriter } from './writer-throughput.mjs';
 
 const BENCH = 'read-random';
 const INDEX_SEED = 0x7e55e7a;
@@ -51,22 +50,18 @@ const REFERENCE = {
 };
 const TARGETS = { tesseraVsBare: 0.9, tesseraVsLmdbAt1KiB: 3, open10MMs: 100 };
 
-const options = parseBenchOptions({ 'write-dir': { type: 'string' } });
-if (options.help) {
-  console.log('pnpm bench read-random [--quick] [--repeats N] [--only read,read1KiB,read100KiB,open,write] [--write-dir DIR]');
-  process.exit(0);
-}
-const quick = options.quick;
+const options = parseBenchOptions({
+  usage: 'pnpm bench read-random [--quick] [--repeats N] [--only read,read1KiB,read100KiB,open,write] [--write-dir DIR]',
+  sections: ['read', 'read1KiB', 'read100KiB', 'open', 'write'],
+  defaultSections: ['read', 'open', 'write'],
+  extraOptions: { 'write-dir': { type: 'string' } },
+});
+const { quick, sections } = options;
 const repeats = options.repeats ?? (quick ? 2 : 5);
-const SECTIONS = ['read', 'read1KiB', 'read100KiB', 'open', 'write'];
-const sections = options.only ?? new Set(['read', 'open', 'write']);
-for (const section of sections) {
-  if (!SECTIONS.includes(section)) throw new RangeError(`--only: unknown section "${section}" (${SECTIONS.join(', ')})`);
-}
 
-const metrics = { quick, repeats, core: coreSource, ...environmentMetrics() };
+const benchRun = createBenchRun(BENCH, { quick, repeats, core: coreSource });
+const { metrics } = benchRun;
 progress(`measuring ${coreSource}${quick ? ' (--quick: shrunk sizes)' : ''}`);
-const startedMs = performance.now();
 
 for (const spec of readDatasetSpecs(quick)) {
   if (sections.has('read') || sections.has(`read${spec.id}`)) metrics[`read${spec.id}`] = await benchRandomReads(spec);
@@ -74,10 +69,7 @@ for (const spec of readDatasetSpecs(quick)) {
 if (sections.has('open')) metrics.open10M = await benchOpen();
 if (sections.has('write')) metrics.writer = await benchWriter();
 
-metrics.elapsedSeconds = (performance.now() - startedMs) / 1000;
-metrics.loadAverage1mAtEnd = environmentMetrics().loadAverage1m;
-console.log(`\nelapsed ${metrics.elapsedSeconds.toFixed(0)} s; load average ${metrics.loadAverage1m} at start, ${metrics.loadAverage1mAtEnd} at end (${metrics.cores} cores)`);
-emitResult(BENCH, roundMetrics(metrics));
+benchRun.finish();
 
 async function benchRandomReads(spec) {
   const size = spec.sampleByteLength;

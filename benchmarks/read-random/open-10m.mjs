@@ -3,9 +3,9 @@
  * and cached. openDataset validates the header, every metadata record and every allocation-table
  * entry, so this is the fixed cost a loader pays before its first sample.
  */
-import { existsSync } from 'node:fs';
+import { reuseCachedBeton } from '../lib/cached-datasets.mjs';
+import { benchDataPath, measure, progress } from '../lib/index.mjs';
 import { core } from '../lib/tessera-core.mjs';
-import { benchDataPath, measure, progress, removePath } from '../lib/index.mjs';
 
 const { bytes, int64, openDataset, writeDataset } = core;
 
@@ -24,18 +24,8 @@ function sampleAt(index) {
 
 export async function ensureOpenDataset(spec) {
   const path = benchDataPath(`open-${spec.numSamples}-label-int64-data-${spec.dataByteLength}B-r${RECIPE_VERSION}.beton`);
-  if (existsSync(path)) {
-    try {
-      const dataset = openDataset(path);
-      const last = spec.numSamples - 1;
-      const valid = dataset.numSamples === spec.numSamples && dataset.read(last, 'label') === last;
-      dataset.close();
-      if (valid) return path;
-    } catch (error) {
-      progress(`  cached ${path} is unusable (${error.message.split('\n')[0]}); rebuilding`);
-    }
-    removePath(path);
-  }
+  const last = spec.numSamples - 1;
+  if (reuseCachedBeton(path, (dataset) => dataset.numSamples === spec.numSamples && dataset.read(last, 'label') === last)) return path;
   progress(`  writing ${path} (${spec.numSamples} samples; once, then cached)…`);
   let lastReport = performance.now();
   const summary = await writeDataset(

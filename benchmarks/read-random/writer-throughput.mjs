@@ -4,23 +4,13 @@
  * writeDataset syncs too). Output goes to tmpfs (/dev/shm) when present, so the figure is the writer's,
  * not the disk's; --write-dir chooses another folder.
  */
-import { closeSync, existsSync, fsyncSync, openSync, statfsSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { core } from '../lib/tessera-core.mjs';
 import { measureInterleaved, removePath } from '../lib/index.mjs';
 import { BETON_PAGE_SIZE, createSampleSource } from './datasets.mjs';
 
 const { bytes, writeDataset } = core;
-
-export function chooseWriteDirectory(requested, neededByteLength) {
-  if (requested !== undefined) return requested;
-  if (existsSync('/dev/shm')) {
-    const stats = statfsSync('/dev/shm');
-    if (stats.bavail * stats.bsize > neededByteLength * 1.5) return '/dev/shm';
-  }
-  return tmpdir();
-}
 
 /**
  * `workerCounts` e.g. [0, 1, 2]. Returns Map<id, timing> plus the payload size; every written file is

