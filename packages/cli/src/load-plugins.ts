@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { PluginError, type TesseraPlugin } from '@tessera/core';
+import { PluginError, type TesseraPlugin, readPluginRequirements } from '@tessera/core';
 import type { OptionDefinition } from './command-line.js';
 import { UsageError } from './usage-error.js';
 
@@ -88,6 +88,28 @@ async function importPluginModule(module: string, cwd: string): Promise<Record<s
     'E_PLUGIN',
     `cannot load plugin module ${module} (tried ${tried.join('; ')}); install the package in this project or pass a path such as ./my-plugin.js`,
   );
+}
+
+/**
+ * The plugins a file names (see readPluginRequirements) that `loaded` lacks, imported by package
+ * name and built with the factory the file recorded. Best effort: a package that is not installed
+ * or does not load is skipped, and opening the file then says what to install.
+ */
+export async function loadRequiredPlugins(path: string, loaded: readonly TesseraPlugin[], cwd: string): Promise<TesseraPlugin[]> {
+  const plugins: TesseraPlugin[] = [];
+  for (const requirement of readPluginRequirements(path)) {
+    if (requirement.factory === undefined || loaded.some((plugin) => plugin.name === requirement.plugin)) continue;
+    try {
+      const namespace = await importPluginModule(requirement.plugin, cwd);
+      const factory = namespace[requirement.factory];
+      if (typeof factory !== 'function') continue;
+      const plugin = (await (factory as () => unknown)()) as TesseraPlugin;
+      if (plugin !== null && typeof plugin === 'object' && plugin.name === requirement.plugin) plugins.push(plugin);
+    } catch {
+      // not installed here: openDataset names the package to install
+    }
+  }
+  return plugins;
 }
 
 function messageOf(error: unknown): string {

@@ -1,8 +1,8 @@
 import { closeSync, fstatSync, openSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { type Dataset, TesseraError, type VerifyReport, openDataset, verifyDataset } from '@tessera/core';
+import { type Dataset, TesseraError, type TesseraPlugin, type VerifyReport, openDataset, verifyDataset } from '@tessera/core';
 import type { CommandContext } from './command.js';
-import { loadPlugins } from './load-plugins.js';
+import { loadPlugins, loadRequiredPlugins } from './load-plugins.js';
 
 /**
  * A FILE argument as core should see it: relative to `context.cwd`, kept as typed when that is
@@ -20,8 +20,9 @@ export async function openDatasetFile(
   context: CommandContext,
   command: string,
 ): Promise<Dataset> {
-  const plugins = await loadPlugins(pluginTexts, context.cwd, command);
-  return openDataset(resolveFileArgument(file, context), { plugins });
+  const path = resolveFileArgument(file, context);
+  const plugins = await withRequiredPlugins(path, await loadPlugins(pluginTexts, context.cwd, command), context.cwd);
+  return openDataset(path, { plugins });
 }
 
 /**
@@ -34,10 +35,15 @@ export async function verifyDatasetFile(
   context: CommandContext,
   command: string,
 ): Promise<VerifyReport> {
-  const plugins = await loadPlugins(pluginTexts, context.cwd, command);
   const path = resolveFileArgument(file, context);
   checkReadableFile(path);
+  const plugins = await withRequiredPlugins(path, await loadPlugins(pluginTexts, context.cwd, command), context.cwd);
   return verifyDataset(path, { plugins });
+}
+
+/** `--plugin` plugins first, then the installed packages the file itself names. */
+async function withRequiredPlugins(path: string, given: TesseraPlugin[], cwd: string): Promise<TesseraPlugin[]> {
+  return [...given, ...(await loadRequiredPlugins(path, given, cwd))];
 }
 
 function checkReadableFile(path: string): void {

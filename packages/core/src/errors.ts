@@ -43,8 +43,8 @@ export class TesseraError extends Error {
   readonly code: TesseraErrorCode;
 
   /** `error instanceof TesseraError` holds for errors made by any copy of @tessera/core. */
-  // biome-ignore lint/complexity/noThisInStatic: subclasses keep the ordinary prototype check
   static override [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class being tested; subclasses keep the ordinary prototype check
     if (this !== TesseraError) return Function.prototype[Symbol.hasInstance].call(this, value);
     return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[TESSERA_ERROR] === true;
   }

@@ -42,6 +42,8 @@ export { createOutputSlot, openDataset } from './reader/open-dataset.js';
 export type { Dataset, DatasetField, DatasetLayout, OpenOptions } from './reader/open-dataset.js';
 export type { PageCacheStats } from './io/page-cache-source.js';
 export { verifyDataset } from './reader/verify-dataset.js';
+export { readPluginRequirements } from './reader/plugin-requirements.js';
+export type { PluginRequirement } from './reader/plugin-requirements.js';
 export type { VerifyReport, VerifyProblem } from './reader/verify-dataset.js';
 
 export { BATCH_INFO, createLoader } from './loader/create-loader.js';

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PluginError, createOutputSlot, int64, openDataset, verifyDataset, writeDataset } from '../src/index.js';
+import { PluginError, createOutputSlot, int64, openDataset, readPluginRequirements, verifyDataset, writeDataset } from '../src/index.js';
 // @ts-expect-error: a plain-JS fixture plugin
 import { segments, segmentsPlugin } from './fixtures/segments-plugin.mjs';
 
@@ -52,11 +52,16 @@ describe('the plugin contract', () => {
     dataset.close();
   });
 
+  it('lists the plugins a file needs, with their factory, without opening it', () => {
+    expect(readPluginRequirements(path)).toEqual([{ plugin: '@demo/tessera-segments', version: '1.2.0', factory: 'segmentsPlugin', fields: ['parts'] }]);
+    expect(readPluginRequirements(join(directory, 'missing.beton'))).toEqual([]);
+  });
+
   it('names the package and version to install when the plugin is missing or too old', () => {
     expect(() => openDataset(path)).toThrow(
       expect.objectContaining({
         code: 'E_PLUGIN_MISSING',
-        message: expect.stringContaining('npm install @demo/tessera-segments@^1.2.0'),
+        message: expect.stringContaining('npm install @demo/tessera-segments@^1.2.0) and pass segmentsPlugin() in `plugins`'),
       }),
     );
     expect(() => openDataset(path, { plugins: [segmentsPlugin({ version: '2.0.0' })] })).toThrow(

@@ -375,7 +375,7 @@ class OpenDataset implements Dataset {
       if (entry === undefined || entry.plugin.name !== identity.plugin) {
         throw new PluginError(
           'E_PLUGIN_MISSING',
-          `field "${name}" needs codec ${identity.codec} from plugin ${identity.plugin}@${identity.version}: install it (npm install ${identity.plugin}@^${identity.version}) and pass its plugin factory in \`plugins\``,
+          `field "${name}" needs codec ${identity.codec} from plugin ${identity.plugin}@${identity.version}: install it (npm install ${identity.plugin}@^${identity.version}) and pass ${identity.factory === undefined ? 'its plugin factory' : `${identity.factory}()`} in \`plugins\``,
           { plugin: identity.plugin, field: name },
         );
       }

@@ -41,6 +41,8 @@ export interface ExtensionFieldInfo {
   codec: string;
   plugin: string;
   pluginVersion: string;
+  /** the plugin package's factory export, when it has an origin */
+  factory?: string;
   arguments: JsonValue;
 }
 

@@ -6,7 +6,7 @@ import { FIELD_ARGUMENTS_BYTE_LENGTH } from './constants.js';
  * Argument bytes of a plugin field (type id 255):
  *   0  4 bytes  magic "TSPF"
  *   4  u32      byte length L of the UTF-8 JSON that follows
- *   8  L bytes  {"codec": id, "plugin": package, "version": semver, "arguments": {...}}
+ *   8  L bytes  {"codec": id, "plugin": package, "version": semver, "factory"?: export name, "arguments": {...}}
  *   rest zero
  */
 export const PLUGIN_ARGUMENTS_MAGIC = 'TSPF';
@@ -17,12 +17,20 @@ export interface PluginFieldIdentity {
   codec: string;
   plugin: string;
   version: string;
+  /** the package's plugin factory export (its origin.exportName), so tools can load it by name */
+  factory?: string;
   arguments: JsonValue;
 }
 
 export function encodePluginArguments(identity: PluginFieldIdentity, fieldName: string): Uint8Array {
   const json = new TextEncoder().encode(
-    JSON.stringify({ codec: identity.codec, plugin: identity.plugin, version: identity.version, arguments: identity.arguments }),
+    JSON.stringify({
+      codec: identity.codec,
+      plugin: identity.plugin,
+      version: identity.version,
+      ...(identity.factory === undefined ? {} : { factory: identity.factory }),
+      arguments: identity.arguments,
+    }),
   );
   if (json.byteLength > MAX_PLUGIN_ARGUMENTS_JSON_BYTE_LENGTH) {
     throw new PluginError(
@@ -71,6 +79,7 @@ export function decodePluginArguments(bytes: Uint8Array, fieldName: string, path
     codec: record.codec as string,
     plugin: record.plugin as string,
     version: record.version as string,
+    ...(typeof record.factory === 'string' ? { factory: record.factory } : {}),
     arguments: (record.arguments ?? null) as JsonValue,
   };
 }

@@ -68,7 +68,10 @@ export function planSchema(schema: Schema, extraPlugins: readonly TesseraPlugin[
       args = codec.normalizeArguments ? codec.normalizeArguments(spec.arguments) : spec.arguments;
       argumentBytes =
         typeId === TYPE_ID.PLUGIN
-          ? encodePluginArguments({ codec: codec.id, plugin: plugin.name, version: plugin.version, arguments: args }, name)
+          ? encodePluginArguments(
+              { codec: codec.id, plugin: plugin.name, version: plugin.version, factory: plugin.origin?.exportName, arguments: args },
+              name,
+            )
           : codec.encodeFfcvArguments!(args);
       layout = codec.metadataLayout(args);
     } catch (error) {

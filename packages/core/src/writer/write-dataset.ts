@@ -265,6 +265,7 @@ function buildExtension(
       codec: field.codec.id,
       plugin: field.plugin.name,
       pluginVersion: field.plugin.version,
+      ...(field.plugin.origin === undefined ? {} : { factory: field.plugin.origin.exportName }),
       arguments: field.arguments,
     })),
     plugins,

@@ -1,0 +1,62 @@
+import { openFileSource } from '../io/file-source.js';
+import { FIELD_DESCRIPTOR_BYTE_LENGTH, HEADER_BYTE_LENGTH, TYPE_ID } from '../spec/constants.js';
+import { EXTENSION_FOOTER_BYTE_LENGTH, decodeExtensionFooter, decodeExtensionJson } from '../spec/extension-block.js';
+import { decodeFieldDescriptor } from '../spec/field-descriptor.js';
+import { decodeHeader } from '../spec/header.js';
+import { decodePluginArguments } from '../spec/plugin-arguments.js';
+
+/** A plugin package a file's fields were written with. */
+export interface PluginRequirement {
+  /** npm package name */
+  plugin: string;
+  version: string;
+  /** the package's plugin factory export, when the file recorded it */
+  factory?: string;
+  fields: string[];
+}
+
+/**
+ * The plugins a file needs beyond @tessera/core, read from its descriptors and extension block
+ * without opening it as a dataset: what tools load before calling `openDataset`. Best effort: a
+ * file too damaged to tell yields what could be read (opening it then reports the damage).
+ */
+export function readPluginRequirements(path: string): PluginRequirement[] {
+  const byPlugin = new Map<string, PluginRequirement>();
+  const add = (plugin: string, version: string, factory: string | undefined, field: string) => {
+    if (plugin === '@tessera/core') return;
+    const entry = byPlugin.get(plugin) ?? { plugin, version, fields: [] };
+    if (factory !== undefined) entry.factory ??= factory;
+    entry.fields.push(field);
+    byPlugin.set(plugin, entry);
+  };
+  let source: ReturnType<typeof openFileSource> | undefined;
+  try {
+    source = openFileSource(path, { mmap: 'off' });
+    const header = decodeHeader(source.view(0, Math.min(HEADER_BYTE_LENGTH, source.byteLength)), source.byteLength, path);
+    const descriptorBytes = source.view(HEADER_BYTE_LENGTH, header.numFields * FIELD_DESCRIPTOR_BYTE_LENGTH);
+    const seen = new Set<string>();
+    for (let index = 0; index < header.numFields; index++) {
+      const descriptor = decodeFieldDescriptor(descriptorBytes, index, path);
+      if (descriptor.typeId !== TYPE_ID.PLUGIN) continue;
+      const identity = decodePluginArguments(descriptor.argumentBytes, descriptor.name, path);
+      add(identity.plugin, identity.version, identity.factory, descriptor.name);
+      seen.add(descriptor.name);
+    }
+    // FFCV type ids taken over by a plugin (e.g. @tessera/image for type 2) are named in the extension block.
+    const footerOffset = header.allocationTableOffset - EXTENSION_FOOTER_BYTE_LENGTH;
+    if (footerOffset >= HEADER_BYTE_LENGTH && header.allocationTableOffset <= source.byteLength) {
+      const footer = decodeExtensionFooter(source.view(footerOffset, EXTENSION_FOOTER_BYTE_LENGTH), footerOffset, path);
+      if (footer !== undefined) {
+        const block = decodeExtensionJson(source.view(footer.jsonOffset, footer.jsonByteLength), footer, path);
+        for (const field of block.schema) {
+          if (!seen.has(field.name)) add(field.plugin, field.pluginVersion, field.factory, field.name);
+        }
+      }
+    }
+  } catch {
+    // Best effort: openDataset reports what is wrong with the file.
+  } finally {
+    source?.close();
+  }
+  return [...byPlugin.values()];
+}
