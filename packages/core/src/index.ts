@@ -54,6 +54,7 @@ export type {
   BatchContext,
   BatchOperation,
   BatchOperationInstance,
+  BatchShapes,
   FieldPipeline,
   Operation,
   SampleContext,

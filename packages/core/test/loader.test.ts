@@ -230,6 +230,42 @@ describe('createLoader', () => {
     expect(batches[0]!.id!.slice(0, 12)).toEqual([1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0]);
   });
 
+  it('lets a batch operation shrink a field for one batch (dynamic padding)', async () => {
+    const trim: BatchOperation = {
+      kind: 'batch',
+      name: 'trim-to-longest',
+      fields: ['blob'],
+      setup: () => ({
+        outputs: {},
+        apply(inputs, _outputs, context) {
+          const column = inputs.blob!;
+          let longest = 0;
+          for (let row = 0; row < context.count; row++) longest = Math.max(longest, column.lengths[row]!);
+          const data = column.data as Uint8Array;
+          for (let row = 1; row < context.count; row++) data.copyWithin(row * longest, row * 9, row * 9 + longest);
+          return { shapes: { blob: [longest] } };
+        },
+      }),
+    };
+    const loader = createLoader(path, { batchSize: 4, pipelines: { vector: null }, batchOperations: [trim] });
+    const shapes: number[][] = [];
+    for await (const batch of loader) {
+      shapes.push([...batch.blob!.shape]);
+      const longest = batch.blob!.shape[1]!;
+      expect(batch.blob!.data.length).toBe(batch.blob!.shape[0]! * longest);
+      if (batch[BATCH_INFO].index === 1) expect(Array.from(batch.blob!.data as Uint8Array).slice(longest, 2 * longest)).toEqual([5, 5, 5, 5, 5, 0, 0]);
+    }
+    await loader.close();
+    expect(shapes.slice(0, 3)).toEqual([[4, 3], [4, 7], [4, 9]]);
+    const oversized: BatchOperation = { ...trim, name: 'bad', setup: () => ({ outputs: {}, apply: () => ({ shapes: { blob: [10] } }) }) };
+    const bad = createLoader(path, { batchSize: 4, batchOperations: [oversized] });
+    await expect(
+      (async () => {
+        for await (const batch of bad) void batch;
+      })(),
+    ).rejects.toThrow(/returned shape \[10\] for field "blob", which does not fit its declared shape \[9\]/);
+  });
+
   it('revokes a batch when the next one is requested', async () => {
     const loader = createLoader(path, { batchSize: 100 });
     let previous: Batch | undefined;

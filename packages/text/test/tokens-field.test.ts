@@ -121,6 +121,9 @@ describe('tokens() on real text with the real GPT-3.5 tokenizer', () => {
         const longest = Math.min(maxLength, Math.ceil(Math.max(...expected.map((ids) => ids.length)) / 8) * 8);
         const padded = paddedToLongest(batch.ids, batch.ids_length);
         expect(padded.shape).toEqual([count, longest]);
+        // The batch itself carries the per-batch shape and a view of exactly the dense block.
+        expect(batch.ids.shape).toEqual([count, longest]);
+        expect(batch.ids.data.length).toBe(count * longest);
         expect(Array.from(batch.ids_length.data as Int32Array)).toEqual(expected.map(() => longest));
         expected.forEach((ids, row) => {
           expect(batch.ids.lengths![row]).toBe(ids.length);

@@ -1,4 +1,4 @@
-import { ArgumentError, TesseraError } from '../errors.js';
+import { ArgumentError, TesseraError, wrapPluginError } from '../errors.js';
 import { type Dataset, openDataset } from '../reader/open-dataset.js';
 import type { DType, TesseraPlugin, TypedArray } from '../registry/plugin-contract.js';
 import { DTYPE_BYTE_LENGTH, typedView } from '../spec/dtype.js';
@@ -126,6 +126,8 @@ interface BufferSet {
   columns: BatchColumn[];
   sampleIndices: Uint32Array;
   busy: boolean;
+  /** per-batch shapes set by batch operations (dynamic padding), cleared at each fill */
+  shapes: Map<string, readonly number[]>;
 }
 
 export function createLoader(path: string | Dataset, options: LoaderOptions): Loader {
@@ -334,7 +336,7 @@ class TesseraLoader implements Loader {
     }
     const indexBytes = this.batchSize * 4;
     const sampleIndices = new Uint32Array(shared ? new SharedArrayBuffer(indexBytes) : new ArrayBuffer(indexBytes));
-    return { slots, fieldLengths, columns, sampleIndices, busy: false };
+    return { slots, fieldLengths, columns, sampleIndices, busy: false, shapes: new Map() };
   }
 
   get [Symbol.toStringTag]() {
@@ -571,6 +573,7 @@ class TesseraLoader implements Loader {
   }
 
   private runBatchOperations(buffer: BufferSet, epoch: number, batchIndex: number, count: number): void {
+    buffer.shapes.clear();
     if (this.batchOperations.length === 0) return;
     const names = Object.keys(this.outputs);
     const columns: Record<string, BatchColumn> = {};
@@ -579,12 +582,20 @@ class TesseraLoader implements Loader {
       columns[name] = (column as { source?: BatchColumn }).source ?? column;
     });
     const random = createSampleRandom();
-    this.batchOperations.forEach(({ instance }, operationIndex) => {
+    this.batchOperations.forEach(({ operation, instance }, operationIndex) => {
       const outputs: Record<string, BatchColumn> = {};
       for (const name of Object.keys(instance.outputs)) outputs[name] = buffer.columns[names.indexOf(name)]!;
       random.reseed(this.seed, epoch, batchIndex, 0x8000_0000 + operationIndex);
       const started = performance.now();
-      instance.apply({ ...columns }, outputs, { epoch, batchIndex, count, sampleIndices: buffer.sampleIndices.subarray(0, count), random });
+      let result: ReturnType<BatchOperationInstance['apply']>;
+      try {
+        result = instance.apply({ ...columns }, outputs, { epoch, batchIndex, count, sampleIndices: buffer.sampleIndices.subarray(0, count), random });
+      } catch (error) {
+        throw wrapPluginError(error, { plugin: operation.name, hook: `batch operation ${operation.name} (batch ${batchIndex})`, field: operation.fields?.[0] ?? '(batch)' });
+      }
+      if (result?.shapes !== undefined) {
+        for (const [name, shape] of Object.entries(result.shapes)) buffer.shapes.set(name, checkBatchShape(name, shape, this.outputs[name], operation.name));
+      }
       this.batchOperationMilliseconds[operationIndex] = this.batchOperationMilliseconds[operationIndex]! + performance.now() - started;
       Object.assign(columns, outputs);
     });
@@ -612,11 +623,12 @@ class BatchHandle {
     names.forEach((name, fieldIndex) => {
       const column = buffer.columns[fieldIndex]!;
       const spec = column.spec;
-      const elements = spec.shape.reduce((product, extent) => product * extent, 1);
+      const sampleShape = buffer.shapes.get(name) ?? spec.shape;
+      const elements = sampleShape.reduce((product, extent) => product * extent, 1);
       const variableCount = spec.variableDims?.length ?? 0;
       const field: BatchField = {
         data: column.data.subarray(0, count * elements) as TypedArray,
-        shape: [count, ...spec.shape],
+        shape: [count, ...sampleShape],
         dtype: spec.dtype,
         ...(variableCount > 0 ? { lengths: column.lengths.subarray(0, count * variableCount) } : {}),
       };
@@ -656,6 +668,21 @@ function makeColumn(spec: OutputSpec, batchSize: number, shared: boolean): Batch
     spec,
     lengths: new Int32Array(allocateAligned(lengthsByteLength, shared), 0, batchSize * (spec.variableDims?.length ?? 0)),
   };
+}
+
+function checkBatchShape(name: string, shape: readonly number[], spec: OutputSpec | undefined, operation: string): readonly number[] {
+  const fits =
+    spec !== undefined &&
+    Array.isArray(shape) &&
+    shape.length === spec.shape.length &&
+    shape.every((extent, index) => Number.isSafeInteger(extent) && extent >= 0 && extent <= spec.shape[index]!);
+  if (!fits) {
+    throw new TesseraError(
+      'E_PLUGIN',
+      `batch operation ${operation} returned shape ${JSON.stringify(shape)} for field "${name}", which does not fit its declared shape ${JSON.stringify(spec?.shape)}`,
+    );
+  }
+  return [...shape];
 }
 
 function checkIndices(indices: ArrayLike<number> | undefined, numSamples: number): Uint32Array {

@@ -110,7 +110,17 @@ export interface BatchOperationInstance {
    * Rewrite the batch: `inputs` are the fields as they are, `outputs` the preallocated columns for
    * the fields listed in `outputs` (same object as the input column when its spec is unchanged).
    */
-  apply(inputs: Readonly<Record<string, BatchColumn>>, outputs: Readonly<Record<string, BatchColumn>>, context: BatchContext): void;
+  apply(inputs: Readonly<Record<string, BatchColumn>>, outputs: Readonly<Record<string, BatchColumn>>, context: BatchContext): void | BatchShapes;
+}
+
+/**
+ * Returned by a batch operation that makes some fields smaller for this batch only (dynamic
+ * padding): the per-sample shape of each such field, same rank as its spec and no dimension larger.
+ * The operation must have packed the field densely (`count × product(shape)` elements at the start
+ * of its column); the batch then carries that shape and a view of that block.
+ */
+export interface BatchShapes {
+  shapes?: Readonly<Record<string, readonly number[]>>;
 }
 
 export type Operation = SampleOperation | BatchOperation;

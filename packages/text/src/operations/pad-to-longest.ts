@@ -8,12 +8,13 @@ export interface PadToLongestOptions {
 }
 
 /**
- * Dynamic padding. A loader's batch shapes are fixed when it is created (every buffer is
- * allocated once), so padding to the longest sample of each batch is done in place: this batch
- * operation finds the batch length L (the longest sample's length, rounded up to `multipleOf`, at
- * most the decoder's maxLength), rewrites the field's rows so that the batch starts with a dense
- * [count, ..., L] block, and adds a field `<field>_length`: int32 per sample, L in every row.
- * `paddedToLongest(batch.text, batch.text_length)` returns that block as `{ data, shape }`.
+ * Dynamic padding. Batch memory is allocated once for the decoder's maxLength, so padding to the
+ * longest sample of each batch is done in place: this batch operation finds the batch length L
+ * (the longest sample's length, rounded up to `multipleOf`, at most maxLength), rewrites the
+ * field's rows into a dense [count, ..., L] block at the start of the column, and returns that
+ * shape to the loader: `batch[field]` then has shape [count, ..., L] and a view of exactly that
+ * block. It also adds a field `<field>_length` (int32 per sample, L in every row);
+ * `paddedToLongest(batch.text, batch.text_length)` returns the same block as `{ data, shape }`.
  */
 export function padToLongest(options: PadToLongestOptions = {}): BatchOperation {
   const field = options.field ?? 'text';
@@ -49,6 +50,7 @@ export function padToLongest(options: PadToLongestOptions = {}): BatchOperation 
           const rows = context.count * rowsPerSample;
           if (length < maxLength) for (let row = 1; row < rows; row++) data.copyWithin(row * length, row * maxLength, row * maxLength + length);
           (targets[lengthField]!.data as Int32Array).fill(length, 0, context.count);
+          return { shapes: { [field]: [...spec.shape.slice(0, last), length] } };
         },
       };
     },
