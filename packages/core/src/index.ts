@@ -38,7 +38,8 @@ export type { WriteOptions, WriteProgress, WriteSummary } from './writer/write-d
 export type { DataSource, IndexedSource } from './writer/data-source.js';
 export type { Schema } from './writer/field-plan.js';
 
-export { createOutputSlot, openDataset } from './reader/open-dataset.js';
+export { openDataset } from './reader/open-dataset.js';
+export { createOutputSlot } from './registry/output-slots.js';
 export type { Dataset, DatasetField, DatasetLayout, OpenOptions } from './reader/open-dataset.js';
 export type { PageCacheStats } from './io/page-cache-source.js';
 export { verifyDataset } from './reader/verify-dataset.js';

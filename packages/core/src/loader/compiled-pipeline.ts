@@ -1,7 +1,7 @@
 import { ArgumentError, PluginError, TesseraError, wrapPluginError } from '../errors.js';
 import type { Dataset } from '../reader/open-dataset.js';
 import type { DecoderInstance, JsonValue } from '../registry/plugin-contract.js';
-import { DTYPE_BYTE_LENGTH, typedView } from '../spec/dtype.js';
+import { checkOutputSpec, createSlots, specByteLength } from '../registry/output-slots.js';
 import { allocateAligned } from '../util/aligned-memory.js';
 import type {
   FieldPipeline,
@@ -47,39 +47,6 @@ export interface SampleRunContext extends SampleContext {
   epoch: number;
   readonly random: RandomSource & { reseed(...words: number[]): void };
   seed: number;
-}
-
-export function specByteLength(spec: OutputSpec): number {
-  return spec.shape.reduce((product, extent) => product * extent, 1) * DTYPE_BYTE_LENGTH[spec.dtype];
-}
-
-export function checkOutputSpec(spec: OutputSpec, where: string): void {
-  const valid =
-    spec !== null &&
-    typeof spec === 'object' &&
-    typeof spec.dtype === 'string' &&
-    DTYPE_BYTE_LENGTH[spec.dtype] !== undefined &&
-    Array.isArray(spec.shape) &&
-    spec.shape.every((extent) => Number.isSafeInteger(extent) && extent >= 0) &&
-    (spec.variableDims === undefined || spec.variableDims.every((dim) => Number.isInteger(dim) && dim >= 0 && dim < spec.shape.length));
-  if (!valid) throw new TesseraError('E_PLUGIN', `${where} declares an invalid output ${JSON.stringify(spec)}`);
-}
-
-/** Slots over one buffer: `count` consecutive samples of `spec`, `strideBytes` apart. */
-export function createSlots(spec: OutputSpec, buffer: ArrayBufferLike, byteOffset: number, count: number, strideBytes: number, lengths?: Int32Array): OutputSlot[] {
-  const elementCount = spec.shape.reduce((product, extent) => product * extent, 1);
-  const byteLength = elementCount * DTYPE_BYTE_LENGTH[spec.dtype];
-  const variableCount = spec.variableDims?.length ?? 0;
-  const slots: OutputSlot[] = [];
-  for (let position = 0; position < count; position++) {
-    const start = byteOffset + position * strideBytes;
-    slots.push({
-      bytes: new Uint8Array(buffer, start, byteLength),
-      data: typedView(spec.dtype, buffer, start, elementCount),
-      lengths: lengths === undefined ? new Int32Array(variableCount) : lengths.subarray(position * variableCount, (position + 1) * variableCount),
-    });
-  }
-  return slots;
 }
 
 const SCRATCH_ALIGNMENT = 64;
@@ -179,6 +146,7 @@ export function compileField(
         const context = contexts[position]!;
         context.sampleIndex = sampleIndex;
         if (reseed) context.random.reseed(context.seed, context.epoch, sampleIndex, stageSalt);
+        // biome-ignore lint/complexity/noUselessUndefinedInitialization: TypeScript needs it assigned before the catch
         let result: void | Promise<void> = undefined;
         try {
           result = decoder.decode(sampleIndex, slotOf(0, position, targets[position]!), context);
@@ -196,6 +164,7 @@ export function compileField(
         context.sampleIndex = sampleIndex;
         context.random.reseed(context.seed, context.epoch, sampleIndex, salt);
         const target = targets[position]!;
+        // biome-ignore lint/complexity/noUselessUndefinedInitialization: TypeScript needs it assigned before the catch
         let result: void | Promise<void> = undefined;
         try {
           result = instance.apply(slotOf(stageIndex - 1, position, target), slotOf(stageIndex, position, target), context);

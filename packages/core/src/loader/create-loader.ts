@@ -3,7 +3,8 @@ import { type Dataset, openDataset } from '../reader/open-dataset.js';
 import type { DType, TesseraPlugin, TypedArray } from '../registry/plugin-contract.js';
 import { DTYPE_BYTE_LENGTH, typedView } from '../spec/dtype.js';
 import { allocateAligned } from '../util/aligned-memory.js';
-import { type CompiledField, type SampleRunContext, compileField, createSlots } from './compiled-pipeline.js';
+import { createSlots, specByteLength } from '../registry/output-slots.js';
+import { type CompiledField, type SampleRunContext, compileField } from './compiled-pipeline.js';
 import { type LoaderState, checkResumeState } from './loader-state.js';
 import { type OrderContext, type TraversalOrder, rankOrder, resolveOrder } from './orders/index.js';
 import { createSampleRandom } from './orders/random.js';
@@ -297,7 +298,7 @@ class TesseraLoader implements Loader {
           decoderOptions: pipeline.decoderOptions,
           operations: (pipeline.operations ?? []).filter((operation) => operation.kind === 'sample').map((operation) => ({ name: operation.name, ...operation.origin! })),
           stageSalt: this.stageSalts[index]!,
-          strideBytes: specByteLengthOf(field.output),
+          strideBytes: specByteLength(field.output),
         };
       }),
       batchSize: this.batchSize,
@@ -328,7 +329,7 @@ class TesseraLoader implements Loader {
       columns.push(column);
       if (fieldIndex >= 0) {
         const source = sampleSpec === spec ? column : makeColumn(sampleSpec, this.batchSize, shared);
-        const stride = specByteLengthOf(sampleSpec);
+        const stride = specByteLength(sampleSpec);
         slots[fieldIndex] = createSlots(sampleSpec, source.data.buffer, source.data.byteOffset, this.batchSize, stride, source.lengths);
         fieldLengths[fieldIndex] = source.lengths;
         if (source !== column) (column as { source?: BatchColumn }).source = source;
@@ -653,10 +654,6 @@ class BatchHandle {
     this.released = true;
     this.buffer.busy = false;
   }
-}
-
-function specByteLengthOf(spec: OutputSpec): number {
-  return spec.shape.reduce((product, extent) => product * extent, 1) * DTYPE_BYTE_LENGTH[spec.dtype];
 }
 
 function makeColumn(spec: OutputSpec, batchSize: number, shared: boolean): BatchColumn {

@@ -23,17 +23,12 @@
  * compilable".
  */
 import type { JsonValue, OutputSlot, OutputSpec, PluginOrigin, TypedArray } from '../registry/plugin-contract.js';
+import type { RandomSource } from './orders/random.js';
 
 export type { OutputSlot, OutputSpec };
 
-/** A deterministic random source (see loader/orders/random.ts). */
-export interface RandomSource {
-  /** uniform in [0, 1) */
-  nextFloat(): number;
-  /** uniform integer in [0, bound) */
-  nextInt(bound: number): number;
-  nextUint32(): number;
-}
+/** The loader's deterministic random source (xoshiro128**, see loader/orders/random.ts). */
+export type { RandomSource } from './orders/random.js';
 
 export interface SampleContext {
   readonly sampleIndex: number;
@@ -110,6 +105,7 @@ export interface BatchOperationInstance {
    * Rewrite the batch: `inputs` are the fields as they are, `outputs` the preallocated columns for
    * the fields listed in `outputs` (same object as the input column when its spec is unchanged).
    */
+  // biome-ignore lint/suspicious/noConfusingVoidType: operations that return nothing are the common case
   apply(inputs: Readonly<Record<string, BatchColumn>>, outputs: Readonly<Record<string, BatchColumn>>, context: BatchContext): void | BatchShapes;
 }
 

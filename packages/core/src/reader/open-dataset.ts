@@ -3,10 +3,9 @@ import { FormatError, PluginError, TesseraError, wrapPluginError } from '../erro
 import { corePlugin } from '../fields/core-plugin.js';
 import { type FileSource, type FileSourceOptions, type MmapAdvice, openFileSource } from '../io/file-source.js';
 import { type PageCacheSource, type PageCacheStats, openPageCacheSource } from '../io/page-cache-source.js';
-import type { DecoderInstance, FieldCodec, FieldReader, JsonValue, OutputSlot, OutputSpec, TesseraPlugin } from '../registry/plugin-contract.js';
+import type { DecoderInstance, FieldCodec, FieldReader, JsonValue, TesseraPlugin } from '../registry/plugin-contract.js';
 import { type Registry, createRegistry, isCompatibleVersion } from '../registry/registry.js';
 import { ALLOCATION_ENTRY_BYTE_LENGTH, FIELD_DESCRIPTOR_BYTE_LENGTH, HEADER_BYTE_LENGTH, TYPE_ID } from '../spec/constants.js';
-import { DTYPE_BYTE_LENGTH, typedView } from '../spec/dtype.js';
 import {
   EXTENSION_FOOTER_BYTE_LENGTH,
   type ExtensionBlock,
@@ -646,16 +645,4 @@ function ffcvAllocationCount(fields: readonly DatasetField[], numSamples: number
     if (field.typeId >= TYPE_ID.RGB_IMAGE && field.typeId <= TYPE_ID.TORCH_TENSOR) perSample += 1;
   }
   return perSample * numSamples;
-}
-
-/** Allocates memory for one output (standalone use of a decoder, outside the loader). */
-export function createOutputSlot(output: OutputSpec): OutputSlot {
-  const elementCount = output.shape.reduce((product, extent) => product * extent, 1);
-  const itemSize = DTYPE_BYTE_LENGTH[output.dtype];
-  const buffer = new ArrayBuffer(Math.max(8, elementCount * itemSize));
-  return {
-    bytes: new Uint8Array(buffer, 0, elementCount * itemSize),
-    data: typedView(output.dtype, buffer, 0, elementCount),
-    lengths: new Int32Array(output.variableDims?.length ?? 0),
-  };
 }
