@@ -15,6 +15,7 @@ export type {
   OutputSlot,
   OutputSpec,
   PluginOrigin,
+  RandomNumbers,
   TesseraPlugin,
   TypedArray,
 } from './registry/plugin-contract.js';

@@ -3,11 +3,11 @@ import type { Dataset } from '../reader/open-dataset.js';
 import type { DecoderInstance, JsonValue } from '../registry/plugin-contract.js';
 import { checkOutputSpec, createSlots, specByteLength } from '../registry/output-slots.js';
 import { allocateAligned } from '../util/aligned-memory.js';
+import type { ReseedableRandomSource } from './orders/random.js';
 import type {
   FieldPipeline,
   OutputSlot,
   OutputSpec,
-  RandomSource,
   SampleContext,
   SampleOperation,
   SampleOperationInstance,
@@ -45,7 +45,7 @@ export interface CompiledField {
 export interface SampleRunContext extends SampleContext {
   sampleIndex: number;
   epoch: number;
-  readonly random: RandomSource & { reseed(...words: number[]): void };
+  readonly random: ReseedableRandomSource;
   seed: number;
 }
 

@@ -22,19 +22,16 @@
  * it in that field's pipeline, on the calling thread. Nothing is rejected for being "not
  * compilable".
  */
-import type { JsonValue, OutputSlot, OutputSpec, PluginOrigin, TypedArray } from '../registry/plugin-contract.js';
-import type { RandomSource } from './orders/random.js';
+import type { JsonValue, OutputSlot, OutputSpec, PluginOrigin, RandomNumbers, TypedArray } from '../registry/plugin-contract.js';
 
 export type { OutputSlot, OutputSpec };
 
-/** The loader's deterministic random source (xoshiro128**, see loader/orders/random.ts). */
-export type { RandomSource } from './orders/random.js';
 
 export interface SampleContext {
   readonly sampleIndex: number;
   readonly epoch: number;
   /** seeded from (seed, epoch, sampleIndex, stage); reseeded for every sample and stage */
-  readonly random: RandomSource;
+  readonly random: RandomNumbers;
 }
 
 export interface SampleOperation<TOptions extends JsonValue = JsonValue> {
@@ -81,7 +78,7 @@ export interface BatchContext {
   /** samples in this batch (the last batch may be short) */
   readonly count: number;
   readonly sampleIndices: Uint32Array;
-  readonly random: RandomSource;
+  readonly random: RandomNumbers;
 }
 
 export interface BatchOperation<TOptions extends JsonValue = JsonValue> {

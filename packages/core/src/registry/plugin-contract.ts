@@ -233,11 +233,21 @@ export interface DecoderInstance {
   decode(sampleIndex: number, slot: OutputSlot, context?: DecodeContext): void | Promise<void>;
 }
 
+/** The random draws decoders and operations may make (seeded by the loader, deterministic). */
+export interface RandomNumbers {
+  /** uniform in [0, 1) */
+  nextFloat(): number;
+  /** uniform integer in [0, bound) */
+  nextInt(bound: number): number;
+  /** uniform integer in [0, 2^32) */
+  nextUint32(): number;
+}
+
 /** What the loader passes to decoders: the epoch and, for decoders with `random: true`, a seeded source. */
 export interface DecodeContext {
   readonly sampleIndex: number;
   readonly epoch: number;
-  readonly random: { nextFloat(): number; nextInt(bound: number): number; nextUint32(): number };
+  readonly random: RandomNumbers;
 }
 
 export interface DecoderDefinition<TArgs extends JsonValue = JsonValue, TOptions extends JsonValue = JsonValue> {

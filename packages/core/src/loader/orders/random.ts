@@ -1,4 +1,5 @@
 import { ArgumentError } from '../../errors.js';
+import type { RandomNumbers } from '../../registry/plugin-contract.js';
 import { bucketShuffle } from './bucket-shuffle.js';
 
 /**
@@ -30,7 +31,7 @@ import { bucketShuffle } from './bucket-shuffle.js';
  * Changing any of this changes every order Tessera has ever produced for a seed; the golden
  * sequence in test/orders.test.ts exists to catch that.
  */
-export interface RandomSource {
+export interface RandomSource extends RandomNumbers {
   /** The next output of xoshiro128**: an integer in [0, 2^32). */
   nextUint32(): number;
   /** A double in [0, 1) with 53-bit resolution (consumes two `nextUint32` outputs). */
