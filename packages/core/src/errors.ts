@@ -17,6 +17,7 @@ export type TesseraErrorCode =
   | 'E_HEADER'
   | 'E_INTERNAL'
   | 'E_IO'
+  | 'E_LIMIT'
   | 'E_METADATA'
   | 'E_MMAP_UNAVAILABLE'
   | 'E_OUT_OF_BOUNDS'

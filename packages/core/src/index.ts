@@ -1,4 +1,4 @@
-export { ArgumentError, FormatError, PluginError, TesseraError, wrapPluginError } from './errors.js';
+export { ArgumentError, FormatError, PluginError, TesseraError } from './errors.js';
 export type { TesseraErrorCode } from './errors.js';
 
 export type {
@@ -28,7 +28,6 @@ export type { NdArray, NdArrayArguments } from './fields/ndarray-field.js';
 export type { StoredImage } from './fields/ffcv-image-storage.js';
 export { FFCV_IMAGE_MODE, IMAGE_METADATA_LAYOUT, readImageHeader, storedImageByteLength } from './fields/ffcv-image-storage.js';
 
-export * as spec from './spec/index.js';
 export { DTYPE_BYTE_LENGTH, parseNumpyDType, typedView } from './spec/dtype.js';
 export type { NumpyDType } from './spec/dtype.js';
 export type { Header } from './spec/header.js';
@@ -64,8 +63,6 @@ export type {
   SampleOperationInstance,
 } from './loader/pipeline-contract.js';
 export {
-  ORDER_RANDOM_STREAM,
-  createOrderContext,
   createRandom,
   createSampleRandom,
   quasiRandomOrder,

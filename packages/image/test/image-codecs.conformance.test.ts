@@ -7,7 +7,8 @@
  * compared with a floating-point INTER_AREA reference within a mean difference of 4 levels (JPEG
  * error plus 12-bit fixed-point resampling).
  */
-import { type FieldSpec, type OutputSlot, spec } from '@tessera/core';
+import type { FieldSpec, OutputSlot } from '@tessera/core';
+import { spec } from '@tessera/core/internals';
 import { type DecodedImage, type RawImage, centerCrop, fallbackCrop, grayImage, imagePlugin, rgbImage } from '@tessera/image';
 import { createFieldConformance, runFieldConformance } from '@tessera/test-kit';
 import { afterAll, beforeAll, describe, it } from 'vitest';

@@ -1,4 +1,5 @@
-import { type Dataset, type DatasetField, type DatasetLayout, type Header, type JsonValue, spec } from '@tessera/core';
+import { type Dataset, type DatasetField, type DatasetLayout, type Header, type JsonValue } from '@tessera/core';
+import { spec } from '@tessera/core/internals';
 import { createBufferedOutput } from '../buffered-output.js';
 import { defineCommand } from '../command.js';
 import { EXIT_CODE } from '../exit-code.js';

@@ -1,4 +1,5 @@
-import { type Dataset, spec, writeDataset } from '@tessera/core';
+import { type Dataset, writeDataset } from '@tessera/core';
+import { spec } from '@tessera/core/internals';
 import { type ConformanceContext, FIELD } from '../conformance-context.js';
 import { fail } from '../conformance-error.js';
 import { describeDifference } from '../deep-equal.js';

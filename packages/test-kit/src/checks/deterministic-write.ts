@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { type Dataset, spec, writeDataset } from '@tessera/core';
+import { type Dataset, writeDataset } from '@tessera/core';
+import { spec } from '@tessera/core/internals';
 import { type ConformanceContext, messageOf } from '../conformance-context.js';
 import { fail } from '../conformance-error.js';
 import { firstDifferentByte } from '../output-probe.js';

@@ -1,0 +1,10 @@
+/**
+ * `@tessera/core/internals`: building blocks for Tessera's own packages (the test-kit, the CLI,
+ * first-party plugins). Not part of the public API described in the docs: names here may change in
+ * any minor release. Applications import from `@tessera/core` only.
+ */
+export { wrapPluginError } from './errors.js';
+export * as spec from './spec/index.js';
+export { ORDER_RANDOM_STREAM, createOrderContext } from './loader/orders/index.js';
+export { checkKnownOptions, editDistance, nearestName } from './util/check-options.js';
+export { ioError, isSystemError } from './util/io-error.js';
