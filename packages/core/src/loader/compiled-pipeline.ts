@@ -1,8 +1,7 @@
 import { ArgumentError, PluginError, TesseraError, wrapPluginError } from '../errors.js';
 import type { Dataset } from '../reader/open-dataset.js';
 import type { DecoderInstance, JsonValue } from '../registry/plugin-contract.js';
-import { checkOutputSpec, createSlots, specByteLength } from '../registry/output-slots.js';
-import { allocateAligned } from '../util/aligned-memory.js';
+import { allocateSlotMemory, checkOutputSpec, createSlots, specByteLength } from '../registry/output-slots.js';
 import type { ReseedableRandomSource } from './orders/random.js';
 import type {
   FieldPipeline,
@@ -116,7 +115,8 @@ export function compileField(
     }
     const spec = stages[index]!.output;
     const stride = alignTo(Math.max(specByteLength(spec), 8), SCRATCH_ALIGNMENT);
-    stages[index]!.scratch = createSlots(spec, allocateAligned(stride * positions, false), 0, positions, stride);
+    const memory = allocateSlotMemory(stride * positions, false, { where: `stage ${stages[index]!.name} of field "${name}"`, spec, count: positions });
+    stages[index]!.scratch = createSlots(spec, memory, 0, positions, stride);
   }
   const output = current;
   const elementCount = output.shape.reduce((product, extent) => product * extent, 1);

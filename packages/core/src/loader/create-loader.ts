@@ -3,7 +3,7 @@ import { type Dataset, openDataset } from '../reader/open-dataset.js';
 import type { DType, TesseraPlugin, TypedArray } from '../registry/plugin-contract.js';
 import { DTYPE_BYTE_LENGTH, typedView } from '../spec/dtype.js';
 import { allocateAligned } from '../util/aligned-memory.js';
-import { createSlots, specByteLength } from '../registry/output-slots.js';
+import { allocateSlotMemory, createSlots, specByteLength } from '../registry/output-slots.js';
 import { type CompiledField, type SampleRunContext, compileField } from './compiled-pipeline.js';
 import { type LoaderState, checkResumeState } from './loader-state.js';
 import { type OrderContext, type TraversalOrder, rankOrder, resolveOrder } from './orders/index.js';
@@ -13,6 +13,8 @@ import type { PageCacheStats } from '../io/page-cache-source.js';
 import { type DecodePool, createDecodePool } from './decode-pool.js';
 import type { DecodeWorkerSetup } from './decode-protocol.js';
 import { PageIndex } from './page-index.js';
+import { type PinnedFile, checkUnchanged, pinFile, unpinFile } from './file-identity.js';
+import { checkKnownOptions } from '../util/check-options.js';
 
 export interface LoaderOptions {
   /** Samples per batch (the last batch of an epoch may be short unless `dropLast`). */
@@ -131,7 +133,60 @@ interface BufferSet {
   shapes: Map<string, readonly number[]>;
 }
 
+const LOADER_OPTIONS: readonly (keyof LoaderOptions)[] = [
+  'batchSize',
+  'order',
+  'seed',
+  'indices',
+  'distributed',
+  'dropLast',
+  'batchesAhead',
+  'pipelines',
+  'batchOperations',
+  'plugins',
+  'cache',
+  'cacheBytes',
+  'resume',
+  'mmap',
+  'workers',
+];
+
+/** Names users bring from PyTorch's DataLoader and FFCV's Loader. */
+const LOADER_OPTION_HINTS: Readonly<Record<string, string>> = {
+  shuffle: "order: 'random'",
+  batch_size: 'batchSize',
+  num_workers: 'workers',
+  drop_last: 'dropLast',
+  prefetch_factor: 'batchesAhead',
+  batches_ahead: 'batchesAhead',
+  os_cache: "cache: 'os'",
+  distributed_rank: 'distributed: { rank, worldSize }',
+  world_size: 'distributed: { rank, worldSize }',
+};
+
+const PIPELINE_OPTIONS: readonly (keyof FieldPipeline)[] = ['decoder', 'decoderOptions', 'operations'];
+const PIPELINE_OPTION_HINTS: Readonly<Record<string, string>> = { options: 'decoderOptions', decoder_options: 'decoderOptions', transforms: 'operations' };
+const DISTRIBUTED_OPTIONS = ['rank', 'worldSize'] as const;
+
+/**
+ * Workers of loaders nobody can reach any more (never closed, never iterated to the end): the
+ * threads are terminated and the file descriptor closed when the loader is garbage collected.
+ */
+const unreachableLoaders = new FinalizationRegistry<{ pool: DecodePool | undefined; file: PinnedFile }>((held) => {
+  void held.pool
+    ?.close()
+    .catch(() => {})
+    .finally(() => unpinFile(held.file));
+  if (held.pool === undefined) unpinFile(held.file);
+});
+
 export function createLoader(path: string | Dataset, options: LoaderOptions): Loader {
+  if (Array.isArray(path)) {
+    throw new ArgumentError(
+      'path',
+      `createLoader got ${path.length} files; several files are not supported yet: merge them into one file (tessera merge or writeDataset over both) or create one loader per file`,
+    );
+  }
   return new TesseraLoader(path, options);
 }
 
@@ -159,6 +214,8 @@ class TesseraLoader implements Loader {
   private readonly batchOperationMilliseconds: Float64Array;
   private readonly pageIndex: PageIndex;
   private readonly pool: DecodePool | undefined;
+  /** the inode being read, kept open: workers open it through this descriptor, each batch checks it is unchanged */
+  private readonly file: PinnedFile;
   /** per compiled field: decoded by the workers (true) or on the calling thread */
   private readonly inWorkers: boolean[] = [];
   private poolReady: Promise<void> | undefined;
@@ -178,6 +235,17 @@ class TesseraLoader implements Loader {
 
   constructor(source: string | Dataset, options: LoaderOptions) {
     if (options === null || typeof options !== 'object') throw new ArgumentError('options', 'createLoader(path, { batchSize, ... }) needs options');
+    if (typeof source !== 'string' && (source === null || typeof source !== 'object' || typeof (source as Dataset).field !== 'function')) {
+      throw new ArgumentError('path', `expected a file path or an open Dataset, got ${source === null ? 'null' : typeof source}`);
+    }
+    checkKnownOptions('createLoader options', options, LOADER_OPTIONS, LOADER_OPTION_HINTS);
+    if (options.distributed !== undefined) checkKnownOptions('distributed', options.distributed, DISTRIBUTED_OPTIONS, { world_size: 'worldSize', world: 'worldSize' });
+    for (const [name, pipeline] of Object.entries(options.pipelines ?? {})) {
+      if (pipeline !== null && (typeof pipeline !== 'object' || Array.isArray(pipeline))) {
+        throw new ArgumentError(`pipelines.${name}`, `expected { decoder?, decoderOptions?, operations? } or null, got ${Array.isArray(pipeline) ? 'an array (put operations in { operations: [...] })' : typeof pipeline}`);
+      }
+      checkKnownOptions(`pipelines.${name}`, pipeline ?? undefined, PIPELINE_OPTIONS, PIPELINE_OPTION_HINTS);
+    }
     const { batchSize } = options;
     if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new ArgumentError('batchSize', `must be a positive integer, got ${String(batchSize)}`);
     this.batchSize = batchSize;
@@ -196,7 +264,10 @@ class TesseraLoader implements Loader {
       typeof source === 'string'
         ? openDataset(source, { plugins: options.plugins, mmap: options.mmap, cache: options.cache, cacheBytes: options.cacheBytes })
         : source;
+    let file: PinnedFile | undefined;
     try {
+      file = pinFile(this.dataset);
+      this.file = file;
       const numSamples = this.dataset.numSamples;
       this.indices = checkIndices(options.indices, numSamples);
       this.distributed = checkDistributed(options.distributed);
@@ -257,8 +328,10 @@ class TesseraLoader implements Loader {
       }
       // Last: nothing after this may throw, or the threads would leak.
       const cache = { cache: this.dataset.cacheMode, cacheBytes: options.cacheBytes === undefined ? undefined : Math.floor(options.cacheBytes / workers) };
-      this.pool = shared ? this.startPool(workers, pipelineOf, this.dataset.path, options.mmap ?? 'auto', cache) : undefined;
+      this.pool = shared ? this.startPool(workers, pipelineOf, file, options.mmap ?? 'auto', cache) : undefined;
+      unreachableLoaders.register(this, { pool: this.pool, file }, this);
     } catch (error) {
+      if (file !== undefined) unpinFile(file);
       if (this.ownsDataset) this.dataset.close();
       throw error;
     }
@@ -274,7 +347,7 @@ class TesseraLoader implements Loader {
   private startPool(
     workers: number,
     pipelineOf: (name: string) => FieldPipeline,
-    path: string,
+    file: PinnedFile,
     mmap: 'auto' | 'off' | 'required',
     cache: { cache: 'os' | 'process'; cacheBytes: number | undefined },
   ): DecodePool {
@@ -284,7 +357,9 @@ class TesseraLoader implements Loader {
     const stageTimes = new SharedArrayBuffer(Math.max(8, workers * stageCount * 8));
     this.workerStageTimes = new Float64Array(stageTimes);
     const setup: DecodeWorkerSetup = {
-      path,
+      path: this.dataset.path,
+      openPath: file.workerPath,
+      identity: file.identity,
       stageTimes,
       workerIndex: 0,
       mmap,
@@ -325,10 +400,10 @@ class TesseraLoader implements Loader {
       const fieldIndex = this.fields.findIndex((field) => field.name === name);
       const sampleSpec = fieldIndex >= 0 ? this.fieldSpecs[fieldIndex]! : spec;
       // Batch operations that change a field's spec get a separate output column.
-      const column = makeColumn(spec, this.batchSize, shared);
+      const column = makeColumn(name, spec, this.batchSize, shared);
       columns.push(column);
       if (fieldIndex >= 0) {
-        const source = sampleSpec === spec ? column : makeColumn(sampleSpec, this.batchSize, shared);
+        const source = sampleSpec === spec ? column : makeColumn(name, sampleSpec, this.batchSize, shared);
         const stride = specByteLength(sampleSpec);
         slots[fieldIndex] = createSlots(sampleSpec, source.data.buffer, source.data.byteOffset, this.batchSize, stride, source.lengths);
         fieldLengths[fieldIndex] = source.lengths;
@@ -390,8 +465,13 @@ class TesseraLoader implements Loader {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.pool?.close();
-    if (this.ownsDataset) this.dataset.close();
+    unreachableLoaders.unregister(this);
+    try {
+      await this.pool?.close();
+    } finally {
+      unpinFile(this.file);
+      if (this.ownsDataset) this.dataset.close();
+    }
   }
 
   private checkOpen(): void {
@@ -463,6 +543,8 @@ class TesseraLoader implements Loader {
         if (head.ready !== undefined) await head.ready;
         this.totals.waitMs += performance.now() - waitStarted;
         this.checkOpen();
+        // One fstat per batch: a file rewritten in place under the loader is an error, never a mixed batch.
+        checkUnchanged(this.file, this.dataset.path);
         const count = Math.min(this.batchSize, order.length - head.batchIndex * this.batchSize);
         current = new BatchHandle(this.outputNames(), head.buffer, epoch, head.batchIndex, count);
         this.position = head.batchIndex + 1;
@@ -656,12 +738,13 @@ class BatchHandle {
   }
 }
 
-function makeColumn(spec: OutputSpec, batchSize: number, shared: boolean): BatchColumn {
+function makeColumn(name: string, spec: OutputSpec, batchSize: number, shared: boolean): BatchColumn {
   const elements = spec.shape.reduce((product, extent) => product * extent, 1);
   const byteLength = Math.ceil(Math.max(8, elements * batchSize * DTYPE_BYTE_LENGTH[spec.dtype]) / 64) * 64;
   const lengthsByteLength = Math.max(4, batchSize * (spec.variableDims?.length ?? 0) * 4);
+  const memory = allocateSlotMemory(byteLength, shared, { where: `field "${name}"`, spec, count: batchSize });
   return {
-    data: typedView(spec.dtype, allocateAligned(byteLength, shared), 0, elements * batchSize),
+    data: typedView(spec.dtype, memory, 0, elements * batchSize),
     spec,
     lengths: new Int32Array(allocateAligned(lengthsByteLength, shared), 0, batchSize * (spec.variableDims?.length ?? 0)),
   };

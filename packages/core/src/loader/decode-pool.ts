@@ -5,9 +5,13 @@ import { resolveWorkerUrl } from '../util/worker-url.js';
 import type { DecodeRequest, DecodeResponse, DecodeWorkerSetup } from './decode-protocol.js';
 
 /**
- * Decode worker threads. Each opens the file itself (its own mapping) and decodes ranges of batch
- * positions straight into shared batch memory; the calling thread only posts small messages.
- * Threads are referenced only while they have work, so an idle loader never keeps a process alive.
+ * Decode worker threads. Each opens the loader's file itself (its own mapping, of the same inode)
+ * and decodes ranges of batch positions straight into shared batch memory; the calling thread only
+ * posts small messages.
+ *
+ * Threads keep the process alive only while someone waits on them (a decode in flight, `ready()`
+ * awaited, `close()` terminating them): an idle or never-iterated loader never keeps a process alive,
+ * and an awaited batch always completes.
  */
 export interface DecodePool {
   readonly size: number;
@@ -15,6 +19,7 @@ export interface DecodePool {
   ready(): Promise<void>;
   /** Decodes positions [from, to) of a buffer set (stage times accumulate in setup.stageTimes). */
   decode(worker: number, request: Omit<DecodeRequest, 'id'>): Promise<void>;
+  /** Terminates the threads; pending decodes reject with E_CLOSED. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -22,13 +27,15 @@ interface WorkerState {
   worker: Worker;
   pending: Map<number, { resolve(): void; reject(error: unknown): void }>;
   ready: Promise<void>;
+  isReady: boolean;
 }
 
 export function createDecodePool(setup: DecodeWorkerSetup, size: number): DecodePool {
   const url = resolveWorkerUrl('loader', 'decode-worker', import.meta.url);
   let nextId = 0;
   let failure: unknown;
-  let closed = false;
+  let closing: Promise<void> | undefined;
+  let readyAwaited = false;
   const states: WorkerState[] = [];
 
   const failAll = (error: unknown) => {
@@ -36,7 +43,15 @@ export function createDecodePool(setup: DecodeWorkerSetup, size: number): Decode
     for (const state of states) {
       for (const entry of state.pending.values()) entry.reject(failure);
       state.pending.clear();
+      updateReference(state);
     }
+  };
+
+  /** Referenced while a decode is in flight or `ready()` waits for it; never after close starts (close refs it itself). */
+  const updateReference = (state: WorkerState) => {
+    if (closing !== undefined) return;
+    if (state.pending.size > 0 || (readyAwaited && !state.isReady && failure === undefined)) state.worker.ref();
+    else state.worker.unref();
   };
 
   for (let index = 0; index < size; index++) {
@@ -48,13 +63,17 @@ export function createDecodePool(setup: DecodeWorkerSetup, size: number): Decode
       markFailed = reject;
     });
     ready.catch(() => {});
-    const state: WorkerState = { worker, pending: new Map(), ready };
+    const state: WorkerState = { worker, pending: new Map(), ready, isReady: false };
+    worker.unref();
     worker.on('message', (response: DecodeResponse) => {
+      // After close() started, replies are stale; touching ref/unref here would let the process
+      // exit before the threads' exit events arrive (terminate() would never settle).
+      if (closing !== undefined) return;
       if (typeof response === 'number') {
         const entry = state.pending.get(response);
         if (entry === undefined) return;
         state.pending.delete(response);
-        if (state.pending.size === 0) worker.unref();
+        updateReference(state);
         entry.resolve();
         return;
       }
@@ -63,13 +82,17 @@ export function createDecodePool(setup: DecodeWorkerSetup, size: number): Decode
           const error = deserializeError(response.error);
           markFailed(error);
           failAll(error);
-        } else markReady();
+        } else {
+          state.isReady = true;
+          updateReference(state);
+          markReady();
+        }
         return;
       }
       const entry = state.pending.get(response.id);
       if (entry === undefined) return;
       state.pending.delete(response.id);
-      if (state.pending.size === 0) worker.unref();
+      updateReference(state);
       entry.reject(response.error === undefined ? new TesseraError('E_WORKER', 'unexpected decode worker response') : deserializeError(response.error));
     });
     worker.on('error', (error) => {
@@ -78,7 +101,7 @@ export function createDecodePool(setup: DecodeWorkerSetup, size: number): Decode
       failAll(wrapped);
     });
     worker.on('exit', (code) => {
-      if (closed) return;
+      if (closing !== undefined) return;
       const error = new TesseraError('E_WORKER', `a decode worker exited unexpectedly with code ${code}`);
       markFailed(error);
       failAll(error);
@@ -89,23 +112,30 @@ export function createDecodePool(setup: DecodeWorkerSetup, size: number): Decode
   return {
     size,
     async ready() {
+      if (closing !== undefined) throw new TesseraError('E_CLOSED', 'the loader was closed');
+      readyAwaited = true;
+      for (const state of states) updateReference(state);
       await Promise.all(states.map((state) => state.ready));
-      for (const state of states) if (state.pending.size === 0) state.worker.unref();
     },
     decode(workerIndex, request) {
+      if (closing !== undefined) return Promise.reject(new TesseraError('E_CLOSED', 'the loader was closed'));
       if (failure !== undefined) return Promise.reject(failure);
       const state = states[workerIndex]!;
       const id = nextId++;
       return new Promise<void>((resolve, reject) => {
         state.pending.set(id, { resolve, reject });
-        state.worker.ref();
+        updateReference(state);
         state.worker.postMessage({ id, ...request } satisfies DecodeRequest);
       });
     },
-    async close() {
-      closed = true;
-      await Promise.all(states.map((state) => state.worker.terminate()));
-      failAll(new TesseraError('E_CLOSED', 'the loader was closed'));
+    close() {
+      if (closing !== undefined) return closing;
+      const closedError = new TesseraError('E_CLOSED', 'the loader was closed');
+      failAll(closedError);
+      // Referenced until they have exited, so an awaited close() always settles.
+      for (const state of states) state.worker.ref();
+      closing = Promise.all(states.map((state) => state.worker.terminate())).then(() => undefined);
+      return closing;
     },
   };
 }

@@ -1,9 +1,15 @@
 import type { JsonValue, PluginOrigin } from '../registry/plugin-contract.js';
 import type { SerializedError } from '../util/serialize-error.js';
+import type { FileIdentity } from './file-identity.js';
 
 /** Everything a decode worker needs, sent once as workerData. */
 export interface DecodeWorkerSetup {
+  /** the file's path, for messages */
   path: string;
+  /** what the worker opens: an alias of the loader's descriptor (`/proc/self/fd/N`) or the path */
+  openPath: string;
+  /** the inode the loader opened; the worker refuses any other */
+  identity: FileIdentity;
   mmap: 'auto' | 'off' | 'required';
   cache: 'os' | 'process';
   cacheBytes: number | undefined;

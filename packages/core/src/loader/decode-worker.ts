@@ -7,6 +7,7 @@ import { serializeError } from '../util/serialize-error.js';
 import { createSlots } from '../registry/output-slots.js';
 import { type CompiledField, type SampleRunContext, compileField } from './compiled-pipeline.js';
 import type { DecodeRequest, DecodeResponse, DecodeWorkerSetup } from './decode-protocol.js';
+import { checkWorkerFile } from './file-identity.js';
 import { createSampleRandom } from './orders/random.js';
 import type { OutputSlot, SampleOperation } from './pipeline-contract.js';
 
@@ -26,7 +27,15 @@ interface Ready {
 async function prepare(): Promise<Ready> {
   const plugins: TesseraPlugin[] = [];
   for (const origin of setup.plugins) plugins.push(await importFromOrigin<TesseraPlugin>(origin, origin.name));
-  const dataset = openDataset(setup.path, { plugins, mmap: setup.mmap, cache: setup.cache, cacheBytes: setup.cacheBytes, sharedTargets: true });
+  // The loader's inode, never whatever the path names now: checked before and after opening.
+  checkWorkerFile(setup.openPath, setup.path, setup.identity);
+  const dataset = openDataset(setup.openPath, { plugins, mmap: setup.mmap, cache: setup.cache, cacheBytes: setup.cacheBytes, sharedTargets: true });
+  try {
+    checkWorkerFile(setup.openPath, setup.path, setup.identity);
+  } catch (error) {
+    dataset.close();
+    throw error;
+  }
   const fields: CompiledField[] = [];
   for (const field of setup.fields) {
     const operations: SampleOperation[] = [];

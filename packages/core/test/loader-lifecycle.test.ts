@@ -1,0 +1,104 @@
+// Loader lifecycles in child processes (decode workers run the built core in packages/core/dist):
+// whether a process exits, how many threads stay alive, whether close() settles. Each child
+// prints a marker; the assertions are on exit codes, markers and thread counts, never on time.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { int64, ndarray, writeDataset } from '../src/index.js';
+
+const directory = mkdtempSync(join(tmpdir(), 'tessera-loader-lifecycle-'));
+const path = join(directory, 'lifecycle.beton');
+const core = new URL('../dist/index.js', import.meta.url).href;
+afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+beforeAll(async () => {
+  await writeDataset(
+    path,
+    { id: int64(), vector: ndarray({ dtype: 'float32', shape: [8] }) },
+    { length: 500, get: (id: number) => ({ id, vector: Float32Array.from({ length: 8 }, (_, k) => id + k) }) },
+    { pageSize: 4096, workers: 0 },
+  );
+});
+
+/** Runs an ESM script in a child node; `deadlineMs` only stops a hung child (the test then fails on its exit). */
+function runChild(name: string, source: string, nodeArguments: string[] = [], deadlineMs = 60_000) {
+  const script = join(directory, `${name}.mjs`);
+  writeFileSync(script, `import { createLoader } from ${JSON.stringify(core)};\nconst path = ${JSON.stringify(path)};\n${source}`);
+  const result = spawnSync(process.execPath, [...nodeArguments, script], { encoding: 'utf8', timeout: deadlineMs });
+  return { status: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('loader lifecycle (child processes)', () => {
+  it('lets a process exit when a loader with workers is never iterated nor closed', () => {
+    const child = runChild('never-iterated', `createLoader(path, { batchSize: 64, workers: 2 });\nconsole.log('CREATED');`, [], 20_000);
+    expect(child.stderr).toBe('');
+    expect(child.signal).toBeNull(); // not killed at the deadline: it exited by itself
+    expect(child.status).toBe(0);
+    expect(child.stdout.trim()).toBe('CREATED');
+  });
+
+  it.skipIf(process.platform !== 'linux')('releases the workers of loaders broken out of and never closed once they are unreachable', () => {
+    const child = runChild(
+      'unreachable-loaders',
+      `import { readdirSync } from 'node:fs';
+const threads = () => readdirSync('/proc/self/task').length;
+const before = threads();
+let peak = 0;
+for (let round = 0; round < 50; round++) {
+  const loader = createLoader(path, { batchSize: 64, workers: 2 });
+  for await (const batch of loader) {
+    if (batch.id.data[0] !== 0n) throw new Error('wrong first batch');
+    break;
+  }
+  peak = Math.max(peak, threads());
+  if (round % 10 === 9) globalThis.gc();
+}
+// Finalizers run after a collection, and terminating threads takes a few turns of the event loop.
+for (let attempt = 0; attempt < 100 && threads() >= before + 8; attempt++) {
+  globalThis.gc();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+}
+console.log(JSON.stringify({ before, peak, after: threads() }));`,
+      ['--expose-gc'],
+    );
+    expect(child.stderr).toBe('');
+    expect(child.status).toBe(0);
+    const counts = JSON.parse(child.stdout) as { before: number; peak: number; after: number };
+    // 50 loaders × 2 workers would be 100 threads: collection keeps far fewer alive, and none at the end.
+    expect(counts.peak).toBeLessThan(counts.before + 60);
+    expect(counts.after).toBeLessThan(20);
+  });
+
+  it('settles close() after a batch taken with next(), 20 times in a row', () => {
+    const child = runChild(
+      'close-after-next',
+      `for (let round = 0; round < 20; round++) {
+  const loader = createLoader(path, { batchSize: 64, workers: 2 });
+  const iterator = loader[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  if (first.done || first.value.id.data[0] !== 0n) throw new Error('wrong first batch');
+  await loader.close();
+}
+console.log('SETTLED');`,
+    );
+    expect(child.stderr).toBe('');
+    expect(child.status).toBe(0); // 13 would be a top-level await that never settled
+    expect(child.stdout.trim()).toBe('SETTLED');
+  });
+
+  it('finishes an awaited batch even when nothing else keeps the process alive', () => {
+    const child = runChild(
+      'awaited-batch',
+      `const loader = createLoader(path, { batchSize: 500, workers: 2, batchesAhead: 0 });
+let samples = 0;
+for await (const batch of loader) samples += batch.id.shape[0];
+await loader.close();
+console.log('SAMPLES', samples);`,
+    );
+    expect(child.stderr).toBe('');
+    expect(child.status).toBe(0);
+    expect(child.stdout.trim()).toBe('SAMPLES 500');
+  });
+});
