@@ -1,8 +1,8 @@
-import { appendFileSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LoaderOptions, TesseraError, createLoader, int64, ndarray, openDataset, writeDataset } from '../src/index.js';
+import { type LoaderOptions, type LoaderState, TesseraError, createLoader, int64, ndarray, openDataset, quasiRandomOrder, writeDataset } from '../src/index.js';
 // @ts-expect-error: plain-JS fixture plugin
 import { segments, segmentsPlugin } from './fixtures/segments-plugin.mjs';
 
@@ -11,13 +11,13 @@ afterAll(() => rmSync(directory, { recursive: true, force: true }));
 const path = join(directory, 'base.beton');
 const NUM_SAMPLES = 300;
 
-/** id = offset + index; vector[k] = id + k. */
-async function writeNumbers(target: string, length: number, offset: number): Promise<void> {
+/** id = offset + index; vector[k] = id + k. `integrity: false` writes FFCV's layout (no extension block, no checksums). */
+async function writeNumbers(target: string, length: number, offset: number, integrity = true): Promise<void> {
   await writeDataset(
     target,
     { id: int64(), vector: ndarray({ dtype: 'float32', shape: [4] }) },
     { length, get: (index: number) => ({ id: offset + index, vector: Float32Array.from({ length: 4 }, (_, k) => offset + index + k) }) },
-    { pageSize: 4096, workers: 0 },
+    { pageSize: 4096, workers: 0, integrity },
   );
 }
 
@@ -136,5 +136,99 @@ describe('batch memory limits', () => {
     const error = errorOf(() => createLoader(path, { batchSize: 2, pipelines: { vector: { operations: [huge, small] } } }));
     expect(error.code).toBe('E_LIMIT');
     expect(error.message).toContain('stage test/huge of field "vector" declares 100000×100000 float64 = 80000000000 bytes per sample');
+  });
+});
+
+describe('resume', () => {
+  /** The state after `batches` batches of `options` on `file`. */
+  async function stateAfter(file: string, options: LoaderOptions, batches = 2): Promise<LoaderState> {
+    const loader = createLoader(file, options);
+    let taken = 0;
+    for await (const batch of loader) {
+      void batch;
+      if (++taken === batches) break;
+    }
+    const state = JSON.parse(JSON.stringify(loader.state())) as LoaderState;
+    await loader.close();
+    return state;
+  }
+  const resumeError = (file: string, options: LoaderOptions, state: LoaderState) => {
+    const error = errorOf(() => createLoader(file, { ...options, resume: state }));
+    expect(error).toMatchObject({ code: 'E_ARGUMENT', argument: 'resume' });
+    return error.message;
+  };
+
+  it('records what decides the batches', async () => {
+    const state = await stateAfter(path, { batchSize: 16, order: 'random', seed: 4, distributed: { rank: 1, worldSize: 2 } });
+    expect(state).toMatchObject({
+      version: 2,
+      seed: 4,
+      epoch: 0,
+      batchesConsumed: 2,
+      batchSize: 16,
+      samplesPerEpoch: NUM_SAMPLES / 2,
+      dropLast: false,
+      order: { name: 'random', distributedSplit: 'interleave', options: {} },
+      distributed: { rank: 1, worldSize: 2 },
+      file: { numSamples: NUM_SAMPLES },
+    });
+    expect(state.indices).toMatch(/^[0-9a-f]{32}$/);
+    expect(state.file.digest).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('refuses a state taken with another order, order option, split or dropLast', async () => {
+    const random = await stateAfter(path, { batchSize: 16, order: 'random', seed: 1 });
+    expect(resumeError(path, { batchSize: 16, order: 'quasi-random', seed: 1 }, random)).toMatch(/taken with order "random", this loader has "quasi-random"/);
+    expect(resumeError(path, { batchSize: 16, order: 'sequential', seed: 1 }, random)).toMatch(/order "random", this loader has "sequential"/);
+    const windows = await stateAfter(path, { batchSize: 16, order: quasiRandomOrder({ windowPages: 2 }), seed: 1 });
+    expect(resumeError(path, { batchSize: 16, order: 'quasi-random', seed: 1 }, windows)).toMatch(/order quasi-random's options \{"windowPages":2\}, this loader has \{"windowPages":8\}/);
+    expect(() => createLoader(path, { batchSize: 16, order: quasiRandomOrder({ windowPages: 2 }), seed: 1, resume: windows })).not.toThrow();
+    const kept = await stateAfter(path, { batchSize: 16, dropLast: false });
+    expect(resumeError(path, { batchSize: 16, dropLast: true }, kept)).toMatch(/dropLast false, this loader has true/);
+  });
+
+  it('refuses a state of another rank or world size', async () => {
+    const rankZero = await stateAfter(path, { batchSize: 16, order: 'random', distributed: { rank: 0, worldSize: 2 } });
+    expect(resumeError(path, { batchSize: 16, order: 'random', distributed: { rank: 1, worldSize: 2 } }, rankZero)).toMatch(/distributed.rank 0, this loader has 1; each rank resumes from the state it took itself/);
+    expect(resumeError(path, { batchSize: 16, order: 'random' }, rankZero)).toMatch(/distributed.worldSize 2, this loader has 1/);
+  });
+
+  it('refuses other indices, also the same ones in another order', async () => {
+    const forward = Array.from({ length: 100 }, (_, index) => index);
+    const state = await stateAfter(path, { batchSize: 10, indices: forward });
+    expect(resumeError(path, { batchSize: 10, indices: [...forward].reverse() }, state)).toMatch(/indices \(digest\) .*pass the same indices, in the same order/);
+    expect(() => createLoader(path, { batchSize: 10, indices: forward, resume: state })).not.toThrow();
+  });
+
+  for (const integrity of [true, false]) {
+    it(`refuses another file with the same sample count and resumes on a copy (${integrity ? 'with checksums' : 'FFCV layout'})`, async () => {
+      const original = join(directory, `resume-${integrity}.beton`);
+      const other = join(directory, `resume-other-${integrity}.beton`);
+      const copy = join(directory, `resume-copy-${integrity}.beton`);
+      await writeNumbers(original, NUM_SAMPLES, 0, integrity);
+      await writeNumbers(other, NUM_SAMPLES, 7, integrity);
+      copyFileSync(original, copy);
+      const options: LoaderOptions = { batchSize: 16, order: 'random', seed: 9 };
+      const state = await stateAfter(original, options, 3);
+      expect(resumeError(other, options, state)).toMatch(/file content \(digest\) "[0-9a-f]{32}", this loader has "[0-9a-f]{32}"; resume on the file the state was taken on/);
+      const longer = join(directory, `resume-longer-${integrity}.beton`);
+      await writeNumbers(longer, NUM_SAMPLES + 1, 0, integrity);
+      expect(resumeError(longer, options, state)).toMatch(/numSamples 300, this loader has 301/);
+      // A copy (another inode, same bytes) continues exactly.
+      const reference = createLoader(original, options);
+      const expected: number[] = [];
+      for await (const batch of reference) expected.push(...Array.from(batch.id!.data as BigInt64Array, Number));
+      await reference.close();
+      const resumed = createLoader(copy, { ...options, resume: state });
+      const rest: number[] = [];
+      for await (const batch of resumed) rest.push(...Array.from(batch.id!.data as BigInt64Array, Number));
+      await resumed.close();
+      expect(rest).toEqual(expected.slice(3 * 16));
+    });
+  }
+
+  it('refuses a state of the previous format version with a typed error', () => {
+    const versionOne = { version: 1, seed: 0, epoch: 0, batchesConsumed: 1, batchSize: 16, samplesPerEpoch: NUM_SAMPLES } as unknown as LoaderState;
+    expect(resumeError(path, { batchSize: 16 }, versionOne)).toMatch(/version 1.*restart the interrupted epoch without resume/);
   });
 });

@@ -401,6 +401,17 @@ describe('rankOrder', () => {
     expectArgumentError(() => resolveOrder(null as unknown as 'random'), 'order');
     expectArgumentError(() => sequentialOrder({ distributedSplit: 'blocks' as 'contiguous' }), 'distributedSplit');
   });
+
+  it('rejects unknown order options with the nearest name, and exposes the options that decide the order', () => {
+    expectArgumentError(() => quasiRandomOrder({ windowpages: 4 } as never), 'quasiRandomOrder options.windowpages');
+    expect(() => quasiRandomOrder({ window_pages: 4 } as never)).toThrow(/did you mean windowPages\?/);
+    expectArgumentError(() => sequentialOrder({ split: 'contiguous' } as never), 'sequentialOrder options.split');
+    expect(() => sequentialOrder({ split: 'contiguous' } as never)).toThrow(/did you mean distributedSplit\?/);
+    expect(quasiRandomOrder({ windowPages: 4 }).options).toEqual({ windowPages: 4 });
+    expect(quasiRandomOrder().options).toEqual({ windowPages: 8 });
+    expect(sequentialOrder().options).toEqual({ distributedSplit: 'interleave' });
+    expect(resolveOrder('random').options).toEqual({});
+  });
 });
 
 /** FNV-1a over the uint32 values: pins a large array in one number. */

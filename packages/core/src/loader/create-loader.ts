@@ -5,7 +5,7 @@ import { DTYPE_BYTE_LENGTH, typedView } from '../spec/dtype.js';
 import { allocateAligned } from '../util/aligned-memory.js';
 import { allocateSlotMemory, createSlots, specByteLength } from '../registry/output-slots.js';
 import { type CompiledField, type SampleRunContext, compileField } from './compiled-pipeline.js';
-import { type LoaderState, checkResumeState } from './loader-state.js';
+import { type LoaderRun, type LoaderState, checkResumeState, describeRun, fileDigest } from './loader-state.js';
 import { type OrderContext, type TraversalOrder, rankOrder, resolveOrder } from './orders/index.js';
 import { createSampleRandom } from './orders/random.js';
 import type { BatchColumn, BatchOperation, BatchOperationInstance, FieldPipeline, OutputSlot, OutputSpec } from './pipeline-contract.js';
@@ -216,6 +216,8 @@ class TesseraLoader implements Loader {
   private readonly pool: DecodePool | undefined;
   /** the inode being read, kept open: workers open it through this descriptor, each batch checks it is unchanged */
   private readonly file: PinnedFile;
+  /** what decides the batches besides the position (computed when a state is first taken or checked) */
+  private readonly run: () => LoaderRun;
   /** per compiled field: decoded by the workers (true) or on the calling thread */
   private readonly inWorkers: boolean[] = [];
   private poolReady: Promise<void> | undefined;
@@ -321,8 +323,19 @@ class TesseraLoader implements Loader {
       }
 
       this.epoch = 0;
+      const dataset = this.dataset;
+      this.run = describeRun({
+        seed: this.seed,
+        batchSize,
+        samplesPerEpoch: perRank,
+        dropLast: this.dropLast,
+        order: this.order,
+        distributed: this.distributed,
+        indices: this.indices,
+        fileDigest: () => fileDigest(dataset),
+      });
       if (options.resume !== undefined) {
-        const state = checkResumeState(options.resume, { seed: this.seed, batchSize, numSamples, samplesPerEpoch: perRank, length: this.length });
+        const state = checkResumeState(options.resume, this.run(), this.length);
         this.epoch = state.epoch;
         this.position = state.batchesConsumed;
       }
@@ -420,7 +433,14 @@ class TesseraLoader implements Loader {
   }
 
   state(): LoaderState {
-    return { version: 1, seed: this.seed, epoch: this.epoch, batchesConsumed: this.position, batchSize: this.batchSize, samplesPerEpoch: this.samplesPerEpoch };
+    let run: LoaderRun;
+    try {
+      run = this.run();
+    } catch (error) {
+      if (!this.closed) throw error;
+      throw new TesseraError('E_CLOSED', 'loader.state() reads the file the first time it is called: take the state before loader.close()', { cause: error });
+    }
+    return { version: 2, ...structuredClone(run), epoch: this.epoch, batchesConsumed: this.position };
   }
 
   stats(): LoaderStats {

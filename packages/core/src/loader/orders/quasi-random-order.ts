@@ -1,4 +1,5 @@
 import { ArgumentError } from '../../errors.js';
+import { checkKnownOptions } from '../../util/check-options.js';
 import { checkOrderContext } from './order-context.js';
 import { groupByPage } from './page-groups.js';
 import { createRandom } from './random.js';
@@ -27,6 +28,7 @@ const DEFAULT_WINDOW_PAGES = 8;
  * (`createRandom(seed, epoch, ORDER_RANDOM_STREAM.quasiRandom)`) drives both shuffles.
  */
 export function quasiRandomOrder(options: QuasiRandomOrderOptions = {}): TraversalOrder {
+  checkKnownOptions('quasiRandomOrder options', options, ['windowPages'], { window: 'windowPages', window_pages: 'windowPages', pages: 'windowPages' });
   const { windowPages = DEFAULT_WINDOW_PAGES } = options;
   if (!(Number.isSafeInteger(windowPages) && windowPages >= 1)) {
     throw new ArgumentError('windowPages', `expected an integer ≥ 1, got ${windowPages}`);
@@ -34,6 +36,7 @@ export function quasiRandomOrder(options: QuasiRandomOrderOptions = {}): Travers
   return {
     name: 'quasi-random',
     distributedSplit: 'contiguous',
+    options: { windowPages },
     epochOrder(context: OrderContext): Uint32Array {
       checkOrderContext(context);
       return quasiRandomEpochOrder(context, windowPages);

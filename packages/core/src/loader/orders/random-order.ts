@@ -11,6 +11,7 @@ export function randomOrder(): TraversalOrder {
   return {
     name: 'random',
     distributedSplit: 'interleave',
+    options: {},
     epochOrder(context: OrderContext): Uint32Array {
       checkOrderContext(context);
       const order = context.indices.slice();

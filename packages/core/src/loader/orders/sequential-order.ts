@@ -1,4 +1,5 @@
 import { ArgumentError } from '../../errors.js';
+import { checkKnownOptions } from '../../util/check-options.js';
 import { checkOrderContext } from './order-context.js';
 import type { DistributedSplit, OrderContext, TraversalOrder } from './traversal-order.js';
 
@@ -13,6 +14,7 @@ export interface SequentialOrderOptions {
 
 /** Visits `context.indices` as given, every epoch (FFCV's `OrderOption.SEQUENTIAL`). */
 export function sequentialOrder(options: SequentialOrderOptions = {}): TraversalOrder {
+  checkKnownOptions('sequentialOrder options', options, ['distributedSplit'], { split: 'distributedSplit', distributed_split: 'distributedSplit' });
   const { distributedSplit = 'interleave' } = options;
   if (distributedSplit !== 'interleave' && distributedSplit !== 'contiguous') {
     throw new ArgumentError('distributedSplit', `expected 'interleave' or 'contiguous', got ${JSON.stringify(distributedSplit)}`);
@@ -20,6 +22,7 @@ export function sequentialOrder(options: SequentialOrderOptions = {}): Traversal
   return {
     name: 'sequential',
     distributedSplit,
+    options: { distributedSplit },
     epochOrder(context: OrderContext): Uint32Array {
       checkOrderContext(context);
       return context.indices.slice();

@@ -1,3 +1,5 @@
+import type { JsonValue } from '../../util/json-value.js';
+
 /**
  * The traversal-order contract: which samples one epoch visits, in which order, and how that
  * order is shared out between the ranks of a distributed run. FFCV's `TraversalOrder`, opened up:
@@ -51,6 +53,13 @@ export interface TraversalOrder {
   epochOrder(context: OrderContext): Uint32Array;
   /** How distributed mode splits this order across ranks; see `DistributedSplit`. */
   readonly distributedSplit: DistributedSplit;
+  /**
+   * Optional: the JSON options that, with `name` and `distributedSplit`, determine the order's
+   * permutations (e.g. `{ windowPages: 8 }`). `loader.state()` records them, and resuming from a
+   * state taken with other options is refused (E_ARGUMENT). An order whose permutations depend on
+   * anything else should give it a different `name`.
+   */
+  readonly options?: Readonly<Record<string, JsonValue>>;
 }
 
 /** The names the loader's `order` option accepts besides a `TraversalOrder` object. */
