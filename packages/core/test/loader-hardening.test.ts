@@ -2,7 +2,7 @@ import { appendFileSync, copyFileSync, mkdtempSync, renameSync, rmSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LoaderOptions, type LoaderState, TesseraError, createLoader, int64, ndarray, openDataset, quasiRandomOrder, writeDataset } from '../src/index.js';
+import { type LoaderOptions, type LoaderState, TesseraError, bytes, createLoader, int64, ndarray, openDataset, quasiRandomOrder, writeDataset } from '../src/index.js';
 // @ts-expect-error: plain-JS fixture plugin
 import { segments, segmentsPlugin } from './fixtures/segments-plugin.mjs';
 
@@ -54,7 +54,7 @@ describe('a file replaced under a loader', () => {
           for await (const batch of loader) {
             const ids = Array.from(batch.id!.data as BigInt64Array, Number);
             const vector = batch.vector!.data as Float32Array;
-            ids.forEach((id, position) => expect(vector[position * 4 + 3]).toBe(id + 3));
+            for (const [position, id] of ids.entries()) expect(vector[position * 4 + 3]).toBe(id + 3);
             seen.push(...ids);
           }
         }
@@ -230,5 +230,23 @@ describe('resume', () => {
   it('refuses a state of the previous format version with a typed error', () => {
     const versionOne = { version: 1, seed: 0, epoch: 0, batchesConsumed: 1, batchSize: 16, samplesPerEpoch: NUM_SAMPLES } as unknown as LoaderState;
     expect(resumeError(path, { batchSize: 16 }, versionOne)).toMatch(/version 1.*restart the interrupted epoch without resume/);
+  });
+});
+
+describe('decoder options', () => {
+  it('rejects a misspelled decoder option with the decoder and the nearest option', async () => {
+    const target = join(directory, 'blobs.beton');
+    await writeDataset(target, { id: int64(), blob: bytes() }, { length: 4, get: (id: number) => ({ id, blob: new Uint8Array(id).fill(7) }) }, { workers: 0 });
+    const typo = errorOf(() => createLoader(target, { batchSize: 2, pipelines: { blob: { decoderOptions: { maxBytelength: 8 } } } }));
+    expect(typo).toMatchObject({ code: 'E_ARGUMENT', argument: 'pipelines.blob.decoderOptions.maxBytelength' });
+    expect(typo.message).toMatch(/decoder "bytes" of field "blob": unknown option "maxBytelength"; did you mean maxByteLength\?/);
+    const none = errorOf(() => createLoader(target, { batchSize: 2, pipelines: { id: { decoder: 'int32', decoderOptions: { signed: true } } } }));
+    expect(none).toMatchObject({ code: 'E_ARGUMENT', argument: 'pipelines.id.decoderOptions.signed' });
+    expect(none.message).toMatch(/decoder "int32" of field "id" takes no options/);
+    expect(errorOf(() => createLoader(target, { batchSize: 2, pipelines: { blob: { decoderOptions: 8 } } })).message).toMatch(/decoder "bytes" takes an options object \(maxByteLength\), got 8/);
+    // The declared option still works.
+    const loader = createLoader(target, { batchSize: 4, pipelines: { blob: { decoderOptions: { maxByteLength: 5 } } } });
+    expect(loader.outputs.blob).toEqual({ dtype: 'uint8', shape: [5], variableDims: [0] });
+    await loader.close();
   });
 });

@@ -82,6 +82,7 @@ function cropInstance(
 export function imageDecoders(channels: 1 | 3): Record<string, DecoderDefinition<ImageFieldArguments, JsonValue>> {
   /** FFCV's SimpleRGBImageDecoder: every image must have the same size; decoded whole, as stored. */
   const simple: DecoderDefinition<ImageFieldArguments, JsonValue> = {
+    options: [],
     setup(field) {
       let width = 0;
       let height = 0;
@@ -112,6 +113,7 @@ export function imageDecoders(channels: 1 | 3): Record<string, DecoderDefinition
 
   /** FFCV's CenterCropRGBImageDecoder: a centered square of side ratio × shorter side, resized (area). */
   const centerCropDecoder: DecoderDefinition<ImageFieldArguments, JsonValue> = {
+    options: ['outputSize', 'dctScaling', 'ratio'],
     setup(field, options) {
       const typed = options as CenterCropDecoderOptions | undefined;
       const [outHeight, outWidth] = parseOutputSize(typed, 'center-crop');
@@ -123,6 +125,7 @@ export function imageDecoders(channels: 1 | 3): Record<string, DecoderDefinition
 
   /** FFCV's RandomResizedCropRGBImageDecoder (torchvision semantics), random from the loader's seeded source. */
   const randomResizedCropDecoder: DecoderDefinition<ImageFieldArguments, JsonValue> = {
+    options: ['outputSize', 'dctScaling', 'scale', 'ratio'],
     setup(field, options) {
       const typed = options as RandomResizedCropDecoderOptions | undefined;
       const [outHeight, outWidth] = parseOutputSize(typed, 'random-resized-crop');
@@ -138,6 +141,7 @@ export function imageDecoders(channels: 1 | 3): Record<string, DecoderDefinition
 
   /** The stored bytes (JPEG stream or raw pixels), padded to the largest; `lengths[0]` is the byte count. */
   const stored: DecoderDefinition<ImageFieldArguments, JsonValue> = {
+    options: [],
     setup(field) {
       let maxByteLength = 0;
       for (let sampleIndex = 0; sampleIndex < field.numSamples; sampleIndex++) maxByteLength = Math.max(maxByteLength, storedByteLength(field, sampleIndex, channels));

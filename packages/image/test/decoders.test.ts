@@ -170,3 +170,21 @@ describe('decoders', () => {
     }
   });
 });
+
+describe('decoder options', () => {
+  it('a misspelled option is E_ARGUMENT naming the decoder and the nearest option (checked by the loader from the declared list)', () => {
+    const plugins = [imagePlugin()];
+    let thrown: unknown;
+    try {
+      createLoader(path, { batchSize: 2, plugins, pipelines: { jpeg: { decoder: 'center-crop', decoderOptions: { outputSize: 32, ratoi: 0.5 } } } });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toMatchObject({ code: 'E_ARGUMENT', argument: 'pipelines.jpeg.decoderOptions.ratoi' });
+    expect((thrown as Error).message).toMatch(/decoder "center-crop" of field "jpeg": unknown option "ratoi"; did you mean ratio\?/);
+    expect(() => createLoader(path, { batchSize: 2, plugins, pipelines: { jpeg: { decoder: 'random-resized-crop', decoderOptions: { outputSize: 32, dct_scaling: false } } } })).toThrow(
+      /did you mean dctScaling\?/,
+    );
+    expect(() => createLoader(path, { batchSize: 2, plugins, pipelines: { jpeg: null, gray: null, raw: { decoder: 'stored', decoderOptions: { outputSize: 32 } } } })).toThrow(/decoder "stored" of field "raw" takes no options/);
+  });
+});

@@ -91,6 +91,7 @@ export const ffcvImageStorageCodec: FieldCodec<StoredImage, Record<string, never
   decoders: {
     /** The stored bytes, padded to the largest stored image (install @tessera/image for pixels). */
     stored: {
+      options: [],
       setup(field) {
         let maxByteLength = 0;
         for (let sampleIndex = 0; sampleIndex < field.numSamples; sampleIndex++) {

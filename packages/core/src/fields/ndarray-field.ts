@@ -154,6 +154,7 @@ function makeCodec(id: string, typeId: number): FieldCodec<ArrayLike<number | bi
     },
     decoders: {
       ndarray: {
+        options: [],
         setup(field: FieldReader<NdArrayArguments>) {
           const { numpy, byteLength } = resolve(field.arguments);
           const swap = numpy.byteOrder === 'big';

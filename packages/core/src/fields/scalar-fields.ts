@@ -29,6 +29,7 @@ export const int64Codec: FieldCodec<number | bigint, Record<string, never>> = {
   decoders: {
     int64: rawScalarDecoder('int64'),
     int32: {
+      options: [],
       setup: (field) => ({
         output: { dtype: 'int32', shape: [] },
         decode(sampleIndex: number, slot: OutputSlot) {
@@ -41,6 +42,7 @@ export const int64Codec: FieldCodec<number | bigint, Record<string, never>> = {
       }),
     },
     float32: {
+      options: [],
       setup: (field) => ({
         output: { dtype: 'float32', shape: [] },
         decode(sampleIndex: number, slot: OutputSlot) {
@@ -75,6 +77,7 @@ export const float64Codec: FieldCodec<number, Record<string, never>> = {
   decoders: {
     float64: rawScalarDecoder('float64'),
     float32: {
+      options: [],
       setup: (field) => ({
         output: { dtype: 'float32', shape: [] },
         decode(sampleIndex: number, slot: OutputSlot) {
@@ -89,6 +92,7 @@ export const float64Codec: FieldCodec<number, Record<string, never>> = {
 /** Copies the 8 metadata bytes as they are (little-endian file, little-endian host). */
 function rawScalarDecoder(dtype: 'int64' | 'float64'): DecoderDefinition<Record<string, never>> {
   return {
+    options: [],
     setup(field: FieldReader<Record<string, never>>) {
       const table = new Uint8Array(field.metadata.buffer, field.metadata.byteOffset, field.metadata.byteLength);
       return {

@@ -55,6 +55,7 @@ function tooLongError(sampleIndex: number, size: number, maxByteLength: number):
 
 /** Output uint8[maxByteLength] with the actual length in `lengths[0]`; the tail is zero-filled. */
 export const paddedBytesDecoder: DecoderDefinition<never, { maxByteLength?: number } | null> = {
+  options: ['maxByteLength'],
   setup(field, options) {
     const maxByteLength = options?.maxByteLength ?? maxColumnByteLength(field);
     return {

@@ -252,6 +252,14 @@ export interface DecodeContext {
 
 export interface DecoderDefinition<TArgs extends JsonValue = JsonValue, TOptions extends JsonValue = JsonValue> {
   /**
+   * Optional: the names of the options `setup` reads from its options object. When present, the
+   * loader rejects `decoderOptions` that are not an object (or null) and every key not listed, with
+   * E_ARGUMENT naming the field, the decoder and the nearest listed name, before `setup` runs; `[]`
+   * declares a decoder that takes no options. When absent, options reach `setup` unchecked (it
+   * checks them itself, or ignores them). List every name `setup` accepts, also rarely used ones.
+   */
+  readonly options?: readonly string[];
+  /**
    * Called once per worker with the field and the decoder's JSON options. Do the expensive work
    * here (scan sizes, allocate scratch memory); return an instance whose `decode` is cheap.
    */

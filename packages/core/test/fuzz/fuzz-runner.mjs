@@ -2,7 +2,11 @@
  * Seeded fuzzing of the reader: mutates small real files (written by Tessera, and by FFCV 1.0) and
  * classifies what opening, reading, decoding and verifying each mutant does.
  *
- *   node packages/core/test/fuzz/fuzz-runner.mjs [--seeds 1,2,3] [--mutants 500] [--out report.json]
+ *   node packages/core/test/fuzz/fuzz-runner.mjs [--seeds 1,2,3] [--mutants 500]
+ *       [--base FILE.beton]... [--plugin MODULE_URL#factory]... [--only-bases]
+ *
+ * `--base` adds files of other plugins (written by that package's test), `--plugin` names the plugin
+ * factories needed to read them (called without arguments), `--only-bases` skips the built-in files.
  *
  * Runs against the built package (dist/): build @tessera/core first. Prints one line per mutant
  * to stdout (`start ID` before, `done ID CLASS` after) so a parent process can name the mutant
@@ -22,7 +26,7 @@
  */
 import { closeSync, copyFileSync, ftruncateSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { TesseraError, bytes, createOutputSlot, ffcvImage, float64, int64, json, ndarray, openDataset, verifyDataset, writeDataset } from '../../dist/index.js';
@@ -33,14 +37,18 @@ const FFCV_FILES = ['f04_scalars_500', 'f01_all_fields_1', 'f10_ndarray_types_37
 export const DEFAULT_SEEDS = [1, 2, 3, 4, 5, 6, 7, 8];
 
 function parseArguments(argv) {
-  const options = { seeds: DEFAULT_SEEDS, mutants: 60, out: undefined, only: undefined };
+  const options = { seeds: DEFAULT_SEEDS, mutants: 60, only: undefined, bases: [], plugins: [], onlyBases: false };
   for (let index = 0; index < argv.length; index += 2) {
     const [flag, value] = [argv[index], argv[index + 1]];
     if (flag === '--seeds') options.seeds = value.split(',').map(Number);
     else if (flag === '--mutants') options.mutants = Number(value);
-    else if (flag === '--out') options.out = value;
     else if (flag === '--only') options.only = value;
-    else throw new Error(`unknown flag ${flag}`);
+    else if (flag === '--base') options.bases.push(value);
+    else if (flag === '--plugin') options.plugins.push(value);
+    else if (flag === '--only-bases') {
+      options.onlyBases = true;
+      index--;
+    } else throw new Error(`unknown flag ${flag}`);
   }
   return options;
 }
@@ -87,7 +95,7 @@ async function writeTesseraFiles(directory) {
 
 /** Everything a reader can get from a file: stored values, default decoder outputs, verify's verdict. */
 async function readEverything(path) {
-  const dataset = openDataset(path);
+  const dataset = openDataset(path, { plugins });
   try {
     const hash = createHash('sha256');
     const values = { push: (text) => hash.update(text).update('\n'), bytes: (view) => hash.update(view) };
@@ -128,7 +136,7 @@ function render(value) {
 
 /** Where mutations land: mostly the structure (header, descriptors, metadata, tables), some in payloads. */
 function structuralRanges(path, byteLength) {
-  const dataset = openDataset(path);
+  const dataset = openDataset(path, { plugins });
   try {
     const { layout } = dataset;
     const metadataEnd = layout.metadataStart + dataset.numSamples * layout.recordByteLength;
@@ -203,7 +211,7 @@ async function classify(path, reference) {
   if (read.values === reference.values) return { outcome: 'identical' };
   let report;
   try {
-    report = verifyDataset(path);
+    report = verifyDataset(path, { plugins });
   } catch (error) {
     return error instanceof TesseraError ? { outcome: 'flagged-by-verify', detail: error.code } : { outcome: 'untyped-error', detail: `verify: ${describeError(error)}` };
   }
@@ -216,15 +224,22 @@ function describeError(error) {
   return error instanceof Error ? `${error.name}: ${error.message.split('\n')[0]}` : String(error);
 }
 
+/** Plugins for the extra base files (`--plugin MODULE_URL#factory`). */
+const plugins = [];
+
 async function main() {
   const options = parseArguments(process.argv.slice(2));
+  for (const specifier of options.plugins) {
+    const [moduleUrl, factory] = specifier.split('#');
+    plugins.push((await import(moduleUrl))[factory]());
+  }
   const directory = mkdtempSync(join(process.platform === 'linux' ? '/dev/shm' : tmpdir(), 'tessera-fuzz-'));
   const counts = {};
   const failures = [];
   try {
-    const bases = [];
-    for (const path of await writeTesseraFiles(directory)) bases.push({ name: path.slice(directory.length + 1, -'.beton'.length), path });
-    for (const name of FFCV_FILES) {
+    const bases = options.bases.map((path) => ({ name: basename(path, '.beton'), path }));
+    if (!options.onlyBases) for (const path of await writeTesseraFiles(directory)) bases.push({ name: basename(path, '.beton'), path });
+    for (const name of options.onlyBases ? [] : FFCV_FILES) {
       const path = join(directory, `${name}.beton`);
       const bytes = gunzipSync(readFileSync(new URL(`${name}.beton.gz`, FIXTURES)));
       const fd = openSync(path, 'w');

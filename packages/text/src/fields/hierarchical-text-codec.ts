@@ -94,6 +94,7 @@ type Choice = 'document' | 'random-paragraph' | 'sentence-window';
  */
 function levelDecoder(choice: Choice): DecoderDefinition<HierarchicalTextArguments> {
   return {
+    options: choice === 'sentence-window' ? ['maxLength', 'sentences'] : ['maxLength'],
     setup(field, rawOptions) {
       const options = optionsObject(rawOptions, choice);
       const known = choice === 'sentence-window' ? ['maxLength', 'sentences'] : ['maxLength'];
@@ -157,6 +158,7 @@ function levelDecoder(choice: Choice): DecoderDefinition<HierarchicalTextArgumen
 
 /** int32 [2]: the paragraph and sentence counts (for bucketing or sampling). */
 const countsDecoder: DecoderDefinition<HierarchicalTextArguments> = {
+  options: [],
   setup(field, rawOptions) {
     checkKnownOptions(optionsObject(rawOptions, 'counts'), [], 'counts');
     const header: Header = { pointer: 0, length: 0, sentences: 0, paragraphs: 0 };

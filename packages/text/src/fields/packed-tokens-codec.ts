@@ -87,6 +87,7 @@ export function normalizePackedTokensArguments(args: PackedTokensArguments): Pac
  */
 function windowDecoder(): DecoderDefinition<PackedTokensArguments> {
   return {
+    options: ['windowLength', 'offsets', 'include', 'padId', 'labelPadId'],
     setup(field, rawOptions) {
       const options = optionsObject(rawOptions, 'window');
       checkKnownOptions(options, ['windowLength', 'offsets', 'include', 'padId', 'labelPadId'], 'window');
@@ -233,6 +234,7 @@ export function parseInclude(value: unknown): PackedWindowRow[] {
 
 /** int32 [windowLength], variable in dimension 0: the stored chunk's ids as they are. */
 const chunkDecoder: DecoderDefinition<PackedTokensArguments> = {
+  options: [],
   setup(field, rawOptions) {
     checkKnownOptions(optionsObject(rawOptions, 'chunk'), [], 'chunk');
     const { windowLength, dtype } = field.arguments;

@@ -22,6 +22,7 @@ export const readTextPointer = (field: FieldReader, sampleIndex: number): number
 
 /** uint8 [maxByteLength], variable in dimension 0: the UTF-8 bytes, cut at a character boundary. */
 const utf8Decoder_: DecoderDefinition<RawTextArguments> = {
+  options: ['maxByteLength'],
   setup(field, rawOptions) {
     const options = optionsObject(rawOptions, 'utf8');
     checkKnownOptions(options, ['maxByteLength'], 'utf8');
@@ -55,6 +56,7 @@ const utf8Decoder_: DecoderDefinition<RawTextArguments> = {
 
 /** int32 [maxLength], variable in dimension 0: Unicode code points (for character-level models). */
 const codepointsDecoder: DecoderDefinition<RawTextArguments> = {
+  options: ['maxLength'],
   setup(field, rawOptions) {
     const options = optionsObject(rawOptions, 'codepoints');
     checkKnownOptions(options, ['maxLength'], 'codepoints');
@@ -99,6 +101,7 @@ const codepointsDecoder: DecoderDefinition<RawTextArguments> = {
 
 /** int32 scalar: the UTF-8 byte length. */
 const byteLengthDecoder: DecoderDefinition<RawTextArguments> = {
+  options: [],
   setup(field, rawOptions) {
     checkKnownOptions(optionsObject(rawOptions, 'byte-length'), [], 'byte-length');
     return {

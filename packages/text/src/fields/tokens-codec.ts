@@ -78,6 +78,7 @@ export function idsOfValue(value: unknown, args: TokenSource, addSpecialTokens: 
  */
 function paddedDecoder(): DecoderDefinition<TokensArguments> {
   return {
+    options: ['maxLength', 'truncation', 'includeMask'],
     setup(field, rawOptions) {
       const options = optionsObject(rawOptions, 'padded');
       checkKnownOptions(options, ['maxLength', 'truncation', 'includeMask'], 'padded');
@@ -114,6 +115,7 @@ function paddedDecoder(): DecoderDefinition<TokensArguments> {
 
 /** int32 scalar: the token count. */
 const lengthDecoder: DecoderDefinition<TokensArguments> = {
+  options: [],
   setup(field, rawOptions) {
     checkKnownOptions(optionsObject(rawOptions, 'length'), [], 'length');
     return {
@@ -132,6 +134,7 @@ const lengthDecoder: DecoderDefinition<TokensArguments> = {
  */
 function textDecoder(context: ReaderContext): DecoderDefinition<TokensArguments> {
   return {
+    options: ['maxByteLength', 'skipSpecialTokens'],
     setup(field, rawOptions) {
       const options = optionsObject(rawOptions, 'text');
       checkKnownOptions(options, ['maxByteLength', 'skipSpecialTokens'], 'text');
