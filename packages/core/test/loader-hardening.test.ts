@@ -250,3 +250,34 @@ describe('decoder options', () => {
     await loader.close();
   });
 });
+
+describe('stats().placement', () => {
+  it('says where each decoder and operation runs, and why not in the workers', async () => {
+    const target = join(directory, 'placement.beton');
+    const withOrigin = segmentsPlugin();
+    await writeDataset(target, { id: int64(), parts: segments({ maxSegments: 4 }, withOrigin) }, { length: 8, get: (id: number) => ({ id, parts: [new Uint8Array(id)] }) }, { workers: 0 });
+    const withoutOrigin = { ...segmentsPlugin(), origin: undefined };
+    const local = { kind: 'sample' as const, name: 'test/identity', setup: (input: never) => ({ output: input, inPlace: true, apply() {} }) };
+    const mix = { kind: 'batch' as const, name: 'test/noop', fields: ['id'], setup: () => ({ outputs: {}, apply() {} }) };
+    const loader = createLoader(target, { batchSize: 4, workers: 2, plugins: [withoutOrigin], batchOperations: [mix], pipelines: { id: { operations: [local] } } });
+    try {
+      expect(loader.stats().placement).toEqual({
+        id: { thread: 'main', reason: 'operation test/identity has no origin, so workers cannot rebuild it (a field\'s pipeline runs in one place)' },
+        'id/test/identity': { thread: 'main', reason: 'operation test/identity has no origin, so workers cannot rebuild it (a field\'s pipeline runs in one place)' },
+        parts: { thread: 'main', reason: 'plugin @demo/tessera-segments has no origin, so workers cannot rebuild it' },
+        'batch/test/noop': { thread: 'main', reason: 'batch operations run on the calling thread' },
+      });
+      let samples = 0;
+      for await (const batch of loader) samples += batch.parts!.shape[0]!;
+      expect(samples).toBe(8);
+    } finally {
+      await loader.close();
+    }
+    const threaded = createLoader(target, { batchSize: 4, workers: 2, plugins: [withOrigin] });
+    expect(threaded.stats().placement).toEqual({ id: { thread: 'worker' }, parts: { thread: 'worker' } });
+    await threaded.close();
+    const inline = createLoader(target, { batchSize: 4, plugins: [withOrigin] });
+    expect(inline.stats().placement.parts).toEqual({ thread: 'main', reason: 'workers is 0' });
+    await inline.close();
+  });
+});

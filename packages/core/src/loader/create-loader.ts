@@ -99,6 +99,13 @@ export interface LoaderStats {
   samplesPerSecond: number;
   /** cache: 'process' counters of the calling thread's pool (pages and bytes read from the file, hits, misses) */
   cache?: PageCacheStats;
+  /**
+   * Where each stage runs, keyed like `decodeMs` and `transformMs`: the field name for its decoder,
+   * `field/operation` for sample operations, `batch/operation` for batch operations. `'worker'`: in
+   * the decode workers; `'main'`: on the calling thread, with the reason (`workers` is 0, a plugin or
+   * operation without an `origin`, a batch operation).
+   */
+  placement: Record<string, { thread: 'worker' | 'main'; reason?: string }>;
 }
 
 export interface Loader extends AsyncIterable<Batch> {
@@ -220,6 +227,8 @@ class TesseraLoader implements Loader {
   private readonly run: () => LoaderRun;
   /** per compiled field: decoded by the workers (true) or on the calling thread */
   private readonly inWorkers: boolean[] = [];
+  /** where each decoder and operation runs (stats().placement) */
+  private readonly placement: LoaderStats['placement'] = {};
   private poolReady: Promise<void> | undefined;
   /** stage times the decode workers accumulate: Float64 [worker][worker field][stage] */
   private workerStageTimes: Float64Array | undefined;
@@ -314,7 +323,13 @@ class TesseraLoader implements Loader {
       const workers = options.workers ?? 0;
       if (!Number.isInteger(workers) || workers < 0) throw new ArgumentError('workers', `must be a non-negative integer, got ${String(options.workers)}`);
       const pipelineOf = (name: string) => pipelines[name] ?? {};
-      for (const field of this.fields) this.inWorkers.push(workers > 0 && this.canRunInWorker(field.name, pipelineOf(field.name)));
+      for (const field of this.fields) {
+        const pipeline = pipelineOf(field.name);
+        const reason = workers === 0 ? 'workers is 0' : this.mainThreadReason(field.name, pipeline);
+        this.inWorkers.push(reason === undefined);
+        this.describePlacement(field, pipeline, reason);
+      }
+      for (const { operation } of this.batchOperations) this.placement[`batch/${operation.name}`] = { thread: 'main', reason: 'batch operations run on the calling thread' };
       const shared = this.inWorkers.some(Boolean);
       for (let index = 0; index < this.batchesAhead + 1; index++) this.buffers.push(this.allocateBuffers(shared));
 
@@ -350,11 +365,21 @@ class TesseraLoader implements Loader {
     }
   }
 
-  private canRunInWorker(name: string, pipeline: FieldPipeline): boolean {
+  /** Why a field's pipeline cannot run in decode workers (undefined: it can): workers rebuild plugins and operations from their origin. */
+  private mainThreadReason(name: string, pipeline: FieldPipeline): string | undefined {
     const pluginName = this.dataset.fields.find((field) => field.name === name)!.plugin;
     const plugin = this.dataset.registry.plugins.find((candidate) => candidate.name === pluginName);
-    if (plugin?.origin === undefined) return false;
-    return (pipeline.operations ?? []).every((operation) => operation.kind === 'batch' || operation.origin !== undefined);
+    if (plugin?.origin === undefined) return `plugin ${pluginName} has no origin, so workers cannot rebuild it`;
+    const local = (pipeline.operations ?? []).find((operation) => operation.kind === 'sample' && operation.origin === undefined);
+    return local === undefined ? undefined : `operation ${local.name} has no origin, so workers cannot rebuild it (a field's pipeline runs in one place)`;
+  }
+
+  private describePlacement(field: CompiledField, pipeline: FieldPipeline, reason: string | undefined): void {
+    const placement = reason === undefined ? ({ thread: 'worker' } as const) : ({ thread: 'main', reason } as const);
+    this.placement[field.name] = { ...placement };
+    for (const operation of pipeline.operations ?? []) {
+      if (operation.kind === 'sample') this.placement[`${field.name}/${operation.name}`] = { ...placement };
+    }
   }
 
   private startPool(
@@ -478,6 +503,7 @@ class TesseraLoader implements Loader {
       waitMs: this.totals.waitMs,
       consumerMs: this.totals.consumerMs,
       samplesPerSecond: workMs > 0 ? (this.totals.samples * 1000) / workMs : 0,
+      placement: structuredClone(this.placement),
       ...(this.dataset.cacheMode === 'process' ? { cache: this.dataset.cacheStats() } : {}),
     };
   }
