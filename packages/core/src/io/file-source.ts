@@ -17,9 +17,13 @@
  *
  * Lifetime: a view stays readable while it is referenced (the mapping is released when the last
  * view of a window is garbage collected), but the contract is "valid until close()". The file must
- * not shrink while open: touching a mapped page past the end of a file raises SIGBUS.
+ * not shrink while open: touching a mapped page past the end of a file raises SIGBUS, which no
+ * JavaScript can catch. So the descriptor stays open and `checkUnchanged()` (one fstat) compares
+ * the file with what was mapped; the reader calls it before handing out data (see docs/format.md,
+ * "Files that change while open").
  */
-import { closeSync, } from 'node:fs';
+import { closeSync } from 'node:fs';
+import { type FileIdentity, checkFileUnchanged } from './file-identity.js';
 import { FileSourceError } from './file-source-error.js';
 import {
   allocateForView,
@@ -56,6 +60,14 @@ export interface FileSource {
   copyTo(offset: number, byteLength: number, target: Uint8Array, targetOffset: number): void;
   /** madvise() over the range (widened to whole pages); a no-op in 'pread' mode. */
   advise(offset: number, byteLength: number, advice: MmapAdvice): void;
+  /** Device, inode, size and modification time when opened. */
+  readonly identity: FileIdentity;
+  /**
+   * One fstat of the open descriptor: E_IO ("has shrunk since it was opened (was N bytes, now M)",
+   * or "was modified in place") when the file is no longer as it was opened. Cheap (~1 µs): call it
+   * once per batch or per API call, never per sample.
+   */
+  checkUnchanged(): void;
   /** Releases the file; idempotent. Every later call other than close() throws E_CLOSED. */
   close(): void;
 }
@@ -104,22 +116,21 @@ export function openFileSource(path: string, options: FileSourceOptions = {}): F
     );
   }
 
-  const { fd, byteLength: fileByteLength } = openRegularFile(path);
+  const { fd, byteLength: fileByteLength, identity } = openRegularFile(path);
   try {
     if (mmapMode === 'off') {
-      return new ReadFileSource(path, fd, fileByteLength, "mmap was turned off by the option mmap: 'off'");
+      return new ReadFileSource(path, fd, identity, "mmap was turned off by the option mmap: 'off'");
     }
     const mapping = mapWindows(path, fd, fileByteLength, windowByteLength, maxContiguousByteLength);
     if (typeof mapping === 'string') {
       if (mmapMode === 'required') {
         throw new FileSourceError('E_MMAP_UNAVAILABLE', `cannot map ${path} (mmap: 'required'): ${mapping}`, { path });
       }
-      return new ReadFileSource(path, fd, fileByteLength, mapping);
+      return new ReadFileSource(path, fd, identity, mapping);
     }
-    // The mappings hold their own reference to the file.
-    closeSync(fd);
+    // The mappings hold their own reference to the file; the descriptor stays open for checkUnchanged().
     const nativeCopy = options.sharedTargets === true ? mapping.binding.copy : undefined;
-    return new MappedFileSource(path, fileByteLength, mapping.binding, mapping.windows, windowByteLength, mapping.overlapByteLength, nativeCopy);
+    return new MappedFileSource(path, fd, identity, mapping.binding, mapping.windows, windowByteLength, mapping.overlapByteLength, nativeCopy);
   } catch (error) {
     closeQuietly(fd);
     throw error;
@@ -200,10 +211,14 @@ class MappedFileSource implements FileSource {
   private readonly windowByteLength: number;
   private readonly overlapByteLength: number;
   private scratchBuffer: Buffer | null = null;
+  readonly identity: FileIdentity;
+  /** -1 once closed. */
+  private fd: number;
 
   constructor(
     path: string,
-    byteLength: number,
+    fd: number,
+    identity: FileIdentity,
     binding: MmapBinding,
     windows: Buffer[],
     windowByteLength: number,
@@ -212,7 +227,9 @@ class MappedFileSource implements FileSource {
     private readonly nativeCopy: MmapBinding['copy'],
   ) {
     this.path = path;
-    this.byteLength = byteLength;
+    this.fd = fd;
+    this.identity = identity;
+    this.byteLength = identity.byteLength;
     this.binding = binding;
     this.windows = windows;
     this.windowByteLength = windowByteLength;
@@ -293,11 +310,19 @@ class MappedFileSource implements FileSource {
     }
   }
 
+  checkUnchanged(): void {
+    if (this.closed) throw closedError(this.path, 'checkUnchanged');
+    checkFileUnchanged(this.fd, this.path, this.identity);
+  }
+
   close(): void {
     // munmap happens when the windows (and any views of them) are garbage collected.
+    if (this.closed) return;
     this.closed = true;
     this.windows = [];
     this.scratchBuffer = null;
+    closeQuietly(this.fd);
+    this.fd = -1;
   }
 
   private checkRange(operation: string, offset: number, byteLength: number): void {
@@ -362,12 +387,19 @@ class ReadFileSource implements FileSource {
   /** -1 once closed. */
   private fd: number;
   private scratchBuffer: Buffer | null = null;
+  readonly identity: FileIdentity;
 
-  constructor(path: string, fd: number, byteLength: number, fallbackReason: string) {
+  constructor(path: string, fd: number, identity: FileIdentity, fallbackReason: string) {
     this.path = path;
     this.fd = fd;
-    this.byteLength = byteLength;
+    this.identity = identity;
+    this.byteLength = identity.byteLength;
     this.fallbackReason = fallbackReason;
+  }
+
+  checkUnchanged(): void {
+    if (this.fd === -1) throw closedError(this.path, 'checkUnchanged');
+    checkFileUnchanged(this.fd, this.path, this.identity);
   }
 
   view(offset: number, byteLength: number, scratch?: boolean): Uint8Array {

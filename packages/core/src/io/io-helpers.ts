@@ -1,5 +1,6 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { FileSourceError } from './file-source-error.js';
+import { type FileIdentity, identityOf } from './file-identity.js';
 
 /** Helpers shared by the file sources: range checks, errors with the same wording, full reads. */
 
@@ -119,21 +120,37 @@ export function readFully(
   }
 }
 
-/** Opens a regular file for reading: its descriptor and size, or E_IO naming the problem. */
-export function openRegularFile(path: string): { fd: number; byteLength: number } {
+/**
+ * Opens a regular file for reading: its descriptor, size and identity, or E_IO naming the problem.
+ * O_NONBLOCK makes open(2) of a FIFO return at once instead of waiting for a writer; fstat then
+ * rejects it like any other non-regular file (it changes nothing for reads of a regular file).
+ */
+export function openRegularFile(path: string): { fd: number; byteLength: number; identity: FileIdentity } {
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (error) {
     throw new FileSourceError('E_IO', `cannot open ${path} for reading: ${messageOf(error)}`, { path, cause: error });
   }
   try {
-    const stats = fstatSync(fd);
-    if (!stats.isFile()) throw new FileSourceError('E_IO', `${path} is not a regular file`, { path });
-    return { fd, byteLength: stats.size };
+    const stats = fstatSync(fd, { bigint: true });
+    if (!stats.isFile()) {
+      throw new FileSourceError('E_IO', `${path} is not a regular file (${fileKind(stats)}): give the path of a .beton file`, { path });
+    }
+    const identity = identityOf(stats);
+    return { fd, byteLength: identity.byteLength, identity };
   } catch (error) {
     closeQuietly(fd);
     if (error instanceof FileSourceError) throw error;
     throw new FileSourceError('E_IO', `cannot stat ${path}: ${messageOf(error)}`, { path, cause: error });
   }
+}
+
+function fileKind(stats: { isDirectory(): boolean; isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }): string {
+  if (stats.isDirectory()) return 'a folder';
+  if (stats.isFIFO()) return 'a FIFO';
+  if (stats.isSocket()) return 'a socket';
+  if (stats.isCharacterDevice()) return 'a character device';
+  if (stats.isBlockDevice()) return 'a block device';
+  return 'not a file';
 }

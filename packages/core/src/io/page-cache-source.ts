@@ -39,7 +39,8 @@
  * Hot path: copyTo/view of a resident range within one page is a typed-array lookup (page → slot),
  * a reference-bit check and one Buffer.copy: no allocation (view allocates its result), no closure.
  */
-import { closeSync, read, } from 'node:fs';
+import { closeSync, read } from 'node:fs';
+import { type FileIdentity, checkFileUnchanged } from './file-identity.js';
 import type { FileSource, MmapAdvice } from './file-source.js';
 import { FileSourceError } from './file-source-error.js';
 import {
@@ -168,7 +169,7 @@ export function openPageCacheSource(path: string, options: PageCacheOptions): Pa
     throw new FileSourceError('E_ARGUMENT', `option readAheadConcurrency must be a positive integer, got ${readAheadConcurrency}`, { path });
   }
 
-  const { fd, byteLength: fileByteLength } = openRegularFile(path);
+  const { fd, byteLength: fileByteLength, identity } = openRegularFile(path);
   try {
     if (dataEnd > fileByteLength) {
       throw new FileSourceError('E_ARGUMENT', `option dataEnd ${dataEnd} lies past the end of the ${fileByteLength}-byte file ${path}`, {
@@ -177,7 +178,7 @@ export function openPageCacheSource(path: string, options: PageCacheOptions): Pa
     }
     const numPages = Math.ceil((dataEnd - dataStart) / pageSize);
     const poolPageCount = Math.max(2, Math.min(Math.floor(maxBytes / pageSize), numPages));
-    return new ProcessPageCacheSource(path, fd, fileByteLength, pageSize, dataStart, dataEnd, numPages, poolPageCount, readAheadConcurrency);
+    return new ProcessPageCacheSource(path, fd, identity, pageSize, dataStart, dataEnd, numPages, poolPageCount, readAheadConcurrency);
   } catch (error) {
     closeQuietly(fd);
     throw error;
@@ -227,10 +228,12 @@ class ProcessPageCacheSource implements PageCacheSource {
   private evictionCount = 0;
   private prefetchFailureCount = 0;
 
+  readonly identity: FileIdentity;
+
   constructor(
     path: string,
     fd: number,
-    byteLength: number,
+    identity: FileIdentity,
     pageSize: number,
     dataStart: number,
     dataEnd: number,
@@ -240,7 +243,8 @@ class ProcessPageCacheSource implements PageCacheSource {
   ) {
     this.path = path;
     this.fd = fd;
-    this.byteLength = byteLength;
+    this.identity = identity;
+    this.byteLength = identity.byteLength;
     this.pageSize = pageSize;
     this.dataStart = dataStart;
     this.dataEnd = dataEnd;
@@ -361,6 +365,11 @@ class ProcessPageCacheSource implements PageCacheSource {
       evictions: this.evictionCount,
       prefetchFailures: this.prefetchFailureCount,
     };
+  }
+
+  checkUnchanged(): void {
+    if (this.closed) throw closedError(this.path, 'checkUnchanged');
+    checkFileUnchanged(this.fd, this.path, this.identity);
   }
 
   close(): void {

@@ -1,15 +1,29 @@
 import { FormatError } from '../errors.js';
+import type { StoredColumn } from './stored-columns.js';
+
+/** What the FFCV columns are read from: the metadata table of the open file. */
+export interface MetadataTable {
+  metadata: DataView;
+  metadataStart: number;
+  recordByteLength: number;
+  columns: readonly StoredColumn[];
+}
 
 /**
- * The allocation table of an open file: validated once at open, then indexed lazily — by pointer
- * (sizes of payloads whose metadata stores only a pointer, like FFCV images) and by sample.
+ * The allocation table of an open file, checked once on first data access (see `ensureValidated`)
+ * and then indexed lazily — by pointer (sizes of payloads whose metadata stores only a pointer,
+ * like FFCV images) and by sample.
  */
 export class AllocationIndex {
   private readonly words: Uint32Array;
   private byPointer: { pointers: Float64Array; byteLengths: Float64Array; samples: Float64Array } | undefined;
+  /** rows grouped by sample (in table order inside a sample) */
   private bySample: { starts: Uint32Array; rows: Uint32Array } | undefined;
   private sortedByPointer = true;
+  private sortedBySample = true;
   private numSamples = 0;
+  private table: MetadataTable | undefined;
+  private failure: unknown;
 
   constructor(
     table: Uint8Array,
@@ -29,13 +43,14 @@ export class AllocationIndex {
   private total: number | undefined;
 
   /**
-   * Records what entries are checked against. The check itself, a pass over every entry (10M
-   * entries: ~70 ms), runs on first use of the index: reading samples through their metadata never
-   * needs the table, and every read is bounds-checked anyway.
+   * Records what entries are checked against: the sample count, the data region and the FFCV
+   * columns of the metadata. The check itself runs once, on first data access (`ensureValidated`):
+   * opening a 10M-sample file stays a matter of milliseconds.
    */
-  configure(numSamples: number, dataStart: number, dataEnd: number): void {
+  configure(numSamples: number, dataStart: number, dataEnd: number, table?: MetadataTable): void {
     this.numSamples = numSamples;
     this.bounds = { dataStart, dataEnd };
+    this.table = table;
   }
 
   /** Total payload bytes (validates the table on first call). */
@@ -43,16 +58,33 @@ export class AllocationIndex {
     return this.ensureValidated();
   }
 
-  private ensureValidated(): number {
-    this.total ??= this.validate(this.numSamples, this.bounds!.dataStart, this.bounds!.dataEnd);
+  /**
+   * Once, then free: every entry (sample index below num_samples; a non-empty payload inside the
+   * data region; in a table sorted by pointer, no two non-empty payloads overlap), then every FFCV
+   * column of every sample against that sample's allocations (`checkColumns`). 10M entries: a
+   * pass of ~100 ms. Throws the same error on every call once it failed. Returns the payload total.
+   */
+  ensureValidated(): number {
+    if (this.total !== undefined) return this.total;
+    if (this.failure !== undefined) throw this.failure;
+    try {
+      const total = this.validate(this.numSamples, this.bounds!.dataStart, this.bounds!.dataEnd);
+      if (this.table !== undefined && this.table.columns.length > 0) this.checkColumns(this.table);
+      this.total = total;
+    } catch (error) {
+      this.failure = error;
+      throw error;
+    }
     return this.total;
   }
 
-  /** Every entry: sample < numSamples; non-empty payloads inside [dataStart, dataEnd). Returns the total payload size. */
   private validate(numSamples: number, dataStart: number, dataEnd: number): number {
     let total = 0;
     const words = this.words;
     let previousPointer = -1;
+    let previousEnd = 0;
+    let previousRow = -1;
+    let previousSample = 0;
     for (let row = 0, word = 0; row < this.count; row++, word += 6) {
       if (words[word + 1]! > 0x1fffff || words[word + 3]! > 0x1fffff || words[word + 5]! > 0x1fffff) this.fail(row, 'holds a value beyond any file offset');
       const sample = words[word + 1]! * 0x1_0000_0000 + words[word]!;
@@ -63,10 +95,129 @@ export class AllocationIndex {
         this.fail(row, `places ${byteLength} bytes at ${pointer}, outside the data region [${dataStart}, ${dataEnd})`);
       }
       if (pointer < previousPointer) this.sortedByPointer = false;
+      if (sample < previousSample) this.sortedBySample = false;
+      if (byteLength !== 0) {
+        if (this.sortedByPointer && pointer < previousEnd) {
+          this.fail(row, `places ${byteLength} bytes at ${pointer}, inside the payload of entry ${previousRow} (which ends at ${previousEnd})`);
+        }
+        previousEnd = pointer + byteLength;
+        previousRow = row;
+      }
       previousPointer = pointer;
+      previousSample = sample;
       total += byteLength;
     }
     return total;
+  }
+
+  /**
+   * Every FFCV column's (pointer, size) of every sample must be an allocation of that sample, each
+   * allocation used once: exact pointer, and the size the record implies (its size column, the
+   * array's shape × item size, a raw image's width × height × 3; a JPEG's size is the allocation's).
+   * Zero-length values may carry any pointer (FFCV gives them the bump pointer).
+   */
+  private checkColumns(table: MetadataTable): void {
+    const words = this.words;
+    const { metadata, recordByteLength, columns } = table;
+    let order: Uint32Array | undefined;
+    let starts: Uint32Array | undefined;
+    if (!this.sortedBySample) {
+      const index = (this.bySample ??= this.buildBySample());
+      order = index.rows;
+      starts = index.starts;
+    }
+    let used = new Uint8Array(16);
+    let position = 0;
+    for (let sample = 0; sample < this.numSamples; sample++) {
+      // Rows [first, end) of `order` (or of the table, when it is in sample order) belong to `sample`.
+      const first = position;
+      if (starts === undefined) {
+        while (position < this.count && this.value(position * 6) === sample) position++;
+      } else {
+        position = starts[sample + 1]!;
+      }
+      const end = position;
+      if (end - first > used.length) used = new Uint8Array(end - first);
+      else used.fill(0, 0, end - first);
+      const record = sample * recordByteLength;
+      for (let columnIndex = 0; columnIndex < columns.length; columnIndex++) {
+        const column = columns[columnIndex]!;
+        const offset = record + column.columnOffset;
+        const pointerOffset = column.kind === 'image' ? offset + 5 : offset;
+        const pointerLow = metadata.getUint32(pointerOffset, true);
+        const pointerHigh = metadata.getUint32(pointerOffset + 4, true);
+        const pointer = pointerHigh * 0x1_0000_0000 + pointerLow;
+        let byteLength = column.byteLength;
+        if (column.kind === 'pointer-size') {
+          byteLength = metadata.getUint32(offset + 12, true) * 0x1_0000_0000 + metadata.getUint32(offset + 8, true);
+        } else if (column.kind === 'image') {
+          byteLength = metadata.getUint8(offset) === 1 ? metadata.getUint16(offset + 1, true) * metadata.getUint16(offset + 3, true) * 3 : -1;
+        }
+        let match = -1;
+        let fallback = -1;
+        for (let at = first; at < end; at++) {
+          if (used[at - first] === 1) continue;
+          const word = (order === undefined ? at : order[at]!) * 6;
+          const rowByteLength = words[word + 5]! * 0x1_0000_0000 + words[word + 4]!;
+          if (byteLength === 0) {
+            if (rowByteLength === 0) {
+              match = at;
+              break;
+            }
+            continue;
+          }
+          if (words[word + 2] !== pointerLow || words[word + 3] !== pointerHigh) continue;
+          if (byteLength === -1) {
+            if (rowByteLength > 0) {
+              match = at;
+              break;
+            }
+            if (fallback === -1) fallback = at;
+          } else if (rowByteLength === byteLength) {
+            match = at;
+            break;
+          }
+        }
+        if (match === -1) match = fallback;
+        if (match === -1) this.columnMismatch(table, column, sample, pointer, byteLength, first, end, order);
+        used[match - first] = 1;
+      }
+    }
+  }
+
+  private columnMismatch(
+    table: MetadataTable,
+    column: StoredColumn,
+    sample: number,
+    pointer: number,
+    byteLength: number,
+    first: number,
+    end: number,
+    order: Uint32Array | undefined,
+  ): never {
+    const offset = sample * table.recordByteLength + column.columnOffset;
+    const declared = byteLength === -1 ? `a payload at ${pointer}` : `${byteLength} bytes at ${pointer} (${column.kind === 'image' ? 'a raw image: width × height × 3' : column.sizeSource})`;
+    let problem: string;
+    let atPointer: number | undefined;
+    for (let at = first; at < end; at++) {
+      const word = (order === undefined ? at : order[at]!) * 6;
+      if (this.value(word + 2) === pointer) atPointer = this.value(word + 4);
+    }
+    if (atPointer !== undefined) {
+      problem = `but the allocation of sample ${sample} there holds ${atPointer} bytes${column.kind === 'image' && byteLength !== -1 ? ' (a JPEG flagged raw, or a changed width or height?)' : ''}`;
+    } else {
+      const owners: number[] = [];
+      for (let row = 0; row < this.count && owners.length < 3; row++) if (this.value(row * 6 + 2) === pointer && this.value(row * 6 + 4) > 0) owners.push(this.value(row * 6));
+      problem =
+        owners.length > 0
+          ? `but that allocation belongs to sample ${owners.join(', ')}, not ${sample}`
+          : `but no allocation of sample ${sample} starts there`;
+    }
+    throw new FormatError(
+      'E_METADATA',
+      `field "${column.field}" of sample ${sample} declares ${declared}, ${problem}: the metadata record or the allocation table is damaged`,
+      { path: this.path, fileOffset: table.metadataStart + offset },
+    );
   }
 
   private fail(row: number, problem: string): never {
@@ -106,7 +257,8 @@ export class AllocationIndex {
       const word = index.rows[position]! * 6;
       result.push([this.value(word + 2), this.value(word + 4)]);
     }
-    return result;
+    // Stable: entries sharing a pointer (empty ones) stay in table order.
+    return result.sort((a, b) => a[0] - b[0]);
   }
 
   /** Page of each sample's first non-empty payload, relative to `dataStart`; -1 for samples without one. */
@@ -157,10 +309,6 @@ export class AllocationIndex {
     const fill = starts.slice(0, this.numSamples);
     const rows = new Uint32Array(count);
     for (let row = 0; row < count; row++) rows[fill[this.value(row * 6)]!++] = row;
-    for (let sample = 0; sample < this.numSamples; sample++) {
-      const segment = rows.subarray(starts[sample]!, starts[sample + 1]!);
-      if (segment.length > 1) segment.sort((a, b) => this.value(a * 6 + 2) - this.value(b * 6 + 2) || a - b);
-    }
     return { starts, rows };
   }
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { FormatError, PluginError, TesseraError, wrapPluginError } from '../errors.js';
 import { corePlugin } from '../fields/core-plugin.js';
 import { type FileSource, type FileSourceOptions, type MmapAdvice, openFileSource } from '../io/file-source.js';
+import { sameFile } from '../io/file-identity.js';
 import { type PageCacheSource, type PageCacheStats, openPageCacheSource } from '../io/page-cache-source.js';
 import type { DecoderInstance, FieldCodec, FieldReader, JsonValue, TesseraPlugin } from '../registry/plugin-contract.js';
 import { type Registry, createRegistry, isCompatibleVersion } from '../registry/registry.js';
@@ -19,6 +20,7 @@ import { alignUp, computeRecordLayout } from '../spec/metadata-layout.js';
 import { decodePluginArguments } from '../spec/plugin-arguments.js';
 import { AllocationIndex } from './allocation-index.js';
 import { toTesseraError } from './io-errors.js';
+import { storedColumnsOf } from './stored-columns.js';
 
 export interface OpenOptions {
   /** Plugins for fields beyond FFCV's (type id 255) or to replace core codecs (e.g. @tessera/image for type id 2). */
@@ -101,6 +103,13 @@ export interface Dataset {
   advise(advice: MmapAdvice, firstPage?: number, pageCount?: number): void;
   /** Bytes of the file as stored (bounds-checked, zero-copy with mmap): for tools such as verify. */
   fileBytes(offset: number, byteLength: number): Uint8Array;
+  /**
+   * E_IO when the file was changed in place since it was opened — truncated, rewritten, `cp` over
+   * it — compared by one fstat of the open descriptor (size and modification time; about 1 µs).
+   * `get`, `read`, `toJSON` and `fileBytes` call it on every call; the loader once per batch. Code
+   * that runs decoders from `createDecoder` itself should call it once per batch of samples.
+   */
+  assertUnchanged(): void;
   close(): void;
 }
 
@@ -133,9 +142,12 @@ export function openDataset(path: string, options: OpenOptions = {}): Dataset {
   try {
     const { dataStart, dataEnd, fileByteLength } = dataset.layout;
     const cached = openPageCacheSource(path, { pageSize: dataset.pageSize, dataStart, dataEnd, maxBytes: options.cacheBytes });
-    if (cached.byteLength !== fileByteLength) {
+    if (!sameFile(cached.identity, dataset.source.identity)) {
       cached.close();
-      throw new FormatError('E_TRUNCATED', `the file changed size (${fileByteLength} → ${cached.byteLength}) while it was being opened`, { path });
+      throw new TesseraError(
+        'E_IO',
+        `${path} was replaced or changed while it was being opened (${fileByteLength} → ${cached.byteLength} bytes): open it again once no other program writes it`,
+      );
     }
     dataset.replaceSource(cached);
   } catch (error) {
@@ -310,12 +322,16 @@ class OpenDataset implements Dataset {
       allocationTableOffset,
       path,
     );
-    this.allocationIndex.configure(numSamples, dataStart, dataLimit);
-    const allocationIndex = this.allocationIndex;
-    Object.defineProperty(this.layout, 'payloadByteLength', { get: () => allocationIndex.payloadByteLength, enumerable: true });
-
     const metadataBytes = source.view(metadataStart, metadataByteLength);
     const metadata = new DataView(metadataBytes.buffer, metadataBytes.byteOffset, metadataBytes.byteLength);
+    this.allocationIndex.configure(numSamples, dataStart, dataLimit, {
+      metadata,
+      metadataStart,
+      recordByteLength,
+      columns: storedColumnsOf(this.fields),
+    });
+    const allocationIndex = this.allocationIndex;
+    Object.defineProperty(this.layout, 'payloadByteLength', { get: () => allocationIndex.payloadByteLength, enumerable: true });
     for (let index = 0; index < numFields; index++) {
       const field = this.fields[index]!;
       const reader = new FieldReaderImpl(this, field, resolved[index]!.args, metadata, recordByteLength, dataStart, dataLimit);
@@ -437,13 +453,38 @@ class OpenDataset implements Dataset {
     return { codec: this.codecs[reader.index]!, reader };
   }
 
+  /**
+   * What every data access checks first: the file is still as opened (one fstat), and — once — the
+   * allocation table and every FFCV field's pointers against it (see AllocationIndex).
+   */
+  private checkBeforeRead(): void {
+    this.checkOpen();
+    this.assertUnchanged();
+    this.allocationIndex.ensureValidated();
+  }
+
+  assertUnchanged(): void {
+    this.checkOpen();
+    try {
+      this.source.checkUnchanged();
+    } catch (error) {
+      throw toTesseraError(error, this.path);
+    }
+  }
+
   get(sampleIndex: number, fieldNames?: readonly string[]): Record<string, unknown> {
+    this.checkBeforeRead();
     const result: Record<string, unknown> = {};
-    for (const name of fieldNames ?? this.fields.map((field) => field.name)) result[name] = this.read(sampleIndex, name);
+    for (const name of fieldNames ?? this.fields.map((field) => field.name)) result[name] = this.readChecked(sampleIndex, name);
     return result;
   }
 
   read(sampleIndex: number, fieldName: string): unknown {
+    this.checkBeforeRead();
+    return this.readChecked(sampleIndex, fieldName);
+  }
+
+  private readChecked(sampleIndex: number, fieldName: string): unknown {
     const { codec, reader } = this.codecOf(fieldName);
     reader.recordOffset(sampleIndex);
     try {
@@ -454,6 +495,7 @@ class OpenDataset implements Dataset {
   }
 
   toJSON(sampleIndex: number, fieldName: string): unknown {
+    this.checkBeforeRead();
     const { codec, reader } = this.codecOf(fieldName);
     reader.recordOffset(sampleIndex);
     try {
@@ -471,6 +513,7 @@ class OpenDataset implements Dataset {
 
   samplePages(): Int32Array {
     this.checkOpen();
+    this.allocationIndex.ensureValidated();
     this.pages ??= this.allocationIndex.firstPages(this.numSamples, this.layout.dataStart, this.pageSize);
     return this.pages;
   }
@@ -486,11 +529,14 @@ class OpenDataset implements Dataset {
         { plugin: reader.pluginName, field: fieldName },
       );
     }
+    this.allocationIndex.ensureValidated();
+    let decoder: DecoderInstance;
     try {
-      return definition.setup(reader as unknown as FieldReader<never>, options as never);
+      decoder = definition.setup(reader as unknown as FieldReader<never>, options as never);
     } catch (error) {
       throw hookError(error, reader, 'decoder setup', undefined);
     }
+    return wrapDecoder(decoder, reader, `decode:${name}`);
   }
 
   advise(advice: MmapAdvice, firstPage?: number, pageCount = 1): void {
@@ -507,6 +553,7 @@ class OpenDataset implements Dataset {
   fileBytes(offset: number, byteLength: number): Uint8Array {
     this.checkOpen();
     try {
+      this.source.checkUnchanged();
       return this.source.view(offset, byteLength);
     } catch (error) {
       throw toTesseraError(error, this.path);
@@ -629,6 +676,41 @@ class FieldReaderImpl implements FieldReader {
   otherField(name: string): FieldReader {
     return this.dataset.field(name);
   }
+}
+
+/**
+ * The decoder with its failures wrapped exactly as `get()` wraps the codec's `read` (hookError):
+ * one wrapping whoever calls decode(), the loader included. Returns the instance's own fields, so
+ * `output` and `random` read the same; an asynchronous decoder's rejection is wrapped too.
+ */
+function wrapDecoder(decoder: DecoderInstance, reader: FieldReaderImpl, hook: string): DecoderInstance {
+  if (decoder === null || typeof decoder !== 'object' || typeof decoder.decode !== 'function') {
+    throw wrapPluginError(new TypeError('setup() must return an object with output and decode()'), {
+      plugin: reader.pluginName,
+      hook: 'decoder setup',
+      field: reader.name,
+    });
+  }
+  const decode = decoder.decode;
+  const wrapped = Object.create(decoder) as DecoderInstance & { decode: DecoderInstance['decode'] };
+  wrapped.decode = function decodeWrapped(sampleIndex, slot, context) {
+    let result: void | Promise<void>;
+    try {
+      result = decode.call(decoder, sampleIndex, slot, context);
+    } catch (error) {
+      throw hookError(error, reader, hook, sampleIndex);
+    }
+    if (result === undefined) return result;
+    return rejectWrapped(result, reader, hook, sampleIndex);
+  };
+  return wrapped;
+}
+
+/** Asynchronous decoders only (they already make a promise per sample). */
+function rejectWrapped(result: Promise<void>, reader: FieldReaderImpl, hook: string, sampleIndex: number): Promise<void> {
+  return Promise.resolve(result).catch((error: unknown) => {
+    throw hookError(error, reader, hook, sampleIndex);
+  });
 }
 
 /** Format errors and bad indices pass through; anything else thrown by a codec names plugin, hook, field and sample. */
