@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PluginError, TesseraError, bytes, createOutputSlot, int64, openDataset, verifyDataset, writeDataset } from '../src/index.js';
+import { damagedFooterEvidence } from '../src/spec/extension-block.js';
 import { fixturePath } from './helpers/fixtures.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'tessera-reader-hardening-'));
@@ -190,3 +191,97 @@ describe('opening something that is not a regular file', () => {
   });
 });
 
+
+describe('a damaged extension footer', () => {
+  const samples = Array.from({ length: 30 }, (_, index) => ({ id: index, blob: new Uint8Array(100 + index).fill(index) }));
+  let path: string;
+  let pristine: Buffer;
+  beforeAll(async () => {
+    path = join(directory, 'footer.beton');
+    await writeDataset(path, { id: int64(), blob: bytes() }, samples, { pageSize: 4096, workers: 0 });
+    pristine = readFileSync(path);
+  });
+
+  /** What openDataset throws and what verify reports for the file with `edit` applied. */
+  function outcome(source: Buffer, edit: (file: Buffer, footerOffset: number) => void) {
+    const file = Buffer.from(source);
+    const footerOffset = u64(file, 16) - 32;
+    edit(file, footerOffset);
+    const damaged = join(directory, 'footer-damaged.beton');
+    writeFileSync(damaged, file);
+    let opened = 'ok';
+    try {
+      openDataset(damaged).close();
+    } catch (error) {
+      opened = (error as TesseraError).code;
+    }
+    const report = verifyDataset(damaged);
+    return { opened, ok: report.ok, codes: report.problems.map((problem) => problem.code) };
+  }
+
+  it('with any one bit of the magic flipped is E_EXTENSION_BLOCK from openDataset and verify, never "an FFCV file"', () => {
+    for (let bit = 0; bit < 64; bit++) {
+      const result = outcome(pristine, (file, footerOffset) => {
+        file[footerOffset + (bit >> 3)] = file[footerOffset + (bit >> 3)]! ^ (1 << (bit & 7));
+      });
+      expect(result, `magic bit ${bit}`).toEqual({ opened: 'E_EXTENSION_BLOCK', ok: false, codes: expect.arrayContaining(['E_EXTENSION_BLOCK']) });
+    }
+  });
+
+  it('with a flipped magic and a changed label, verify does not pass it', () => {
+    const labelOffset = 24 + 2 * 1041 + 7 * 24; // id column of sample 7 (records of 24 bytes: id, blob {ptr, size})
+    const result = outcome(pristine, (file, footerOffset) => {
+      file[footerOffset] = file[footerOffset]! ^ 0x01;
+      file.writeBigInt64LE(70n, labelOffset);
+    });
+    expect(result.opened).toBe('E_EXTENSION_BLOCK');
+    expect(result.ok).toBe(false);
+  });
+
+  it('with any other footer byte flipped is E_EXTENSION_BLOCK', () => {
+    for (let byte = 8; byte < 32; byte++) {
+      const result = outcome(pristine, (file, footerOffset) => {
+        file[footerOffset + byte] = file[footerOffset + byte]! ^ 0x10;
+      });
+      expect(result.opened, `footer byte ${byte}`).toBe('E_EXTENSION_BLOCK');
+      expect(result.ok, `footer byte ${byte}`).toBe(false);
+    }
+  });
+
+  it('is recognised even when the extension block fills whole pages (the file then ends like an FFCV one)', async () => {
+    // Pad the extension JSON through `info` until the block is exactly one 4096-byte page.
+    const aligned = join(directory, 'footer-aligned.beton');
+    let padding = 100;
+    let file = Buffer.alloc(0);
+    for (let attempt = 0; attempt < 4; attempt++) {
+      await writeDataset(aligned, { id: int64(), blob: bytes() }, samples, { pageSize: 4096, workers: 0, info: { padding: 'x'.repeat(padding) } });
+      file = readFileSync(aligned);
+      const dataset = openDataset(aligned);
+      const blockByteLength = dataset.layout.allocationTableOffset - dataset.layout.dataEnd;
+      dataset.close();
+      if (blockByteLength === 4096) break;
+      padding += 4096 - blockByteLength;
+    }
+    const dataset = openDataset(aligned);
+    expect((dataset.layout.allocationTableOffset - dataset.layout.dataStart) % 4096).toBe(0);
+    dataset.close();
+    for (const bit of [0, 13, 63]) {
+      const result = outcome(file, (bytesOfFile, footerOffset) => {
+        bytesOfFile[footerOffset + (bit >> 3)] = bytesOfFile[footerOffset + (bit >> 3)]! ^ (1 << (bit & 7));
+      });
+      expect(result, `magic bit ${bit}`).toMatchObject({ opened: 'E_EXTENSION_BLOCK', ok: false });
+    }
+    // The whole magic wiped: the footer's JSON offset and length still end where it starts.
+    expect(outcome(file, (bytesOfFile, footerOffset) => bytesOfFile.fill(0, footerOffset, footerOffset + 8))).toMatchObject({ opened: 'E_EXTENSION_BLOCK', ok: false });
+  });
+
+  it("does not mistake an FFCV file's last page for a footer", () => {
+    const zeros = new Uint8Array(32);
+    expect(damagedFooterEvidence(zeros, 4096 * 3 - 32, 1000)).toBeUndefined();
+    for (const name of ['f01_all_fields_1', 'f05_ndarray_json_500_page2m', 'f09_page_overflow']) {
+      const file = readFileSync(fixturePath(name));
+      const footerOffset = u64(file, 16) - 32;
+      expect(damagedFooterEvidence(file.subarray(footerOffset, footerOffset + 32), footerOffset, 0), name).toBeUndefined();
+    }
+  });
+});

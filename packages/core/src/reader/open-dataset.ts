@@ -9,7 +9,9 @@ import { type Registry, createRegistry, isCompatibleVersion } from '../registry/
 import { ALLOCATION_ENTRY_BYTE_LENGTH, FIELD_DESCRIPTOR_BYTE_LENGTH, HEADER_BYTE_LENGTH, TYPE_ID } from '../spec/constants.js';
 import {
   EXTENSION_FOOTER_BYTE_LENGTH,
+  EXTENSION_MAGIC,
   type ExtensionBlock,
+  damagedFooterEvidence,
   decodeExtensionFooter,
   decodeExtensionJson,
 } from '../spec/extension-block.js';
@@ -279,6 +281,7 @@ class OpenDataset implements Dataset {
         extensionOffset = footer.jsonOffset;
       }
     }
+    if (extension === undefined) checkFfcvEnd(source, this.header, metadataEnd, path);
     this.extension = extension;
 
     // Data region: FFCV pages start at the first page boundary after the metadata, when there is data.
@@ -717,6 +720,37 @@ function rejectWrapped(result: Promise<void>, reader: FieldReaderImpl, hook: str
 function hookError(error: unknown, reader: FieldReaderImpl, hook: string, sampleIndex: number | undefined): unknown {
   if (error instanceof FormatError || (error instanceof TesseraError && error.code === 'E_SAMPLE_INDEX')) return error;
   return wrapPluginError(error, { plugin: reader.pluginName, hook, field: reader.name, sampleIndex });
+}
+
+/**
+ * A file without a (valid) extension block must end like FFCV's: FFCV writes every page in full and
+ * the allocation table right after the last one, so `alloc_table_ptr` is the end of the metadata
+ * (no pages) or a whole number of pages past the data start. Bytes beyond that, or a footer that
+ * resembles Tessera's, mean a Tessera file whose extension footer is damaged — never an FFCV file
+ * whose checksums can be skipped.
+ */
+function checkFfcvEnd(source: FileSource, header: Header, metadataEnd: number, path: string): void {
+  const { allocationTableOffset, pageSize } = header;
+  if (allocationTableOffset === metadataEnd) return;
+  const dataStart = alignUp(metadataEnd, pageSize);
+  const footerOffset = allocationTableOffset - EXTENSION_FOOTER_BYTE_LENGTH;
+  const fix = 'the file is corrupt: restore it from a good copy or write it again';
+  if (allocationTableOffset < dataStart || (allocationTableOffset - dataStart) % pageSize !== 0) {
+    const pagesEnd = allocationTableOffset < dataStart ? metadataEnd : allocationTableOffset - ((allocationTableOffset - dataStart) % pageSize);
+    throw new FormatError(
+      'E_EXTENSION_BLOCK',
+      `${allocationTableOffset - pagesEnd} bytes lie between the end of the ${allocationTableOffset < dataStart ? 'metadata' : `last whole ${pageSize}-byte page`} (${pagesEnd}) and the allocation table (${allocationTableOffset}), where FFCV files have none, and they end in no valid Tessera extension footer${footerOffset >= metadataEnd ? ` (the 32 bytes at ${footerOffset} lack the magic "${EXTENSION_MAGIC}")` : ''}: a damaged extension block or alloc_table_ptr; ${fix}`,
+      { path, fileOffset: Math.max(footerOffset, metadataEnd) },
+    );
+  }
+  if (footerOffset < metadataEnd) return;
+  const evidence = damagedFooterEvidence(source.view(footerOffset, EXTENSION_FOOTER_BYTE_LENGTH, true), footerOffset, metadataEnd);
+  if (evidence !== undefined) {
+    throw new FormatError('E_EXTENSION_BLOCK', `the 32 bytes before the allocation table (at ${footerOffset}) are a damaged Tessera extension footer: ${evidence}; ${fix}`, {
+      path,
+      fileOffset: footerOffset,
+    });
+  }
 }
 
 /** FFCV allocates exactly once per sample for each field stored out of line (types 2–6). */

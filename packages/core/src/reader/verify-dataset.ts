@@ -56,7 +56,8 @@ export function verifyDataset(path: string, options: { plugins?: readonly Tesser
       report.problems.push({ code: failure.code, region: 'file', message: failure.message });
       return report;
     } else if (failure instanceof TesseraError) {
-      report.problems.push({ code: failure.code, region: 'structure', message: failure.message, fileOffset: (failure as { fileOffset?: number }).fileOffset });
+      const region = failure.code === 'E_EXTENSION_BLOCK' ? 'extension' : 'structure';
+      report.problems.push({ code: failure.code, region, message: failure.message, fileOffset: (failure as { fileOffset?: number }).fileOffset });
     } else {
       throw failure;
     }

@@ -107,6 +107,38 @@ export function decodeExtensionFooter(footer: Uint8Array, footerOffset: number, 
   return { jsonOffset, jsonByteLength, jsonChecksum: view.getUint32(20, true), version: view.getUint32(24, true) };
 }
 
+/** Footer bits that may differ from the magic for a footer still to count as a damaged Tessera footer. */
+const MAGIC_RESEMBLANCE_BITS = 8;
+
+/**
+ * Why the 32 bytes before the allocation table look like a Tessera extension footer although their
+ * magic does not match: a magic within a few bit flips of "TSRXEXT1" (random payload bytes are
+ * that close with odds of about 1 in 3·10⁹), or JSON offset and length fields that end exactly where
+ * the footer starts. Undefined when nothing resembles a footer (an FFCV file's last page).
+ */
+export function damagedFooterEvidence(footer: Uint8Array, footerOffset: number, metadataEnd: number): string | undefined {
+  if (footer.byteLength < EXTENSION_FOOTER_BYTE_LENGTH) return undefined;
+  let differingBits = 0;
+  for (let index = 0; index < 8; index++) {
+    let difference = footer[index]! ^ EXTENSION_MAGIC.charCodeAt(index);
+    while (difference !== 0) {
+      differingBits += difference & 1;
+      difference >>>= 1;
+    }
+  }
+  const magic = Array.from(footer.subarray(0, 8), (byte) => (byte >= 0x20 && byte < 0x7f ? String.fromCharCode(byte) : '.')).join('');
+  if (differingBits <= MAGIC_RESEMBLANCE_BITS) {
+    return `its magic reads "${magic}", ${differingBits} bit${differingBits === 1 ? '' : 's'} away from "${EXTENSION_MAGIC}"`;
+  }
+  const view = new DataView(footer.buffer, footer.byteOffset, EXTENSION_FOOTER_BYTE_LENGTH);
+  const jsonOffset = view.getBigUint64(8, true);
+  const jsonByteLength = view.getUint32(16, true);
+  if (jsonByteLength > 0 && jsonOffset >= BigInt(metadataEnd) && jsonOffset + BigInt(jsonByteLength) === BigInt(footerOffset)) {
+    return `its magic reads "${magic}", but its fields place ${jsonByteLength} bytes of extension JSON at ${jsonOffset}, ending exactly where the footer starts`;
+  }
+  return undefined;
+}
+
 export function decodeExtensionJson(json: Uint8Array, footer: ExtensionFooter, path?: string): ExtensionBlock {
   if (crc32(json) !== footer.jsonChecksum) {
     throw new FormatError('E_CHECKSUM_MISMATCH', 'the extension block fails its checksum', { path, fileOffset: footer.jsonOffset });
