@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -208,6 +208,29 @@ describe.each(modes)('openFileSource in $name mode', ({ name, options }) => {
     } finally {
       source.close();
     }
+  });
+});
+
+describe.each(modes)('checkUnchanged in $name mode', ({ options }) => {
+  it('passes while the file is as opened, then is E_IO once it shrank or was rewritten in place; E_CLOSED after close()', () => {
+    const path = join(directory, 'changing.bin');
+    writeFileSync(path, ragged.bytes);
+    const source = openFileSource(path, options);
+    expect(source.identity.byteLength).toBe(ragged.bytes.byteLength);
+    source.checkUnchanged();
+    truncateSync(path, 1000);
+    const shrunk = expectCode(() => source.checkUnchanged(), 'E_IO');
+    expect(shrunk.message).toContain(`has shrunk since it was opened (was ${ragged.bytes.byteLength} bytes, now 1000)`);
+    source.close();
+    expectCode(() => source.checkUnchanged(), 'E_CLOSED');
+
+    writeFileSync(path, ragged.bytes);
+    const rewritten = openFileSource(path, options);
+    const stamp = new Date(Date.now() + 5000);
+    writeFileSync(path, randomBytes(ragged.bytes.byteLength, 3));
+    utimesSync(path, stamp, stamp);
+    expect(expectCode(() => rewritten.checkUnchanged(), 'E_IO').message).toContain('was modified in place since it was opened');
+    rewritten.close();
   });
 });
 

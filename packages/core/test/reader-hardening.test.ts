@@ -285,3 +285,70 @@ describe('a damaged extension footer', () => {
     }
   });
 });
+
+describe('a file truncated or rewritten while open', () => {
+  let path: string;
+  beforeAll(async () => {
+    path = join(directory, 'shrinking.beton');
+    const samples = Array.from({ length: 64 }, (_, index) => ({ id: index, blob: new Uint8Array(1000).fill(index + 1) }));
+    await writeDataset(path, { id: int64(), blob: bytes() }, samples, { pageSize: 4096, workers: 0 });
+  });
+
+  /**
+   * In a child process (SIGBUS would kill the test runner): open, read, change the file in place,
+   * then try every read path; the child prints one line per path and must exit normally.
+   */
+  function afterChange(change: string, openOptions: string) {
+    const copy = join(directory, `changing-${Math.random().toString(36).slice(2)}.beton`);
+    writeFileSync(copy, readFileSync(path));
+    const script = `
+      import { copyFileSync, truncateSync, writeFileSync, statSync } from 'node:fs';
+      import { openDataset, createOutputSlot } from ${JSON.stringify(distEntry)};
+      const path = ${JSON.stringify(copy)};
+      const dataset = openDataset(path, ${openOptions});
+      console.log('mode', dataset.ioMode, dataset.cacheMode, dataset.get(40).blob[0]);
+      const decoder = dataset.createDecoder('blob');
+      const slot = createOutputSlot(decoder.output);
+      const size = statSync(path).size;
+      ${change};
+      const attempt = (name, action) => { try { action(); console.log(name, 'returned'); } catch (error) { console.log(name, error.code, error.message); } };
+      attempt('get', () => { for (let sample = 7; sample < 64; sample++) dataset.get(sample); });
+      attempt('read', () => dataset.read(63, 'blob'));
+      attempt('toJSON', () => dataset.toJSON(63, 'blob'));
+      attempt('fileBytes', () => dataset.fileBytes(size - 100, 100));
+      attempt('assertUnchanged', () => dataset.assertUnchanged());
+      dataset.close();
+      console.log('done');`;
+    const child = runChild(script);
+    rmSync(copy, { force: true });
+    return child;
+  }
+
+  const paths = ['get', 'read', 'toJSON', 'fileBytes', 'assertUnchanged'];
+
+  it('is E_IO "has shrunk since it was opened" on every read path with the default mmap, not zeros or SIGBUS', () => {
+    const child = afterChange('truncateSync(path, Math.floor(size / 2))', '{}');
+    expect(child.signal, child.stderr).toBeNull();
+    expect(child.status, child.stderr).toBe(0);
+    const lines = child.stdout.split('\n');
+    expect(lines[0]).toBe('mode mmap os 41');
+    for (const name of paths) {
+      const line = lines.find((candidate) => candidate.startsWith(`${name} `));
+      expect(line, name).toMatch(new RegExp(`^${name} E_IO `));
+      expect(line, name).toMatch(/has shrunk since it was opened \(was \d+ bytes, now \d+\)/);
+    }
+    expect(lines.at(-1)).toBe('done');
+  });
+
+  it('is E_IO "was modified in place" after cp over the open file, in every I/O mode', () => {
+    const rewrite = `const other = path + '.other'; writeFileSync(other, Buffer.alloc(size, 7)); copyFileSync(other, path)`;
+    for (const options of ['{}', "{ mmap: 'off' }", "{ cache: 'process' }"]) {
+      const child = afterChange(rewrite, options);
+      expect(child.signal, child.stderr).toBeNull();
+      expect(child.status, child.stderr).toBe(0);
+      for (const name of paths) {
+        expect(child.stdout.split('\n').find((line) => line.startsWith(`${name} `)), `${name} with ${options}`).toMatch(/ E_IO .*was modified in place since it was opened/);
+      }
+    }
+  });
+});
