@@ -43,6 +43,8 @@ export { createOutputSlot } from './registry/output-slots.js';
 export type { Dataset, DatasetField, DatasetLayout, OpenOptions } from './reader/open-dataset.js';
 export type { PageCacheStats } from './io/page-cache-source.js';
 export { verifyDataset } from './reader/verify-dataset.js';
+export { ffcvLoaderSafety } from './reader/ffcv-loader-safety.js';
+export type { FfcvLoaderSafety } from './reader/ffcv-loader-safety.js';
 export { readPluginRequirements } from './reader/plugin-requirements.js';
 export type { PluginRequirement } from './reader/plugin-requirements.js';
 export type { VerifyReport, VerifyProblem } from './reader/verify-dataset.js';

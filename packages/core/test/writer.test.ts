@@ -64,10 +64,10 @@ describe('writeDataset', () => {
     expectSameValues(file('workers-2.beton'), samples);
   });
 
-  it('stores samples larger than a page across pages', async () => {
+  it('stores samples larger than a page across pages (compatibility tessera)', async () => {
     const big = Array.from({ length: 9 }, (_, index) => ({ id: index, data: new Uint8Array(10_000 + index * 3000).fill(index + 1) }));
     const path = file('large-samples.beton');
-    const summary = await writeDataset(path, { id: int64(), data: bytes() }, big, { pageSize: 4096, workers: 2 });
+    const summary = await writeDataset(path, { id: int64(), data: bytes() }, big, { pageSize: 4096, workers: 2, compatibility: 'tessera' });
     expect(summary.numPages).toBeGreaterThan(20);
     const dataset = openDataset(path);
     big.forEach((sample, index) => {
@@ -119,7 +119,7 @@ describe('writeDataset', () => {
     for (const workers of [0, 2]) {
       const failure = await writeDataset(path, mixedSchema(), bad, { workers }).catch((error: unknown) => error);
       expect(failure).toBeInstanceOf(TesseraError);
-      expect(failure).toMatchObject({ code: 'E_ENCODE', field: 'vector', sampleIndex: 37 });
+      expect(failure).toMatchObject({ code: 'E_FIELD_VALUE', field: 'vector', sampleIndex: 37 });
       expect((failure as Error).message).toMatch(/field "vector" sample 37: expected 6 elements/);
       expect(readFileSync(path).equals(before)).toBe(true);
     }

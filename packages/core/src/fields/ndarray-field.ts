@@ -1,4 +1,6 @@
+import { TesseraError } from '../errors.js';
 import type { FieldCodec, FieldReader, OutputSlot, TypedArray } from '../registry/plugin-contract.js';
+import { checkKnownOptions } from '../util/check-options.js';
 import { TYPE_ID } from '../spec/constants.js';
 import { type NumpyDType, parseNumpyDType, typedView } from '../spec/dtype.js';
 import { float16BitsToNumber, numberToFloat16Bits } from '../util/float16.js';
@@ -19,6 +21,7 @@ export interface NdArray {
 }
 
 const MAX_DIMENSIONS = 32;
+const ARGUMENT_NAMES = ['dtype', 'shape'];
 /** Marks values already converted to stored bytes by toTransferable. */
 const PRESTORED = '\u0000tessera:stored';
 const SHAPE_BYTE_LENGTH = MAX_DIMENSIONS * 8;
@@ -43,6 +46,7 @@ function resolve(args: NdArrayArguments): Resolved {
 
 function normalizeArguments(args: NdArrayArguments): NdArrayArguments {
   if (args === null || typeof args !== 'object') throw new TypeError('ndarray arguments must be { dtype, shape }');
+  checkKnownOptions('ndarray', args, ARGUMENT_NAMES, { dtypes: 'dtype', size: 'shape', dims: 'shape' });
   const numpy = parseNumpyDType(String(args.dtype));
   const shape = args.shape;
   if (!Array.isArray(shape) || shape.length === 0 || shape.length > MAX_DIMENSIONS) {
@@ -105,12 +109,13 @@ function makeCodec(id: string, typeId: number): FieldCodec<ArrayLike<number | bi
         return;
       }
       const { numpy, elementCount, byteLength } = resolve(args);
+      if (isNdArray(value)) checkNdArrayLabels(value, numpy, args.shape);
       const source = isNdArray(value) ? value.data : value;
       if (source === null || typeof source !== 'object' || typeof (source as ArrayLike<unknown>).length !== 'number') {
-        throw new TypeError(`expected an array of ${elementCount} ${numpy.descr} values, got ${describe(value)}`);
+        throw new TesseraError('E_FIELD_VALUE', `expected an array of ${elementCount} ${numpy.descr} values, got ${describe(value)}`);
       }
       if (source.length !== elementCount) {
-        throw new RangeError(`expected ${elementCount} elements for shape [${args.shape.join(', ')}], got ${source.length}`);
+        throw new TesseraError('E_FIELD_VALUE', `expected ${elementCount} elements for shape [${args.shape.join(', ')}], got ${source.length}`);
       }
       const stored = new Uint8Array(byteLength);
       fillTyped(numpy, source, stored);
@@ -214,20 +219,83 @@ function fillTyped(numpy: NumpyDType, source: ArrayLike<number | bigint | boolea
   } else {
     const target = typedView(numpy.dtype, stored.buffer, 0, length);
     const bigints = numpy.dtype === 'int64' || numpy.dtype === 'uint64';
+    const range = INTEGER_RANGES[numpy.dtype];
     for (let index = 0; index < length; index++) {
       const item = source[index]!;
       if (bigints) {
-        (target as BigInt64Array)[index] = typeof item === 'bigint' ? item : BigInt(Number(item));
-      } else if (numpy.dtype === 'float16') {
-        (target as Uint16Array)[index] = numberToFloat16Bits(Number(item));
+        (target as BigInt64Array)[index] = checkBigInteger(item, index, numpy);
+      } else if (range !== undefined) {
+        (target as Int32Array)[index] = checkInteger(item, index, numpy, range);
       } else if (numpy.dtype === 'bool') {
+        if (item !== true && item !== false && item !== 0 && item !== 1) throw elementError(item, index, numpy, 'true, false, 0 or 1');
         (target as Uint8Array)[index] = item ? 1 : 0;
       } else {
-        (target as Float64Array)[index] = Number(item);
+        // Floats take any number (NaN and ±Infinity included) and round to the stored precision.
+        if (typeof item !== 'number') throw elementError(item, index, numpy, 'a number');
+        if (numpy.dtype === 'float16') (target as Uint16Array)[index] = numberToFloat16Bits(item);
+        else (target as Float64Array)[index] = item;
       }
     }
   }
   if (numpy.byteOrder === 'big') swapBytes(stored, numpy.itemSize);
+}
+
+/** Inclusive bounds of the integer types up to 32 bits (64-bit ones are checked as bigints). */
+const INTEGER_RANGES: Partial<Record<string, readonly [number, number]>> = {
+  int8: [-128, 127],
+  uint8: [0, 255],
+  int16: [-32768, 32767],
+  uint16: [0, 65535],
+  int32: [-2147483648, 2147483647],
+  uint32: [0, 4294967295],
+};
+const BIG_RANGES: Partial<Record<string, readonly [bigint, bigint]>> = {
+  int64: [-(2n ** 63n), 2n ** 63n - 1n],
+  uint64: [0n, 2n ** 64n - 1n],
+};
+
+function checkInteger(item: unknown, index: number, numpy: NumpyDType, range: readonly [number, number]): number {
+  const value = typeof item === 'boolean' ? Number(item) : typeof item === 'bigint' && item >= range[0] && item <= range[1] ? Number(item) : item;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < range[0] || value > range[1]) {
+    throw elementError(item, index, numpy, `an integer from ${range[0]} to ${range[1]}`);
+  }
+  return value;
+}
+
+function checkBigInteger(item: unknown, index: number, numpy: NumpyDType): bigint {
+  const range = BIG_RANGES[numpy.dtype]!;
+  const value = typeof item === 'bigint' ? item : typeof item === 'boolean' ? BigInt(item) : Number.isSafeInteger(item) ? BigInt(item as number) : undefined;
+  if (value === undefined || value < range[0] || value > range[1]) {
+    throw elementError(item, index, numpy, `a bigint from ${range[0]} to ${range[1]} or a safe-integer number`);
+  }
+  return value;
+}
+
+function elementError(item: unknown, index: number, numpy: NumpyDType, expected: string): TesseraError {
+  const shown = typeof item === 'bigint' ? `${item}n` : typeof item === 'string' ? JSON.stringify(item) : String(item);
+  return new TesseraError('E_FIELD_VALUE', `element ${index} is ${shown}, but a ${numpy.descr} element must be ${expected}`);
+}
+
+/** An { dtype, shape, data } value must describe the field's type and shape, not just hold enough elements. */
+function checkNdArrayLabels(value: NdArray, numpy: NumpyDType, shape: readonly number[]): void {
+  if (value.dtype !== undefined) {
+    let given: NumpyDType | undefined;
+    try {
+      given = parseNumpyDType(String(value.dtype));
+    } catch {}
+    if (given === undefined || given.dtype !== numpy.dtype) {
+      throw new TesseraError('E_FIELD_VALUE', `the array has dtype ${JSON.stringify(value.dtype)}, but the field stores ${numpy.descr}; convert the data first`);
+    }
+  }
+  if (value.shape !== undefined) {
+    const given = value.shape;
+    if (!Array.isArray(given) || given.length !== shape.length || given.some((extent, axis) => extent !== shape[axis])) {
+      throw new TesseraError(
+        'E_FIELD_VALUE',
+        `the array has shape ${JSON.stringify(given)}, but the field stores shape [${shape.join(', ')}]; reshape it first (same elements, C order)`,
+      );
+    }
+  }
 }
 
 function swapBytes(bytes: Uint8Array, itemSize: number): void {

@@ -84,15 +84,26 @@ function quote(text: string): string {
 const NAN = '\u0000tessera:NaN';
 const INFINITY = '\u0000tessera:Infinity';
 const NEGATIVE_INFINITY = '\u0000tessera:-Infinity';
+const BIGINT = '\u0000tessera:bigint:';
+/** 16 digits in a row: the text may hold an integer beyond 2^53 (or a long decimal). */
+const LONG_DIGITS = /\d{16}/;
+const NUMBER_TOKEN = /-?\d+(\.\d+)?([eE][+-]?\d+)?/y;
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
-/** JSON.parse, plus Python's bare NaN, Infinity and -Infinity. */
+/**
+ * JSON.parse, plus Python's bare NaN, Infinity and -Infinity. Integers beyond ±(2^53 − 1) come
+ * back as bigint with every digit (Python's json stores any integer exactly); all others are numbers.
+ */
 export function parsePythonJson(text: string): JsonValue {
-  try {
-    return JSON.parse(text) as JsonValue;
-  } catch (error) {
-    if (!/NaN|Infinity/.test(text)) throw error;
+  if (!LONG_DIGITS.test(text)) {
+    try {
+      return JSON.parse(text) as JsonValue;
+    } catch (error) {
+      if (!/NaN|Infinity/.test(text)) throw error;
+    }
   }
   let rewritten = '';
+  let special = false;
   let inString = false;
   for (let index = 0; index < text.length; index++) {
     const char = text[index]!;
@@ -105,18 +116,44 @@ export function parsePythonJson(text: string): JsonValue {
       rewritten += char;
     } else if (text.startsWith('NaN', index)) {
       rewritten += JSON.stringify(NAN);
+      special = true;
       index += 2;
     } else if (text.startsWith('-Infinity', index)) {
       rewritten += JSON.stringify(NEGATIVE_INFINITY);
+      special = true;
       index += 8;
     } else if (text.startsWith('Infinity', index)) {
       rewritten += JSON.stringify(INFINITY);
+      special = true;
       index += 7;
+    } else if (char === '-' || (char >= '0' && char <= '9')) {
+      NUMBER_TOKEN.lastIndex = index;
+      const match = NUMBER_TOKEN.exec(text);
+      if (match === null) {
+        rewritten += char;
+        continue;
+      }
+      const token = match[0];
+      const integer = match[1] === undefined && match[2] === undefined;
+      const digits = token.startsWith('-') ? token.length - 1 : token.length;
+      if (integer && digits >= 16 && (BigInt(token) > MAX_SAFE || BigInt(token) < -MAX_SAFE)) {
+        rewritten += JSON.stringify(BIGINT + token);
+        special = true;
+      } else {
+        rewritten += token;
+      }
+      index += token.length - 1;
     } else {
       rewritten += char;
     }
   }
-  return JSON.parse(rewritten, (_key, item) =>
-    item === NAN ? Number.NaN : item === INFINITY ? Number.POSITIVE_INFINITY : item === NEGATIVE_INFINITY ? Number.NEGATIVE_INFINITY : item,
-  ) as JsonValue;
+  if (!special) return JSON.parse(text) as JsonValue;
+  return JSON.parse(rewritten, (_key, item) => {
+    if (typeof item !== 'string' || item.charCodeAt(0) !== 0) return item;
+    if (item === NAN) return Number.NaN;
+    if (item === INFINITY) return Number.POSITIVE_INFINITY;
+    if (item === NEGATIVE_INFINITY) return Number.NEGATIVE_INFINITY;
+    if (item.startsWith(BIGINT)) return BigInt(item.slice(BIGINT.length));
+    return item;
+  }) as JsonValue;
 }

@@ -1,5 +1,6 @@
-import { writeSync, writevSync } from 'node:fs';
+import { readSync, writeSync, writevSync } from 'node:fs';
 import { crc32 } from '../util/crc32.js';
+import { ioError } from '../util/io-error.js';
 import { ALLOCATION_COLUMNS, type EncodedChunk } from './sample-encoder.js';
 
 /**
@@ -11,6 +12,9 @@ import { ALLOCATION_COLUMNS, type EncodedChunk } from './sample-encoder.js';
  * a sample larger than a page is allowed: it starts on a fresh page and spans as many as it
  * needs (the next sample continues after it). A sample with no bytes gets the current position,
  * which before the first page is one page before the data region (FFCV's convention).
+ *
+ * With `reserveEmpty` (compatibility 'ffcv') a zero-length allocation takes one zero byte, so its
+ * pointer is its own and never equals the next value's (FFCV's loader looks sizes up by pointer).
  */
 export interface PlacedAllocations {
   sampleIndices: Float64Array;
@@ -25,8 +29,15 @@ const WRITE_BUFFER_BYTE_LENGTH = 8 << 20;
 const MAX_SEGMENTS = 512;
 const ZEROS = new Uint8Array(1 << 20);
 
+export interface PageAllocatorOptions {
+  /** give every zero-length allocation one byte of its own (its recorded size stays 0) */
+  reserveEmpty?: boolean;
+  /** the path named in E_IO errors */
+  label: string;
+}
+
 export class PageAllocator {
-  readonly pageSize: number;
+  pageSize: number;
   /** number of pages opened so far */
   pageCount = 0;
   /** relative position of the next free byte (meaningful once a page is open) */
@@ -39,14 +50,21 @@ export class PageAllocator {
   /** bytes queued for the next vectored write (views of the payloads: no copy) */
   private segments: Uint8Array[] = [];
   private buffered = 0;
+  /** set by growPageSize(): page checksums are computed from the file at finish() */
+  private checksumsFromFile = false;
+  private readonly reserve: number;
+  private readonly label: string;
 
   constructor(
     pageSize: number,
     private readonly fd: number,
     /** file offset where relative position 0 is written */
-    private readonly fileBase: number,
+    private fileBase: number,
+    options: PageAllocatorOptions,
   ) {
     this.pageSize = pageSize;
+    this.reserve = options.reserveEmpty === true ? 1 : 0;
+    this.label = options.label;
     this.allocations = { sampleIndices: new Float64Array(1024), pointers: new Float64Array(1024), byteLengths: new Float64Array(1024), count: 0 };
   }
 
@@ -63,7 +81,7 @@ export class PageAllocator {
       let end = row;
       let total = 0;
       while (end < allocationCount && allocations[end * ALLOCATION_COLUMNS] === local) {
-        total += allocations[end * ALLOCATION_COLUMNS + 1]!;
+        total += allocations[end * ALLOCATION_COLUMNS + 1]! || this.reserve;
         end++;
       }
       let position: number;
@@ -91,16 +109,41 @@ export class PageAllocator {
         }
         this.record(sampleIndex, position, byteLength);
         if (byteLength > 0) this.emit(payloads[index]!);
-        position += byteLength;
+        else if (this.reserve > 0) this.emit(ZEROS.subarray(0, this.reserve));
+        position += byteLength || this.reserve;
       }
       row = end;
     }
+  }
+
+  /** Bytes handed out so far (relative positions [0, byteLength) are written or queued). */
+  get byteLength(): number {
+    return this.emitted + this.buffered;
+  }
+
+  /**
+   * Switches to a larger page size (a multiple of the current one) mid-write. Every sample placed so
+   * far stays inside one page, since the new page boundaries are a subset of the old ones. Bytes are
+   * flushed first; the caller moves them when the data region start changes (`fileBase`).
+   */
+  growPageSize(pageSize: number, fileBase: number): void {
+    this.flush();
+    this.pageSize = pageSize;
+    this.fileBase = fileBase;
+    this.pageCount = Math.ceil(this.cursor / pageSize);
+    this.checksumsFromFile = true;
+  }
+
+  /** Writes queued bytes to the file now. */
+  flushNow(): void {
+    this.flush();
   }
 
   /** Pads the last page with zeros, flushes, and returns the tables. */
   finish(): { allocations: PlacedAllocations; pageChecksums: number[]; dataByteLength: number } {
     this.padTo(this.pageCount * this.pageSize);
     this.flush();
+    if (this.checksumsFromFile) this.checksumPagesFromFile();
     return { allocations: this.allocations, pageChecksums: this.pageChecksums, dataByteLength: this.pageCount * this.pageSize };
   }
 
@@ -137,11 +180,40 @@ export class PageAllocator {
     if (this.buffered >= WRITE_BUFFER_BYTE_LENGTH || this.segments.length >= MAX_SEGMENTS) this.flush();
   }
 
+  private checksumPagesFromFile(): void {
+    this.pageChecksums.length = 0;
+    const buffer = new Uint8Array(Math.min(this.pageSize, WRITE_BUFFER_BYTE_LENGTH));
+    for (let page = 0; page < this.pageCount; page++) {
+      let checksum = 0;
+      for (let done = 0; done < this.pageSize; ) {
+        const step = Math.min(buffer.byteLength, this.pageSize - done);
+        let read: number;
+        try {
+          read = readSync(this.fd, buffer, 0, step, this.fileBase + page * this.pageSize + done);
+        } catch (error) {
+          throw ioError(error, 'read back', this.label);
+        }
+        if (read <= 0) throw ioError(new Error(`the file ended at page ${page}`), 'read back', this.label);
+        checksum = crc32(buffer.subarray(0, read), checksum);
+        done += read;
+      }
+      this.pageChecksums.push(checksum);
+    }
+  }
+
   private flush(): void {
     if (this.buffered === 0) return;
-    // Page checksums over the queued bytes, split at page boundaries.
+    try {
+      this.writeQueued();
+    } catch (error) {
+      throw ioError(error, 'write', this.label);
+    }
+  }
+
+  private writeQueued(): void {
+    // Page checksums over the queued bytes, split at page boundaries (recomputed later after a growth).
     let absolute = this.emitted;
-    for (const segment of this.segments) {
+    for (const segment of this.checksumsFromFile ? [] : this.segments) {
       let start = 0;
       while (start < segment.byteLength) {
         const pageEnd = (Math.floor(absolute / this.pageSize) + 1) * this.pageSize;
@@ -179,3 +251,25 @@ export class PageAllocator {
   }
 }
 
+
+/** The sample of a chunk that needs the most contiguous bytes, counted as place() counts them. */
+export function largestSample(chunk: EncodedChunk, reserveEmpty: boolean): { sampleIndex: number; byteLength: number } {
+  const reserve = reserveEmpty ? 1 : 0;
+  let largest = 0;
+  let largestIndex = -1;
+  let current = -1;
+  let total = 0;
+  for (let row = 0; row < chunk.allocationCount; row++) {
+    const local = chunk.allocations[row * ALLOCATION_COLUMNS]!;
+    if (local !== current) {
+      current = local;
+      total = 0;
+    }
+    total += chunk.allocations[row * ALLOCATION_COLUMNS + 1]! || reserve;
+    if (total > largest) {
+      largest = total;
+      largestIndex = chunk.firstSampleIndex + local;
+    }
+  }
+  return { sampleIndex: largestIndex, byteLength: largest };
+}

@@ -10,6 +10,7 @@ import {
   HEADER_BYTE_LENGTH,
   MAX_PAGE_SIZE,
   MIN_PAGE_SIZE,
+  TYPE_ID,
 } from '../spec/constants.js';
 import { type ExtensionBlock, checksumHex, encodeExtensionBlock } from '../spec/extension-block.js';
 import { encodeFieldDescriptor } from '../spec/field-descriptor.js';
@@ -17,12 +18,15 @@ import { encodeHeader } from '../spec/header.js';
 import { assertLittleEndianHost } from '../spec/host.js';
 import { alignUp } from '../spec/metadata-layout.js';
 import { crc32, crc32Zeros } from '../util/crc32.js';
+import { checkKnownOptions } from '../util/check-options.js';
+import { ioError } from '../util/io-error.js';
+import { findJsonProblem } from '../util/json-value.js';
 import { PACKAGE_VERSION } from '../version.js';
-import { createAtomicFile, createScratchFile } from './atomic-file.js';
+import { type AtomicFile, createAtomicFile, createScratchFile } from './atomic-file.js';
 import { type DataSource, readSource } from './data-source.js';
-import { createEncodePool } from './encode-pool.js';
+import { type EncodePool, createEncodePool } from './encode-pool.js';
 import { type Schema, type SchemaPlan, planSchema, serializeSchema } from './field-plan.js';
-import { PageAllocator } from './page-allocator.js';
+import { PageAllocator, largestSample } from './page-allocator.js';
 import { ALLOCATION_COLUMNS, type EncodedChunk, encodeChunk } from './sample-encoder.js';
 
 export interface WriteOptions {
@@ -30,10 +34,19 @@ export interface WriteOptions {
    * Page size in bytes: a power of two from 4 KiB to 2 GiB, or 'auto' (default). 'auto' looks at the
    * first chunk: a dataset that fits in it gets the smallest page that holds it (a tiny dataset
    * costs kilobytes, not megabytes); otherwise 16 × the largest sample, between 64 KiB and 8 MiB.
-   * FFCV's own writer uses 8 MiB; pass 1 << 21 or more for files FFCV's loader must read with
-   * samples of any size. Samples larger than a page are allowed and span pages.
+   * With compatibility 'ffcv' the page is also at least the largest sample (grown mid-write when a
+   * later sample is larger); with 'tessera', samples larger than a page are allowed and span pages.
    */
   pageSize?: number | 'auto';
+  /**
+   * 'ffcv' (the default when every field has one of FFCV's type ids 0–6): the file also reads
+   * correctly with FFCV's Loader — every sample fits in one page (an explicit `pageSize` smaller
+   * than a sample is E_ARGUMENT) and an empty value gets a pointer of its own (one padding byte;
+   * its size stays 0). 'tessera' (the default with plugin fields): FFCV's writer's layout, where
+   * samples may span pages and empty values share the next value's pointer. FFCV's Reader reads
+   * both exactly; `ffcvLoaderSafety(dataset)` tells whether an existing file is safe for the Loader.
+   */
+  compatibility?: 'ffcv' | 'tessera';
   /** Encoder worker threads; 0 encodes on the calling thread. Default: available cores, at most 4. */
   workers?: number;
   /** Samples per unit of work sent to a worker (and per progress report). Default 64. */
@@ -71,6 +84,14 @@ const DEFAULT_CHUNK_SIZE = 64;
 const PLACEHOLDER = checksumHex(0);
 const AUTO_MIN_PAGE_SIZE = 1 << 16;
 const AUTO_MAX_PAGE_SIZE = 1 << 23;
+const WRITE_OPTION_NAMES = ['pageSize', 'workers', 'chunkSize', 'plugins', 'integrity', 'info', 'onProgress', 'signal', 'compatibility'];
+const WRITE_OPTION_HINTS: Readonly<Record<string, string>> = {
+  page_size: 'pageSize',
+  num_workers: 'workers',
+  chunksize: 'chunkSize',
+  chunk_size: 'chunkSize',
+  progress: 'onProgress',
+};
 
 /**
  * Writes a dataset to `path` atomically: under a temporary name, renamed into place once complete and
@@ -79,6 +100,7 @@ const AUTO_MAX_PAGE_SIZE = 1 << 23;
 export async function writeDataset(path: string, schema: Schema, source: DataSource, options: WriteOptions = {}): Promise<WriteSummary> {
   assertLittleEndianHost();
   const started = performance.now();
+  checkKnownOptions('writeDataset options', options, WRITE_OPTION_NAMES, WRITE_OPTION_HINTS);
   const plan = planSchema(schema, options.plugins);
   const chunkSize = checkPositiveInteger('chunkSize', options.chunkSize ?? DEFAULT_CHUNK_SIZE);
   const workers = options.workers ?? Math.min(4, availableParallelism());
@@ -86,18 +108,31 @@ export async function writeDataset(path: string, schema: Schema, source: DataSou
   const requestedPageSize = options.pageSize ?? 'auto';
   if (requestedPageSize !== 'auto') checkPageSize(requestedPageSize);
   if (typeof path !== 'string' || path.length === 0) throw new ArgumentError('path', 'must be a non-empty file path');
+  const ffcv = checkCompatibility(plan, options.compatibility) === 'ffcv';
+  if (options.info !== undefined) {
+    const problem = findJsonProblem(options.info);
+    if (problem !== undefined) throw new ArgumentError(`info${problem.path.slice(1)}`, `${problem.problem} (info is stored as JSON in the extension block)`);
+  }
+  const serialized = workers > 0 ? serializeSchema(plan) : undefined;
 
   const reader = readSource(source);
-  const pool = workers > 0 ? createEncodePool(serializeSchema(plan), workers) : undefined;
-  const file = createAtomicFile(path);
+  // The target is checked and the temporary file created before any worker starts; every failure
+  // after that aborts the file and terminates the workers (finally).
+  let file: AtomicFile | undefined;
+  let pool: EncodePool | undefined;
   let spool: ReturnType<typeof createScratchFile> | undefined;
   try {
+    file = createAtomicFile(path);
+    const fd = file.fd;
+    const label = file.finalPath;
+    if (serialized !== undefined) pool = createEncodePool(serialized, workers);
+    const activePool = pool;
     const encode = (samples: readonly Record<string, unknown>[], first: number): Promise<EncodedChunk> => {
-      if (pool === undefined) return encodeChunk(plan, samples, first);
+      if (activePool === undefined) return encodeChunk(plan, samples, first);
       const transferable = samples.map((sample, offset) => toTransferable(plan, sample, first + offset));
-      return pool.encode(transferable, first);
+      return activePool.encode(transferable, first);
     };
-    const maxInFlight = pool === undefined ? 1 : pool.size * 2;
+    const maxInFlight = activePool === undefined ? 1 : activePool.size * 2;
     const queue: Promise<EncodedChunk>[] = [];
     let nextSampleIndex = 0;
     let sourceDone = false;
@@ -109,7 +144,12 @@ export async function writeDataset(path: string, schema: Schema, source: DataSou
           sourceDone = true;
           break;
         }
-        const promise = encode(samples, nextSampleIndex);
+        let promise: Promise<EncodedChunk>;
+        try {
+          promise = encode(samples, nextSampleIndex);
+        } catch (error) {
+          promise = Promise.reject(error);
+        }
         promise.catch(() => {});
         queue.push(promise);
         nextSampleIndex += samples.length;
@@ -123,6 +163,9 @@ export async function writeDataset(path: string, schema: Schema, source: DataSou
     let dataStart = 0;
     const knownLength = reader.length;
     const heldMetadata: Array<{ metadata: Uint8Array; fixups: number[] }> = [];
+    // Absolute file positions of the pointers written so far, kept only while the page may still grow.
+    const growable = ffcv && requestedPageSize === 'auto';
+    const writtenPointers: number[] = [];
     let metadataChecksum = 0;
     let samplesWritten = 0;
     let payloadByteLength = 0;
@@ -133,19 +176,39 @@ export async function writeDataset(path: string, schema: Schema, source: DataSou
       if (next === undefined) break;
       const chunk = await next;
       if (options.signal?.aborted) throw abortError(options.signal);
+      const largest = ffcv ? largestSample(chunk, true) : undefined;
       if (allocator === undefined) {
         pageSize = requestedPageSize === 'auto' ? choosePageSize(chunk, sourceDone && queue.length === 0) : requestedPageSize;
+        if (largest !== undefined && requestedPageSize === 'auto') pageSize = Math.max(pageSize, ffcvPageSize(largest));
         if (knownLength !== undefined) {
           dataStart = alignUp(metadataStart + knownLength * recordByteLength, pageSize);
-          allocator = new PageAllocator(pageSize, file.fd, dataStart);
+          allocator = new PageAllocator(pageSize, fd, dataStart, { reserveEmpty: ffcv, label });
         } else {
-          spool = createScratchFile(path);
-          allocator = new PageAllocator(pageSize, spool.fd, 0);
+          spool = createScratchFile(label);
+          allocator = new PageAllocator(pageSize, spool.fd, 0, { reserveEmpty: ffcv, label: spool.path });
         }
       }
+      if (largest !== undefined && largest.byteLength > pageSize) {
+        if (!growable) throw pageTooSmallError(largest, pageSize);
+        const grown = Math.max(ffcvPageSize(largest), pageSize * 2);
+        if (knownLength !== undefined) {
+          const grownDataStart = alignUp(metadataStart + knownLength * recordByteLength, grown);
+          allocator.flushNow();
+          moveData(fd, dataStart, grownDataStart, allocator.byteLength, label);
+          metadataChecksum = shiftPointers(fd, metadataStart, samplesWritten, recordByteLength, writtenPointers, grownDataStart - dataStart, label);
+          allocator.growPageSize(grown, grownDataStart);
+          dataStart = grownDataStart;
+        } else {
+          allocator.growPageSize(grown, 0);
+        }
+        pageSize = grown;
+      }
       if (knownLength !== undefined) {
-        allocator.place(chunk, dataStart, undefined);
-        writeAll(file.fd, chunk.metadata, metadataStart + chunk.firstSampleIndex * recordByteLength);
+        const fixups = growable ? [] : undefined;
+        allocator.place(chunk, dataStart, fixups);
+        const metadataOffset = metadataStart + chunk.firstSampleIndex * recordByteLength;
+        if (fixups !== undefined) for (const position of fixups) writtenPointers.push(metadataOffset + position);
+        writeAll(fd, chunk.metadata, metadataOffset, label);
         metadataChecksum = crc32(chunk.metadata, metadataChecksum);
       } else {
         const fixups: number[] = [];
@@ -161,7 +224,7 @@ export async function writeDataset(path: string, schema: Schema, source: DataSou
     }
     if (allocator === undefined) {
       pageSize = requestedPageSize === 'auto' ? MIN_PAGE_SIZE : requestedPageSize;
-      allocator = new PageAllocator(pageSize, file.fd, 0);
+      allocator = new PageAllocator(pageSize, fd, 0, { reserveEmpty: ffcv, label });
     }
     const numSamples = samplesWritten;
     const placed = allocator.finish();
@@ -175,11 +238,11 @@ export async function writeDataset(path: string, schema: Schema, source: DataSou
       for (const held of heldMetadata) {
         const view = new DataView(held.metadata.buffer, held.metadata.byteOffset, held.metadata.byteLength);
         for (const fixup of held.fixups) view.setBigUint64(fixup, view.getBigUint64(fixup, true) + BigInt(dataStart), true);
-        writeAll(file.fd, held.metadata, position);
+        writeAll(fd, held.metadata, position, label);
         metadataChecksum = crc32(held.metadata, metadataChecksum);
         position += held.metadata.byteLength;
       }
-      if (spool !== undefined) copyRange(spool.fd, 0, file.fd, dataStart, placed.dataByteLength);
+      if (spool !== undefined) copyRange(spool.fd, 0, fd, dataStart, placed.dataByteLength, label);
     }
     metadataChecksum = crc32Zeros(dataStart - metadataEnd, metadataChecksum);
 
@@ -222,10 +285,10 @@ export async function writeDataset(path: string, schema: Schema, source: DataSou
     } else {
       headerFor(dataEnd);
     }
-    writeAll(file.fd, extensionBytes, dataEnd);
-    writeAll(file.fd, tableBytes, dataEnd + extensionBytes.byteLength);
+    writeAll(fd, extensionBytes, dataEnd, label);
+    writeAll(fd, tableBytes, dataEnd + extensionBytes.byteLength, label);
     // The header goes last: until this write the file starts with zeros and reads as invalid.
-    writeAll(file.fd, descriptorBytes, 0);
+    writeAll(fd, descriptorBytes, 0, label);
     const fileByteLength = dataEnd + extensionBytes.byteLength + tableBytes.byteLength;
     file.commit();
     return {
@@ -238,7 +301,7 @@ export async function writeDataset(path: string, schema: Schema, source: DataSou
       elapsedMs: performance.now() - started,
     };
   } catch (error) {
-    file.abort();
+    file?.abort();
     throw error;
   } finally {
     spool?.dispose();
@@ -321,7 +384,9 @@ function toTransferable(plan: SchemaPlan, sample: Record<string, unknown>, sampl
       try {
         copy[field.name] = field.codec.toTransferable(sample[field.name], field.arguments);
       } catch (error) {
-        throw wrapPluginError(error, { plugin: field.plugin.name, hook: 'toTransferable', field: field.name, sampleIndex });
+        // A value the codec refuses reads the same whatever the worker count (encode() checks it too).
+        const hook = error instanceof TesseraError && error.code === 'E_FIELD_VALUE' ? 'encode' : 'toTransferable';
+        throw wrapPluginError(error, { plugin: field.plugin.name, hook, field: field.name, sampleIndex });
       }
     }
   }
@@ -332,19 +397,112 @@ function abortError(signal: AbortSignal): TesseraError {
   return new TesseraError('E_WRITE_ABORTED', `the write was aborted (${String(signal.reason ?? 'AbortSignal')}); the target file was not changed`);
 }
 
-function writeAll(fd: number, bytes: Uint8Array, position: number): void {
+function writeAll(fd: number, bytes: Uint8Array, position: number, label: string): void {
   let written = 0;
-  while (written < bytes.byteLength) written += writeSync(fd, bytes, written, bytes.byteLength - written, position + written);
+  try {
+    while (written < bytes.byteLength) written += writeSync(fd, bytes, written, bytes.byteLength - written, position + written);
+  } catch (error) {
+    throw ioError(error, 'write', label);
+  }
 }
 
-function copyRange(fromFd: number, fromPosition: number, toFd: number, toPosition: number, byteLength: number): void {
-  const buffer = new Uint8Array(Math.min(byteLength, 8 << 20));
-  let copied = 0;
-  while (copied < byteLength) {
-    const step = Math.min(buffer.byteLength, byteLength - copied);
-    const read = readSync(fromFd, buffer, 0, step, fromPosition + copied);
-    if (read <= 0) throw new TesseraError('E_IO', `page spool ended early at ${copied} of ${byteLength} bytes`);
-    writeAll(toFd, buffer.subarray(0, read), toPosition + copied);
-    copied += read;
+function readAll(fd: number, buffer: Uint8Array, position: number, label: string): void {
+  let done = 0;
+  try {
+    while (done < buffer.byteLength) {
+      const read = readSync(fd, buffer, done, buffer.byteLength - done, position + done);
+      if (read <= 0) throw new TesseraError('E_IO', `cannot read back ${label}: it ended at ${position + done} of ${position + buffer.byteLength} bytes`);
+      done += read;
+    }
+  } catch (error) {
+    throw ioError(error, 'read back', label);
   }
+}
+
+function copyRange(fromFd: number, fromPosition: number, toFd: number, toPosition: number, byteLength: number, label: string): void {
+  const buffer = new Uint8Array(Math.min(byteLength, 8 << 20));
+  for (let copied = 0; copied < byteLength; ) {
+    const step = Math.min(buffer.byteLength, byteLength - copied);
+    readAll(fromFd, buffer.subarray(0, step), fromPosition + copied, label);
+    writeAll(toFd, buffer.subarray(0, step), toPosition + copied, label);
+    copied += step;
+  }
+}
+
+/** Moves `byteLength` bytes from `from` to a later offset `to` (back to front), zeroing what is left behind. */
+function moveData(fd: number, from: number, to: number, byteLength: number, label: string): void {
+  if (to === from || byteLength === 0) return;
+  const buffer = new Uint8Array(Math.min(byteLength, 8 << 20));
+  for (let end = byteLength; end > 0; ) {
+    const step = Math.min(buffer.byteLength, end);
+    readAll(fd, buffer.subarray(0, step), from + end - step, label);
+    writeAll(fd, buffer.subarray(0, step), to + end - step, label);
+    end -= step;
+  }
+  const zeros = new Uint8Array(Math.min(to - from, byteLength, 8 << 20));
+  for (let position = from; position < Math.min(to, from + byteLength); position += zeros.byteLength) {
+    writeAll(fd, zeros.subarray(0, Math.min(zeros.byteLength, Math.min(to, from + byteLength) - position)), position, label);
+  }
+}
+
+/**
+ * Adds `delta` to the u64 pointers at `positions` (ascending absolute offsets) in the first
+ * `recordCount` metadata records, read and rewritten in blocks of whole records; returns the CRC-32
+ * of those records.
+ */
+function shiftPointers(fd: number, start: number, recordCount: number, recordByteLength: number, positions: readonly number[], delta: number, label: string): number {
+  const recordsPerBlock = Math.max(1, Math.floor((8 << 20) / Math.max(recordByteLength, 1)));
+  const buffer = new Uint8Array(Math.min(recordCount, recordsPerBlock) * recordByteLength);
+  const view = new DataView(buffer.buffer);
+  let checksum = 0;
+  let next = 0;
+  for (let record = 0; record < recordCount; record += recordsPerBlock) {
+    const blockStart = start + record * recordByteLength;
+    const block = buffer.subarray(0, Math.min(recordsPerBlock, recordCount - record) * recordByteLength);
+    readAll(fd, block, blockStart, label);
+    const blockEnd = blockStart + block.byteLength;
+    for (; next < positions.length && positions[next]! < blockEnd; next++) {
+      const local = positions[next]! - blockStart;
+      view.setBigUint64(local, view.getBigUint64(local, true) + BigInt(delta), true);
+    }
+    writeAll(fd, block, blockStart, label);
+    checksum = crc32(block, checksum);
+  }
+  return checksum;
+}
+
+/** The page size FFCV's Loader needs for a sample: a power of two holding it, at least the auto minimum. */
+function ffcvPageSize(largest: { sampleIndex: number; byteLength: number }): number {
+  const needed = nextPowerOfTwo(Math.max(largest.byteLength, 1));
+  if (needed > MAX_PAGE_SIZE) {
+    throw new ArgumentError(
+      'compatibility',
+      `sample ${largest.sampleIndex} needs ${largest.byteLength} bytes in one page, more than the largest page (${MAX_PAGE_SIZE} bytes), so FFCV's Loader cannot read it; write with compatibility: 'tessera' (samples then span pages)`,
+    );
+  }
+  return Math.max(needed, MIN_PAGE_SIZE);
+}
+
+function pageTooSmallError(largest: { sampleIndex: number; byteLength: number }, pageSize: number): ArgumentError {
+  const needed = nextPowerOfTwo(Math.max(largest.byteLength, 1));
+  return new ArgumentError(
+    'pageSize',
+    `${pageSize} is smaller than sample ${largest.sampleIndex} (${largest.byteLength} bytes, empty values counted as 1), and FFCV's Loader cannot read a sample that spans pages; pass pageSize: ${needed} or more, 'auto', or compatibility: 'tessera'`,
+  );
+}
+
+/** 'ffcv' by default when FFCV could read every field (type ids 0–6), else 'tessera'. */
+function checkCompatibility(plan: SchemaPlan, compatibility: WriteOptions['compatibility']): 'ffcv' | 'tessera' {
+  const pluginField = plan.fields.find((field) => field.typeId === TYPE_ID.PLUGIN);
+  if (compatibility === undefined) return pluginField === undefined ? 'ffcv' : 'tessera';
+  if (compatibility !== 'ffcv' && compatibility !== 'tessera') {
+    throw new ArgumentError('compatibility', `must be 'ffcv' or 'tessera', got ${JSON.stringify(compatibility)}`);
+  }
+  if (compatibility === 'ffcv' && pluginField !== undefined) {
+    throw new ArgumentError(
+      'compatibility',
+      `'ffcv' needs fields FFCV can read, but field "${pluginField.name}" uses the plugin codec ${pluginField.codec.id}; use compatibility: 'tessera' or leave it out`,
+    );
+  }
+  return compatibility;
 }
