@@ -1,4 +1,4 @@
-import { type Dataset, type DatasetField, type DatasetLayout, type Header, type JsonValue } from '@tessera/core';
+import { type Dataset, type DatasetField, type DatasetLayout, type FfcvLoaderSafety, type Header, type JsonValue, ffcvLoaderSafety } from '@tessera/core';
 import { spec } from '@tessera/core/internals';
 import { createBufferedOutput } from '../buffered-output.js';
 import { defineCommand } from '../command.js';
@@ -31,6 +31,8 @@ export interface InspectReport {
   } | null;
   /** Whether the file carries checksums; inspect does not check them. */
   checksums: 'present' | 'absent';
+  /** Whether FFCV's Loader reads every value correctly (see ffcvLoaderSafety in @tessera/core). */
+  ffcvLoader: FfcvLoaderSafety;
 }
 
 const { ALLOCATION_ENTRY_BYTE_LENGTH } = spec;
@@ -58,6 +60,7 @@ export function buildInspectReport(dataset: Dataset): InspectReport {
         ? null
         : { creator: { ...extension.creator }, plugins: { ...extension.plugins }, info: extension.info ?? null },
     checksums: extension?.checksums === undefined ? 'absent' : 'present',
+    ffcvLoader: ffcvLoaderSafety(dataset),
   };
 }
 
@@ -113,6 +116,7 @@ export function formatInspectText(report: InspectReport): string {
       ? 'present (not checked by inspect: run `tessera verify` to check them)'
       : 'absent (`tessera verify` can check the structure only)',
   ]);
+  rows.push(['FFCV loader safe', report.ffcvLoader.safe ? 'yes' : `no (${report.ffcvLoader.problems.join('; ')})`]);
 
   const fieldRows = [
     ['#', 'name', 'type id', 'codec', 'plugin', 'arguments'],
