@@ -22,8 +22,12 @@ export const FIELD = 'under_test';
 export const INDEX_FIELD = 'sample_index';
 export const COMPANION_FIELD = 'companion';
 
-/** The reference dataset is written with small pages and chunks so that it spans pages and worker chunks. */
-export const REFERENCE_WRITE_OPTIONS = { workers: 0, chunkSize: 4, pageSize: 4096 } as const satisfies WriteOptions;
+/**
+ * The reference dataset is written with small pages and chunks so that it spans pages and worker
+ * chunks; `compatibility: 'tessera'` lets samples be larger than those pages (the 'ffcv' default
+ * of FFCV-type fields refuses that).
+ */
+export const REFERENCE_WRITE_OPTIONS = { workers: 0, chunkSize: 4, pageSize: 4096, compatibility: 'tessera' } as const satisfies WriteOptions;
 const MIN_MIXED_SAMPLES = 32;
 const MIX_SEED = 0x7e55e7a;
 
