@@ -15,7 +15,7 @@ export interface CommandContext {
 
 export interface CommandInput<TOptions extends OptionDefinitions> {
   options: ParsedOptions<TOptions>;
-  /** One entry per name in `positionalNames`, in order. */
+  /** The positionals given, in order: every required one, then the optional ones given. */
   positionals: string[];
 }
 
@@ -23,7 +23,7 @@ export interface CommandDefinition<TOptions extends OptionDefinitions> {
   readonly name: string;
   /** One line for `tessera --help`. */
   readonly summary: string;
-  /** Required positional arguments, e.g. `['FILE']`. */
+  /** Positional arguments, e.g. `['FILE']`; optional ones last and in brackets (`'[OUT.beton]'`). */
   readonly positionalNames: readonly string[];
   /** Paragraphs for `tessera <name> --help` (exit codes, output format). */
   readonly description: string;
@@ -62,8 +62,9 @@ export function defineCommand<TOptions extends OptionDefinitions>(definition: Co
       }
       const { options: parsed, positionals } = parseCommandLine(argv, options, definition.name);
       const expected = definition.positionalNames;
-      if (positionals.length < expected.length) {
-        throw new UsageError(`tessera ${definition.name} needs ${expected.slice(positionals.length).join(' ')}`, definition.name);
+      const requiredCount = expected.filter((name) => !name.startsWith('[')).length;
+      if (positionals.length < requiredCount) {
+        throw new UsageError(`tessera ${definition.name} needs ${expected.slice(positionals.length, requiredCount).join(' ')}`, definition.name);
       }
       if (positionals.length > expected.length) {
         throw new UsageError(

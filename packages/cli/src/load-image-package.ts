@@ -9,6 +9,8 @@ export interface ImageFolderProgress {
   done: number;
   total: number;
   bytesWritten: number;
+  /** Files that are not images, left out (absent from older @tessera/image versions). */
+  ignoredFiles?: number;
 }
 
 export interface ImageFolderSummary {
@@ -20,6 +22,8 @@ export interface ImageFolderSummary {
   fileByteLength: number;
   payloadByteLength: number;
   elapsedMs: number;
+  ignoredFiles?: number;
+  ignoredExamples?: string[];
 }
 
 export interface ImagePackage {

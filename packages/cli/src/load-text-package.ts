@@ -24,6 +24,8 @@ export interface TextBuildSummary {
   numSamples: number;
   fileByteLength: number;
   elapsedMs: number;
+  /** Set by the CLI: each phase's duration on the clock of the progress lines. */
+  phaseElapsedMs?: Record<string, number>;
 }
 
 export interface TextPackage {

@@ -67,7 +67,7 @@ describe('tessera build text', () => {
     [['build'], /tessera build needs a KIND: text, image-folder/],
     [['build', 'images', 'x', '-o', 'y'], /cannot build "images"; the kinds are text, image-folder/],
     [['build', 'text', '-o', 'y'], /needs at least one INPUT/],
-    [['build', 'text', 'x'], /needs -o OUT\.beton/],
+    [['build', 'text', 'x'], /needs an output file: tessera build text INPUT... OUT\.beton, or INPUT... -o OUT\.beton/],
     [['build', 'text', 'x', '-o', 'y', '--field', 'packed'], /--field packed needs --tokenizer/],
     [['build', 'text', 'x', '-o', 'y', '--format', 'csv'], /--format must be one of txt-per-file, txt-per-line, jsonl/],
     [['build', 'text', 'x', '-o', 'y', '--window', '0'], /--window must be an integer ≥ 1/],
@@ -84,7 +84,7 @@ describe('tessera build text', () => {
     const missing = await runCaptured(['build', 'text', join(directory, 'missing'), '-o', output]);
     expect(missing.exitCode).toBe(1);
     expect(missing.stderr).toMatch(ONE_LINE_ERROR);
-    expect(missing.stderr).toMatch(/^tessera: E_IO: inputs: cannot read /);
+    expect(missing.stderr).toMatch(/^tessera: E_IO: cannot read the input .*missing: ENOENT.*\(no such file or folder: check the path\)$/m);
     const badKey = await runCaptured(['build', 'text', join(directory, 'lines.jsonl'), '-o', output, '-q']);
     expect(badKey.exitCode).toBe(1);
     expect(badKey.stderr).toMatch(/^tessera: E_ARGUMENT: inputs: .*lines\.jsonl:1 has no string under key "text" \(it has body\)/);
@@ -107,7 +107,7 @@ describe('tessera build text', () => {
     expect(build.stdout).toMatch(/^ {2}text +text files \(\.txt, \.jsonl\) into raw, tokenized, packed or hierarchical text$/m);
     const text = await runCaptured(['build', 'text', '--help']);
     expect(text.exitCode).toBe(0);
-    expect(text.stdout).toMatch(/^Usage: tessera build text INPUT\.\.\. \[options\]$/m);
+    expect(text.stdout).toMatch(/^Usage: tessera build text INPUT\.\.\. \[OUT\.beton\] \[options\]$/m);
     expect(text.stdout).toMatch(/^ {2}-o, --output OUT\.beton/m);
   });
 });

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { createBuildProgress } from '../src/build-progress.js';
 import { createProgressBar } from '../src/index.js';
+import { MIN_RATE_INTERVAL_MS } from '../src/progress-bar.js';
+import { CapturedStream } from './helpers/run-captured.js';
 
 function createStream(isTTY: boolean) {
   const writes: string[] = [];
@@ -58,9 +61,10 @@ describe('createProgressBar', () => {
     bar.finish();
     expect(writes).toHaveLength(3);
     for (const write of writes) expect(write.startsWith('\r\x1b[2K')).toBe(true);
-    expect(writes[0]).toMatch(/build \[#{2}-{22}\] {2}10% 10\/100 samples, ETA 0 ms$/);
-    expect(writes[1]).toMatch(/build \[#{12}-{12}\] {2}50% 50\/100 samples, 2 KiB \(13\.3 KiB\/s\), ETA 150 ms$/);
-    expect(writes[2]).toMatch(/build \[#{12}-{12}\] {2}50% 50\/100 samples, 2 KiB \(6\.7 KiB\/s\) in 300 ms\n$/);
+    // No rate and no ETA before MIN_RATE_INTERVAL_MS: over 150 ms they would be noise.
+    expect(writes[0]).toMatch(/build \[#{2}-{22}\] {2}10% 10\/100 samples$/);
+    expect(writes[1]).toMatch(/build \[#{12}-{12}\] {2}50% 50\/100 samples, 2 KiB$/);
+    expect(writes[2]).toMatch(/build \[#{12}-{12}\] {2}50% 50\/100 samples, 2 KiB in 300 ms\n$/);
     expect(writes.join('').split('\n')).toHaveLength(2);
   });
 
@@ -69,5 +73,66 @@ describe('createProgressBar', () => {
     const bar = createProgressBar({ label: 'x'.repeat(200), total: 10, stream: { isTTY: true, columns: 40, write: (text: string) => writes.push(text) } });
     bar.update(1);
     expect(writes[0]!.replace('\r\x1b[2K', '').length).toBe(39);
+  });
+
+  it('prints no rate over less than MIN_RATE_INTERVAL_MS (the first chunk would read 169.7 GiB/s), then the true average', () => {
+    const { writes, stream } = createStream(false);
+    let clockMs = 0;
+    const bar = createProgressBar({ label: 'writing x.beton', total: 100, stream, percentStep: 10, now: () => clockMs });
+    clockMs = 2; // 2 ms in: 10 MiB already handed to the writer
+    bar.update(20, 10 * 1024 * 1024);
+    clockMs = MIN_RATE_INTERVAL_MS;
+    bar.update(40, 20 * 1024 * 1024);
+    clockMs = 4000;
+    bar.finish();
+    expect(writes).toEqual([
+      'writing x.beton: 20% (20/100 samples, 10 MiB)\n',
+      'writing x.beton: 40% (40/100 samples, 20 MiB (20 MiB/s))\n',
+      'writing x.beton: done, 40/100 samples, 20 MiB (5 MiB/s) in 4.0 s\n',
+    ]);
+  });
+
+  it('fail() ends with "stopped at", never "done"; finish(endMs) and a note', () => {
+    const { writes, stream } = createStream(false);
+    const failing = createProgressBar({ label: 'writing x.beton', total: 305, unit: 'images', stream, percentStep: 0, now: () => 137, note: '1 non-image file skipped' });
+    failing.update(192);
+    failing.fail();
+    failing.finish();
+    expect(writes).toEqual([]); // percentStep 0 prints nothing, not even the end
+    const bar = createProgressBar({ label: 'writing x.beton', total: 305, unit: 'images', stream, now: () => 900, startMs: 6, note: '1 non-image file skipped' });
+    bar.update(192);
+    bar.fail(143);
+    bar.finish();
+    expect(writes).toEqual([
+      'writing x.beton: 62% (192/305 images, 1 non-image file skipped)\n',
+      'writing x.beton: stopped at 192/305 images after 137 ms, 1 non-image file skipped\n',
+    ]);
+  });
+});
+
+describe('createBuildProgress', () => {
+  it('times phases and the whole build on one clock: the bars print the durations the summary reports', () => {
+    const stderr = Object.assign(new CapturedStream(), { isTTY: false });
+    const context = { stdout: new CapturedStream(), stderr, env: {}, cwd: process.cwd() };
+    let clockMs = 100;
+    const progress = createBuildProgress({ target: 'x.beton', quiet: false, context, now: () => clockMs });
+    clockMs = 150; // listing the folder: before any phase
+    progress.setNote('2 non-image files skipped');
+    progress.update('validating', { done: 0, total: 4, unit: 'images' });
+    clockMs = 400;
+    progress.update('validating', { done: 4, total: 4, unit: 'images' });
+    clockMs = 450;
+    progress.update('writing', { done: 0, total: 3, unit: 'images', byteLength: 0 });
+    clockMs = 1350;
+    progress.update('writing', { done: 2, total: 3, unit: 'images', byteLength: 4096 });
+    progress.fail();
+    clockMs = 5000;
+    expect(progress.elapsedMs()).toBe(1250);
+    expect(progress.phaseElapsedMs()).toEqual({ validating: 300, writing: 900 });
+    expect(stderr.text).toBe(
+      'validating x.beton: done, 4/4 images in 300 ms, 2 non-image files skipped\n' +
+        'writing x.beton: 66% (2/3 images, 4 KiB, 2 non-image files skipped)\n' +
+        'writing x.beton: stopped at 2/3 images, 4 KiB after 900 ms, 2 non-image files skipped\n',
+    );
   });
 });

@@ -1,4 +1,4 @@
-import type { EncodeTarget, FieldCodec, FieldReader } from '@tessera/core';
+import { type EncodeTarget, type FieldCodec, type FieldReader, TesseraError } from '@tessera/core';
 import { type ImageFieldArguments, MAX_IMAGE_SIDE, type ResolvedImageArguments, normalizeImageArguments, resolveImageArguments } from './image-arguments.js';
 import { imageDecoders } from './image-decoders.js';
 import { type ImageInput, type Pixels, type RawImage, decodeInput, describeInput } from './image-input.js';
@@ -106,7 +106,7 @@ function decodeError(error: unknown, value: unknown): Error {
   if (error instanceof TypeError || error instanceof RangeError) return error;
   const message = error instanceof Error ? error.message : String(error);
   if (message.startsWith('cannot ')) return error as Error;
-  return new Error(`cannot decode ${describeInput(value)}: ${message}`);
+  return new TesseraError('E_ENCODE', `cannot decode ${describeInput(value)}: ${message}`);
 }
 
 function store(pixels: Pixels, channels: 1 | 3, args: ResolvedImageArguments, target: EncodeTarget): void | Promise<void> {

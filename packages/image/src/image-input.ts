@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { TesseraError } from '@tessera/core';
+import { ioError } from '@tessera/core/internals';
 import { jpegOrientation } from './exif-orientation.js';
 import type { ResolvedImageArguments } from './image-arguments.js';
 import { MAX_JPEG_PIXELS, jpegBackend } from './jpeg-backend.js';
@@ -74,14 +76,14 @@ export function decodeInput(input: ImageInput, channels: 1 | 3, args: ResolvedIm
     try {
       bytes = readFileSync(input);
     } catch (error) {
-      throw new Error(`cannot read ${input}: ${(error as Error).message}`);
+      throw ioError(error, 'read the image', input);
     }
   } else if (input instanceof Uint8Array || input instanceof ArrayBuffer) {
     bytes = asBytes(input);
   } else {
     throw new TypeError(`expected a file path, the bytes of an encoded image or { data, width, height } raw pixels, got ${describeInput(input)}`);
   }
-  if (bytes.byteLength === 0) throw new Error(`${typeof input === 'string' ? input : 'the buffer'} is empty (0 bytes)`);
+  if (bytes.byteLength === 0) throw new TesseraError('E_ENCODE', `${typeof input === 'string' ? input : 'the buffer'} is empty (0 bytes)`);
   const fast = decodeJpegFast(bytes, channels, args.maxResolution);
   if (fast !== undefined) return fast;
   return decodeWithSharp(bytes, typeof input === 'string' ? input : undefined, channels, args);
@@ -117,7 +119,7 @@ async function decodeWithSharp(bytes: Uint8Array, path: string | undefined, chan
     decoded = await pipeline.raw().toBuffer({ resolveWithObject: true });
   } catch (error) {
     const message = (error as Error).message?.split('\n')[0] ?? String(error);
-    throw new Error(`cannot decode ${path ?? `a ${bytes.byteLength}-byte ${formatOf(bytes)} buffer`}: ${message}`);
+    throw new TesseraError('E_ENCODE', `cannot decode ${path ?? `a ${bytes.byteLength}-byte ${formatOf(bytes)} buffer`}: ${message}`);
   }
   const { width, height } = decoded.info;
   const pixels = fromRaw({ data: decoded.data, width, height, channels: decoded.info.channels }, channels, args);

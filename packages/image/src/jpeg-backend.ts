@@ -19,6 +19,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TesseraError } from '@tessera/core';
 import { areaResize } from './area-resize.js';
 
 /** Larger JPEG headers are refused before any allocation (sharp's default limitInputPixels). */
@@ -102,7 +103,7 @@ export function jpegBackendStatus(): JpegBackendStatus {
   if (status !== undefined) return status;
   const forced = process.env.TESSERA_IMAGE_JPEG_BACKEND;
   if (forced !== undefined && forced !== '' && forced !== 'native' && forced !== 'wasm') {
-    throw new Error(`TESSERA_IMAGE_JPEG_BACKEND is ${JSON.stringify(forced)}; use "native", "wasm" or leave it unset`);
+    throw new TesseraError('E_ARGUMENT', `TESSERA_IMAGE_JPEG_BACKEND is ${JSON.stringify(forced)}; use "native", "wasm" or leave it unset`);
   }
   const tried: JpegBackendStatus['tried'] = [];
   if (forced !== 'wasm') {
@@ -113,7 +114,8 @@ export function jpegBackendStatus(): JpegBackendStatus {
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       if (forced === 'native') {
-        throw new Error(
+        throw new TesseraError(
+          'E_PLUGIN',
           `TESSERA_IMAGE_JPEG_BACKEND=native, but the native JPEG backend cannot load: ${message}. Fixes: install a C compiler and Node's headers, then rebuild it (npm rebuild @tessera/image, or pnpm rebuild @tessera/image with @tessera/image in pnpm.onlyBuiltDependencies); make sure the optional dependency @julusian/jpeg-turbo is installed (it ships libturbojpeg for ${process.platform}-${process.arch}); or point TESSERA_IMAGE_LIBTURBOJPEG at a libturbojpeg.so of libjpeg-turbo 3.`,
         );
       }

@@ -4,6 +4,7 @@
  * alpha dropped or composited, grayscale expanded — and the JPEG encoder when the native backend
  * is unavailable. Loaded lazily, so reading datasets never loads libvips.
  */
+import { TesseraError } from '@tessera/core';
 import type { Sharp, SharpOptions } from 'sharp';
 
 type SharpFactory = (input?: Buffer | Uint8Array | string, options?: SharpOptions) => Sharp;
@@ -18,7 +19,8 @@ export function loadSharp(): Promise<SharpFactory> {
     },
     (error: unknown) => {
       loading = undefined;
-      throw new Error(
+      throw new TesseraError(
+        'E_PLUGIN',
         `@tessera/image could not load sharp (${error instanceof Error ? error.message : String(error)}). Tried: import('sharp'). Fixes: npm install sharp (it ships libvips for ${process.platform}-${process.arch} in @img/sharp-* packages); with pnpm add sharp to pnpm.onlyBuiltDependencies and reinstall; see https://sharp.pixelplumbing.com/install`,
       );
     },

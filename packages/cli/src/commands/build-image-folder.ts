@@ -1,35 +1,42 @@
 import { basename, resolve } from 'node:path';
-import { type CommandContext, defineCommand } from '../command.js';
+import { TesseraError } from '@tessera/core';
+import { createBuildProgress } from '../build-progress.js';
+import { defineCommand } from '../command.js';
 import { EXIT_CODE } from '../exit-code.js';
 import { formatByteLength } from '../format-byte-length.js';
 import { stringifyJson } from '../json-lines.js';
-import { type ImageFolderProgress, importImagePackage } from '../load-image-package.js';
-import { type ProgressBar, createProgressBar } from '../progress-bar.js';
+import { type ImageFolderSummary, importImagePackage } from '../load-image-package.js';
+import { OUTPUT_OPTION, chooseOutput } from '../output-argument.js';
+import { formatDuration } from '../progress-bar.js';
 import { UsageError } from '../usage-error.js';
 
+const COMMAND = 'build image-folder';
 const MODES = ['jpg', 'raw', 'smart', 'proportion'];
 
 /**
- * `tessera build image-folder DIR OUT.beton`: an ImageFolder directory (one subfolder per class)
+ * `tessera build image-folder DIR [OUT.beton] [-o OUT.beton]`: an ImageFolder directory (one subfolder per class)
  * into a classification dataset (`image`, `label`). Loads @tessera/image only when run; `tessera
  * build` hands it every argument after `image-folder`.
  */
 export const buildImageFolderCommand = defineCommand({
-  name: 'build image-folder',
+  name: COMMAND,
   summary: 'an image folder (one subfolder per class) into a .beton file',
-  positionalNames: ['DIR', 'OUT.beton'],
+  positionalNames: ['DIR', '[OUT.beton]'],
   description: [
     'tessera build image-folder reads DIR/<class>/**/<image> (JPEG, PNG, WebP, AVIF, TIFF, GIF, BMP…;',
     'classes sorted by name, labels 0, 1, …) and writes OUT.beton with fields image (FFCV-compatible',
     'RGB image, or 1-channel with --gray) and label (int64). Images are decoded, shrunk to',
-    '--max-resolution and encoded in parallel worker threads.',
+    '--max-resolution and encoded in parallel worker threads. Other files (notes.txt, .DS_Store,',
+    'files directly in DIR) are left out and counted. The output is the last argument or -o OUT.beton.',
     'Needs the @tessera/image package (npm install @tessera/image).',
     '',
-    'Progress goes to stderr; a summary to stdout. Exit codes: 0 written, 1 an unreadable image (the',
-    'output is then not created or changed; --skip-invalid leaves such images out and lists them)',
-    'or a failed write, 2 bad command line.',
+    'Progress goes to stderr; a summary to stdout (times in both come from one clock). Exit codes: 0',
+    'written, 1 a missing folder (E_IO), a folder without class subfolders or images (E_ARGUMENT), an',
+    'unreadable image (E_ENCODE; the output is then not created or changed; --skip-invalid leaves such',
+    'images out and lists them) or a failed write, 2 bad command line.',
   ].join('\n'),
   options: {
+    output: OUTPUT_OPTION,
     'max-resolution': { type: 'string', valueName: 'N', description: 'longest stored side in pixels (default: as is)' },
     quality: { type: 'string', valueName: 'Q', description: 'JPEG quality 1-100 (default 90)' },
     mode: { type: 'string', valueName: 'MODE', description: `${MODES.join(' | ')} (default jpg)` },
@@ -41,19 +48,20 @@ export const buildImageFolderCommand = defineCommand({
     quiet: { type: 'boolean', short: 'q', description: 'no progress on stderr' },
   },
   async run({ options, positionals }, context) {
-    const [root, output] = positionals as [string, string];
+    const [root, positionalOutput] = positionals as [string, string | undefined];
+    const output = chooseOutput({ positional: positionalOutput, option: options.output, cwd: context.cwd, command: COMMAND, inputs: 'DIR' });
     const mode = options.mode;
-    if (mode !== undefined && !MODES.includes(mode)) throw new UsageError(`--mode must be one of ${MODES.join(', ')}, got ${JSON.stringify(mode)}`, 'build image-folder');
+    if (mode !== undefined && !MODES.includes(mode)) throw new UsageError(`--mode must be one of ${MODES.join(', ')}, got ${JSON.stringify(mode)}`, COMMAND);
     const maxResolution = integer(options['max-resolution'], 'max-resolution', 1, 65_535);
     const quality = integer(options.quality, 'quality', 1, 100);
     const smartThreshold = integer(options['smart-threshold'], 'smart-threshold', 0, Number.MAX_SAFE_INTEGER);
-    if (mode === 'smart' && smartThreshold === undefined) throw new UsageError('--mode smart needs --smart-threshold BYTES', 'build image-folder');
+    if (mode === 'smart' && smartThreshold === undefined) throw new UsageError('--mode smart needs --smart-threshold BYTES', COMMAND);
     const workers = integer(options.workers, 'workers', 0, 256);
+    const skipInvalid = options['skip-invalid'];
 
     const image = await importImagePackage(context.cwd);
-    const progress = createFolderProgress(output, options.quiet, context);
-    const started = performance.now();
-    let summary: Awaited<ReturnType<typeof image.buildImageFolderDataset>>;
+    const progress = createBuildProgress({ target: basename(output), quiet: options.quiet, context });
+    let summary: ImageFolderSummary;
     try {
       summary = await image.buildImageFolderDataset({
         root: resolve(context.cwd, root),
@@ -64,53 +72,63 @@ export const buildImageFolderCommand = defineCommand({
         smartThreshold,
         channels: options.gray ? 1 : 3,
         workers,
-        onInvalid: options['skip-invalid'] ? 'skip' : 'error',
-        onProgress: progress.update,
+        onInvalid: skipInvalid ? 'skip' : 'error',
+        onProgress: (event) => {
+          if (event.done === 0) progress.setNote(ignoredNote(event.ignoredFiles));
+          progress.update(event.phase, { done: event.done, total: event.total, unit: 'images', byteLength: event.phase === 'writing' ? event.bytesWritten : undefined });
+        },
       });
-    } finally {
-      progress.finish();
+    } catch (error) {
+      progress.fail();
+      throw skipInvalid ? error : withSkipInvalidHint(error);
     }
-    const seconds = (performance.now() - started) / 1000;
+    progress.finish();
+    const elapsedMs = progress.elapsedMs();
+    const phaseElapsedMs = progress.phaseElapsedMs();
+    const seconds = elapsedMs / 1000;
     const backend = image.jpegBackendStatus().backend.name;
+    const ignoredFiles = summary.ignoredFiles ?? 0;
     if (options.json) {
-      context.stdout.write(`${stringifyJson({ ...summary, imagesPerSecond: summary.numSamples / seconds, jpegBackend: backend })}\n`);
+      const report = { ...summary, ignoredFiles, elapsedMs, phaseElapsedMs, imagesPerSecond: summary.numSamples / seconds, jpegBackend: backend };
+      context.stdout.write(`${stringifyJson(report)}\n`);
     } else {
+      const phases = Object.entries(phaseElapsedMs).map(([phase, durationMs]) => `${phase} ${formatDuration(durationMs)}`);
+      const left = [
+        summary.skipped.length > 0 ? `${plural(summary.skipped.length, 'unreadable image')} skipped` : undefined,
+        ignoredFiles > 0 ? ignoredNote(ignoredFiles) : undefined,
+      ].filter((part) => part !== undefined);
       context.stdout.write(
         `wrote ${summary.path}: ${summary.numSamples} images in ${summary.classes.length} classes, ${formatByteLength(summary.fileByteLength)}, ` +
-          `${seconds.toFixed(1)} s (${Math.round(summary.numSamples / seconds)} images/s, JPEG backend ${backend})\n`,
+          `${formatDuration(elapsedMs)} (${phases.join(', ')}; ${Math.round(summary.numSamples / seconds)} images/s, JPEG backend ${backend})` +
+          `${left.length === 0 ? '' : `; ${left.join(', ')}`}\n`,
       );
       for (const skipped of summary.skipped) context.stdout.write(`skipped ${skipped.path}: ${skipped.error}\n`);
+      if (ignoredFiles > 0) {
+        const examples = summary.ignoredExamples ?? [];
+        context.stdout.write(`not images (left out): ${examples.join(', ')}${ignoredFiles > examples.length ? `, and ${ignoredFiles - examples.length} more` : ''}\n`);
+      }
     }
     return EXIT_CODE.SUCCESS;
   },
 });
 
+function ignoredNote(ignoredFiles: number | undefined): string | undefined {
+  return ignoredFiles === undefined || ignoredFiles === 0 ? undefined : `${plural(ignoredFiles, 'non-image file')} skipped`;
+}
+
+const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
+
+/** An unreadable image (E_ENCODE) without --skip-invalid: say that the flag exists. */
+function withSkipInvalidHint(error: unknown): unknown {
+  if (!(error instanceof TesseraError) || error.code !== 'E_ENCODE') return error;
+  return new TesseraError('E_ENCODE', `${error.message}; to leave unreadable images out (and list them), run again with --skip-invalid`, { cause: error });
+}
+
 function integer(value: string | undefined, name: string, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
   const number = Number(value);
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(number) || number < min || number > max) {
-    throw new UsageError(`--${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`, 'build image-folder');
+    throw new UsageError(`--${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`, COMMAND);
   }
   return number;
-}
-
-/** One bar per phase: validating (with --skip-invalid), then writing. */
-function createFolderProgress(output: string, quiet: boolean, context: CommandContext) {
-  let bar: ProgressBar | undefined;
-  let phase: ImageFolderProgress['phase'] | undefined;
-  const stream = context.stderr as unknown as { write(text: string): unknown; isTTY?: boolean; columns?: number };
-  return {
-    update(progress: ImageFolderProgress) {
-      if (quiet) return;
-      if (progress.phase !== phase) {
-        bar?.finish();
-        phase = progress.phase;
-        bar = createProgressBar({ label: `${phase} ${basename(output)}`, total: progress.total, unit: 'images', stream });
-      }
-      bar!.update(progress.done, progress.phase === 'writing' ? progress.bytesWritten : undefined);
-    },
-    finish() {
-      bar?.finish();
-    },
-  };
 }

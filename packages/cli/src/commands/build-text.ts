@@ -1,13 +1,15 @@
 import { basename } from 'node:path';
 import { TesseraError, type TesseraErrorCode } from '@tessera/core';
-import type { Command, CommandContext } from '../command.js';
+import { type BuildProgress, createBuildProgress } from '../build-progress.js';
+import type { Command } from '../command.js';
 import { type OptionDefinitions, parseCommandLine } from '../command-line.js';
 import { EXIT_CODE } from '../exit-code.js';
 import { formatByteLength } from '../format-byte-length.js';
 import { formatCommandHelp } from '../help-text.js';
 import { stringifyJson } from '../json-lines.js';
 import { type TextBuildProgress, type TextBuildSummary, importTextPackage } from '../load-text-package.js';
-import { type ProgressBar, createProgressBar } from '../progress-bar.js';
+import { OUTPUT_OPTION, chooseOutput } from '../output-argument.js';
+import { formatDuration } from '../progress-bar.js';
 import { UsageError } from '../usage-error.js';
 
 const COMMAND = 'build text';
@@ -15,7 +17,7 @@ const FORMATS = ['txt-per-file', 'txt-per-line', 'jsonl'];
 const FIELDS = ['raw', 'tokens', 'packed', 'hierarchical'];
 
 const OPTIONS = {
-  output: { type: 'string', short: 'o', valueName: 'OUT.beton', description: 'the file to write (required)' },
+  output: { ...OUTPUT_OPTION, description: 'the file to write (or give it as the last argument, ending in .beton)' },
   format: { type: 'string', valueName: 'FORMAT', description: `${FORMATS.join(' | ')} (default: jsonl for .jsonl files, one document per file otherwise)` },
   key: { type: 'string', valueName: 'KEY', description: 'the JSON key holding the text in .jsonl lines (default text)' },
   field: { type: 'string', valueName: 'KIND', description: `${FIELDS.join(' | ')} (default packed with --tokenizer, raw without)` },
@@ -41,6 +43,7 @@ const DESCRIPTION = [
   '                into one stream, stored in windows of T tokens (--window)',
   '  hierarchical  documents with their paragraphs and sentences (token ids with --tokenizer)',
   'Tokenizers are local files only (tokenizer.json and the tokenizer_config.json beside it).',
+  'The output is -o OUT.beton or the last argument when it ends in .beton (both: they must agree).',
   'Needs the @tessera/text package (npm install @tessera/text).',
   '',
   'Progress goes to stderr; a summary to stdout. Exit codes: 0 written, 1 unreadable input or a',
@@ -48,14 +51,14 @@ const DESCRIPTION = [
 ].join('\n');
 
 /**
- * `tessera build text INPUT... -o OUT.beton` (`tessera build` hands it every argument after
+ * `tessera build text INPUT... OUT.beton` or `INPUT... -o OUT.beton` (`tessera build` hands it every argument after
  * `text`). Defined by hand rather than with defineCommand: it takes any number of inputs. Loads
  * @tessera/text only when run.
  */
 export const buildTextCommand: Command = {
   name: 'build text',
   summary: 'text files (.txt, .jsonl) into raw, tokenized, packed or hierarchical text',
-  positionalNames: ['INPUT...'],
+  positionalNames: ['INPUT...', '[OUT.beton]'],
   description: DESCRIPTION,
   options: ALL_OPTIONS,
   async execute(argv, context) {
@@ -64,9 +67,21 @@ export const buildTextCommand: Command = {
       context.stdout.write(formatCommandHelp(buildTextCommand));
       return EXIT_CODE.SUCCESS;
     }
-    const { options, positionals: inputs } = parseCommandLine(argv, OPTIONS, COMMAND);
+    const { options, positionals } = parseCommandLine(argv, OPTIONS, COMMAND);
+    // The output may be the last argument, like every build command; for text it must end in
+    // .beton, so that `tessera build text a.txt b.txt` can never overwrite an input.
+    const last = positionals.at(-1);
+    const positionalOutput = last !== undefined && positionals.length > 1 && last.toLowerCase().endsWith('.beton') ? last : undefined;
+    const inputs = positionalOutput === undefined ? positionals : positionals.slice(0, -1);
     if (inputs.length === 0) throw new UsageError('tessera build text needs at least one INPUT (a file, folder or glob)', COMMAND);
-    if (options.output === undefined) throw new UsageError('tessera build text needs -o OUT.beton', COMMAND);
+    const output = chooseOutput({
+      positional: positionalOutput,
+      option: options.output,
+      cwd: context.cwd,
+      command: COMMAND,
+      inputs: 'INPUT...',
+      positionalHint: 'a last argument is the output only when it ends in .beton',
+    });
     const format = choice(options.format, FORMATS, 'format');
     const field = choice(options.field, FIELDS, 'field') ?? (options.tokenizer === undefined ? 'raw' : 'packed');
     if ((field === 'tokens' || field === 'packed') && options.tokenizer === undefined) {
@@ -77,12 +92,12 @@ export const buildTextCommand: Command = {
     const separator = options.separator === undefined ? undefined : options.separator === 'none' ? null : /^\d+$/.test(options.separator) ? Number(options.separator) : options.separator;
 
     const text = await importTextPackage(context.cwd);
-    const progress = createBuildProgress(options.output, options.quiet, context);
+    const progress = createBuildProgress({ target: basename(output), quiet: options.quiet, context });
     let summary: TextBuildSummary;
     try {
       summary = await text.buildTextDataset({
         inputs,
-        output: options.output,
+        output,
         format,
         jsonKey: options.key,
         field,
@@ -92,13 +107,15 @@ export const buildTextCommand: Command = {
         separator,
         workers,
         cwd: context.cwd,
-        onProgress: progress.update,
+        onProgress: (event) => reportProgress(progress, event),
       });
     } catch (error) {
+      progress.fail();
       throw fromTextPackage(error);
-    } finally {
-      progress.finish();
     }
+    progress.finish();
+    // One clock: the summary's time is the one the progress lines were measured with.
+    summary = { ...summary, elapsedMs: progress.elapsedMs(), phaseElapsedMs: progress.phaseElapsedMs() };
     context.stdout.write(options.json ? `${stringifyJson(summary)}\n` : formatSummary(summary));
     return EXIT_CODE.SUCCESS;
   },
@@ -129,37 +146,20 @@ function integer(value: string | undefined, name: string, min: number): number |
 }
 
 /** One bar per phase: input KiB while reading/tokenizing, windows while packing. */
-function createBuildProgress(output: string, quiet: boolean, context: CommandContext) {
-  let bar: ProgressBar | undefined;
-  let phase: TextBuildProgress['phase'] | undefined;
-  const stream = context.stderr as unknown as { write(text: string): unknown; isTTY?: boolean; columns?: number };
-  return {
-    update(progress: TextBuildProgress) {
-      if (quiet) return;
-      if (progress.phase !== phase) {
-        bar?.finish();
-        phase = progress.phase;
-        bar =
-          phase === 'packing'
-            ? createProgressBar({ label: `packing ${basename(output)}`, total: progress.totalSamples, unit: 'windows', stream })
-            : createProgressBar({ label: `${phase} ${basename(output)}`, total: Math.ceil(progress.totalInputBytes / 1024), unit: 'KiB', stream });
-      }
-      if (phase === 'packing') bar!.update(progress.samplesWritten);
-      else bar!.update(Math.ceil(progress.inputBytes / 1024), progress.inputBytes);
-    },
-    finish() {
-      bar?.finish();
-    },
-  };
+function reportProgress(progress: BuildProgress, event: TextBuildProgress): void {
+  if (event.phase === 'packing') progress.update(event.phase, { done: event.samplesWritten, total: event.totalSamples, unit: 'windows' });
+  else progress.update(event.phase, { done: Math.ceil(event.inputBytes / 1024), total: Math.ceil(event.totalInputBytes / 1024), unit: 'KiB', byteLength: event.inputBytes });
 }
 
 const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
 
 function formatSummary(summary: TextBuildSummary): string {
   const tokens = summary.tokens === undefined ? '' : `, ${summary.tokens} tokens`;
+  const phaseList = Object.entries(summary.phaseElapsedMs ?? {}).map(([phase, durationMs]) => `${phase} ${formatDuration(durationMs)}`);
+  const phases = phaseList.length === 0 ? '' : ` (${phaseList.join(', ')})`;
   return (
     `wrote ${summary.output}: ${plural(summary.numSamples, 'sample')}, field "${summary.fieldName}" (${summary.field}), ` +
     `${plural(summary.documents, 'document')} from ${plural(summary.inputFiles, 'file')}${tokens}, ` +
-    `${formatByteLength(summary.inputBytes)} in, ${formatByteLength(summary.fileByteLength)} out, ${(summary.elapsedMs / 1000).toFixed(1)} s\n`
+    `${formatByteLength(summary.inputBytes)} in, ${formatByteLength(summary.fileByteLength)} out, ${formatDuration(summary.elapsedMs)}${phases}\n`
   );
 }

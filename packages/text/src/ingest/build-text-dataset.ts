@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { ArgumentError, type Dataset, type FieldSpec, type IndexedSource, createOutputSlot, openDataset, writeDataset } from '@tessera/core';
+import { ArgumentError, type Dataset, type FieldSpec, type IndexedSource, TesseraError, createOutputSlot, openDataset, writeDataset } from '@tessera/core';
 import { hierarchicalText, packedTokens, rawText, tokens } from '../field-specs.js';
 import type { PackedTokensArguments } from '../fields/packed-tokens-codec.js';
 import type { StoredTokenIds } from '../fields/token-ids.js';
@@ -236,10 +236,10 @@ function packedSource(tokensDataset: Dataset, fieldName: string, args: PackedTok
   return {
     length: chunkCount,
     get(index) {
-      if (index !== next) throw new Error(`internal: packed chunks are made in order, asked for ${index} after ${next - 1}`);
+      if (index !== next) throw new TesseraError('E_INTERNAL', `internal: packed chunks are made in order, asked for ${index} after ${next - 1}`);
       next++;
       const step = chunks.next();
-      if (step.done) throw new Error(`internal: the stream ended after ${index} chunks, ${chunkCount} were counted`);
+      if (step.done) throw new TesseraError('E_INTERNAL', `internal: the stream ended after ${index} chunks, ${chunkCount} were counted`);
       return { [fieldName]: step.value };
     },
   };

@@ -1,6 +1,7 @@
 import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { ArgumentError } from '@tessera/core';
+import { ioError } from '@tessera/core/internals';
 
 /** How documents are read from a file. */
 export type TextInputFormat = 'txt-per-file' | 'txt-per-line' | 'jsonl';
@@ -52,16 +53,19 @@ export function listInputFiles(inputs: string | readonly string[], options: { fo
     }
     let stats: ReturnType<typeof statSync>;
     try {
+      // stat, never open: opening a FIFO blocks until a writer appears.
       stats = statSync(absolute);
     } catch (error) {
-      throw new ArgumentError('inputs', `cannot read ${absolute} (${(error as NodeJS.ErrnoException).code ?? String(error)})`, 'E_IO');
+      throw ioError(error, 'read the input', absolute);
     }
     if (stats.isDirectory()) {
       const found = walk(absolute);
       if (found.length === 0) throw new ArgumentError('inputs', `${absolute} holds no files`, 'E_IO');
       for (const file of found) add(file);
-    } else {
+    } else if (stats.isFile()) {
       add(absolute);
+    } else {
+      throw new ArgumentError('inputs', `${absolute} is not a regular file (${stats.isFIFO() ? 'a FIFO' : stats.isSocket() ? 'a socket' : 'a device'}); give text files, folders or globs`, 'E_IO');
     }
   }
   return files;

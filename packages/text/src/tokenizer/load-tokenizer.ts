@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
-import { ArgumentError } from '@tessera/core';
+import { ArgumentError, TesseraError } from '@tessera/core';
 import { type TokenizerIdentity, checkVocabularySize } from './tokenizer-identity.js';
 
 /** A loaded tokenizer, reduced to what Tessera uses. */
@@ -53,6 +53,8 @@ function locate(path: string): TokenizerFiles {
     jsonPath = join(jsonPath, 'tokenizer.json');
     stats = statOrThrow(jsonPath, path);
   }
+  // Checked before reading: reading a FIFO blocks until a writer appears.
+  if (!stats.isFile()) throw new ArgumentError('tokenizer', `${jsonPath} is not a regular file; pass the path of a local tokenizer.json or of the folder holding it`, 'E_IO');
   const configCandidate = join(dirname(jsonPath), 'tokenizer_config.json');
   let configPath: string | undefined;
   let configStamp = '';
@@ -190,7 +192,8 @@ export function loadRecordedTokenizer(identity: TokenizerIdentity): TextTokenize
   if (checked !== undefined) return checked;
   const tokenizer = loadTokenizer(identity.path);
   if (tokenizer.identity.sha256 !== identity.sha256) {
-    throw new Error(
+    throw new TesseraError(
+      'E_ARGUMENT',
       `the tokenizer.json at ${identity.path} changed since the field was created: sha256 ${tokenizer.identity.sha256}, recorded ${identity.sha256}; create the field spec again`,
     );
   }

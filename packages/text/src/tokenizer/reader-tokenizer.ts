@@ -1,4 +1,4 @@
-import type { FieldReader } from '@tessera/core';
+import { type FieldReader, TesseraError } from '@tessera/core';
 import { type TextTokenizer, identifyTokenizer, loadTokenizer } from './load-tokenizer.js';
 import type { TokenizerIdentity } from './tokenizer-identity.js';
 import { assertSameTokenizer } from './tokenizer-mismatch-error.js';
@@ -21,13 +21,14 @@ export function checkReaderTokenizer(field: FieldReader, recorded: TokenizerIden
  * written with (TokenizerMismatchError otherwise).
  */
 export function tokenizerForReading(field: FieldReader, recorded: TokenizerIdentity | null, context: ReaderContext, hook: string): TextTokenizer {
-  if (recorded === null) throw new Error(`field "${field.name}" stores token ids without a tokenizer, so it cannot be detokenized`);
+  if (recorded === null) throw new TesseraError('E_ARGUMENT', `field "${field.name}" stores token ids without a tokenizer, so it cannot be detokenized`);
   let tokenizer: TextTokenizer;
   try {
     tokenizer = loadTokenizer(context.tokenizerPath ?? recorded.path);
   } catch (error) {
     if (context.tokenizerPath !== undefined) throw error;
-    throw new Error(
+    throw new TesseraError(
+      error instanceof TesseraError ? error.code : 'E_IO',
       `field "${field.name}" was tokenized with ${recorded.name}, recorded at ${recorded.path}, which cannot be loaded here (${(error as Error).message}); pass textPlugin({ tokenizer: '/path/to/tokenizer.json' }) with the same tokenizer.json (sha256 ${recorded.sha256})`,
       { cause: error },
     );
