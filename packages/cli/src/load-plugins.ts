@@ -1,9 +1,9 @@
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { isAbsolute, join, resolve } from 'node:path';
+import { statSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PluginError, type TesseraPlugin, readPluginRequirements } from '@tessera/core';
 import type { OptionDefinition } from './command-line.js';
+import { findPackageCandidates } from './resolve-package.js';
 import { UsageError } from './usage-error.js';
 
 /** `--plugin MODULE[:EXPORT]`, shared by every command that opens files. */
@@ -68,14 +68,13 @@ async function importPluginModule(module: string, cwd: string): Promise<Record<s
   if (looksLikePath) {
     candidates.push(pathToFileURL(resolve(cwd, module)).href);
   } else {
-    try {
-      candidates.push(pathToFileURL(createRequire(join(cwd, 'noop.js')).resolve(module)).href);
-    } catch (error) {
-      tried.push(`resolving "${module}" from ${cwd}: ${messageOf(error).split('\n')[0]}`);
-    }
-    candidates.push(module);
+    // The same resolver as the optional modality packages: ESM "import" conditions, the project first.
+    const found = findPackageCandidates(module, cwd);
+    candidates.push(...found.urls);
+    tried.push(...found.problems);
+    if (found.urls.length === 0 && found.problems.length === 0) tried.push(`no node_modules/${module} in ${cwd} or a folder above it, nor beside tessera`);
     const file = resolve(cwd, module);
-    if (existsSync(file)) candidates.push(pathToFileURL(file).href);
+    if (isFile(file)) candidates.push(pathToFileURL(file).href);
   }
   for (const candidate of candidates) {
     try {
@@ -86,8 +85,16 @@ async function importPluginModule(module: string, cwd: string): Promise<Record<s
   }
   throw new PluginError(
     'E_PLUGIN',
-    `cannot load plugin module ${module} (tried ${tried.join('; ')}); install the package in this project or pass a path such as ./my-plugin.js`,
+    `cannot load plugin module ${module} (${tried.join('; ')}); install the package in this project or pass a path such as ./my-plugin.js`,
   );
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /**
