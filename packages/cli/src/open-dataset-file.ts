@@ -1,6 +1,7 @@
-import { closeSync, fstatSync, openSync } from 'node:fs';
+import { type Stats, closeSync, openSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Dataset, TesseraError, type TesseraPlugin, type VerifyReport, openDataset, verifyDataset } from '@tessera/core';
+import { ioError } from '@tessera/core/internals';
 import type { CommandContext } from './command.js';
 import { loadPlugins, loadRequiredPlugins } from './load-plugins.js';
 
@@ -21,6 +22,7 @@ export async function openDatasetFile(
   command: string,
 ): Promise<Dataset> {
   const path = resolveFileArgument(file, context);
+  checkReadableFile(path);
   const plugins = await withRequiredPlugins(path, await loadPlugins(pluginTexts, context.cwd, command), context.cwd);
   return openDataset(path, { plugins });
 }
@@ -46,14 +48,26 @@ async function withRequiredPlugins(path: string, given: TesseraPlugin[], cwd: st
   return [...given, ...(await loadRequiredPlugins(path, given, cwd))];
 }
 
+/**
+ * FILE must be a readable regular file. Checked with stat() BEFORE open(): opening a FIFO for
+ * reading blocks until a writer appears, so `tessera verify some.fifo` would hang.
+ */
 function checkReadableFile(path: string): void {
+  let stats: Stats;
+  try {
+    stats = statSync(path);
+  } catch (error) {
+    throw ioError(error, 'open', path);
+  }
+  if (!stats.isFile()) {
+    const kind = stats.isDirectory() ? 'a folder' : stats.isFIFO() ? 'a FIFO' : stats.isSocket() ? 'a socket' : 'a device';
+    throw new TesseraError('E_IO', `${path} is not a regular file (${kind}): give the path of a .beton file`);
+  }
   let descriptor: number | undefined;
   try {
     descriptor = openSync(path, 'r');
-    if (!fstatSync(descriptor).isFile()) throw new TesseraError('E_IO', `${path} is not a regular file`);
   } catch (error) {
-    if (error instanceof TesseraError) throw error;
-    throw new TesseraError('E_IO', `cannot open ${path} for reading: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw ioError(error, 'open', path);
   } finally {
     if (descriptor !== undefined) closeSync(descriptor);
   }
