@@ -1,6 +1,7 @@
 /**
- * image: the headline path on the 2,000 JPEGs of shared/bench-images (the inputs FFCV 1.0 was
- * measured on, this machine): writing them as a dataset (jpg, quality 90, max side 256, 2 workers,
+ * image: the headline path on 2,000 JPEGs — by default synthetic ones generated once into .bench-data/
+ * (benchmarks/lib/synthetic-images.mjs), or `--images DIR` (a folder with MANIFEST.json, such as the set
+ * FFCV 1.0's reference figures below were measured on): writing them as a dataset (jpg, quality 90, max side 256, 2 workers,
  * from the files) and loading it back as batches of 64 random-order 224×224 crops (RandomResizedCrop
  * and CenterCrop) with 2 decode workers. Tessera against a naive loop (fs.readFile + sharp per image,
  * as many images in flight as a batch holds), same run; FFCV's figures printed beside as the
@@ -23,8 +24,8 @@ import {
   parseBenchOptions,
   printTable,
   progress,
-  repositoryRoot,
 } from '../lib/index.mjs';
+import { ensureSyntheticImages } from '../lib/synthetic-images.mjs';
 import { core, coreSource } from '../lib/tessera-core.mjs';
 import { BATCH_SIZE, WORKERS, naiveLoader, naiveWriter, tesseraLoader, tesseraWriter } from './contenders.mjs';
 
@@ -41,7 +42,7 @@ const options = parseBenchOptions({
 const { quick, sections } = options;
 const repeats = options.repeats ?? (quick ? 2 : 5);
 
-const imagesDirectory = options.images ?? join(repositoryRoot, '..', 'shared', 'bench-images');
+const imagesDirectory = options.images ?? (await ensureSyntheticImages(quick ? 512 : 2000, { onProgress: (done, total) => progress(`  generating synthetic JPEGs: ${done}/${total}`) }));
 const manifest = JSON.parse(readFileSync(join(imagesDirectory, 'MANIFEST.json'), 'utf8'));
 const records = manifest.images.slice(0, quick ? 512 : undefined).map((entry) => ({ image: join(imagesDirectory, entry.file), label: entry.label }));
 const betonPath = benchDataPath(`image-bench-${records.length}.beton`);

@@ -5,9 +5,9 @@
 //
 //   node index.mjs [--images N] [--epochs N] [--check]
 //
-// The image folder is made from ../../../shared/bench-images (its MANIFEST.json labels, 10 classes).
+// The image folder is generated: N synthetic JPEGs (300–460 px) in 10 class folders.
 // --check runs a small smoke version (128 images, 1 epoch) and asserts shapes and values.
-import { mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BATCH_INFO, createLoader } from '@tessera/core';
@@ -22,6 +22,7 @@ import {
   normalize,
   randomHorizontalFlip,
 } from '@tessera/image';
+import sharp from 'sharp';
 
 const { values } = parseArgs({ options: { images: { type: 'string' }, epochs: { type: 'string' }, check: { type: 'boolean', default: false } } });
 const check = values.check;
@@ -29,16 +30,16 @@ const imageCount = Number(values.images ?? (check ? 128 : 2000));
 const epochs = Number(values.epochs ?? (check ? 1 : 3));
 const CLASSES = 10;
 
-// 1. An ImageFolder directory: <root>/<class>/<image>. Here: links to the benchmark images.
-const source = join(import.meta.dirname, '..', '..', '..', 'shared', 'bench-images');
+// 1. An ImageFolder directory: <root>/<class>/<image>. Here: synthetic JPEGs made with sharp (a
+//    smooth gradient per class plus seeded noise), so the example needs nothing outside the repository.
 const output = join(import.meta.dirname, '.output');
 const root = join(output, 'images');
 rmSync(root, { recursive: true, force: true });
-const manifest = JSON.parse(readFileSync(join(source, 'MANIFEST.json'), 'utf8'));
-for (const entry of manifest.images.slice(0, imageCount)) {
-  const directory = join(root, `class-${String(entry.label % CLASSES).padStart(2, '0')}`);
+for (let index = 0; index < imageCount; index++) {
+  const label = index % CLASSES;
+  const directory = join(root, `class-${String(label).padStart(2, '0')}`);
   mkdirSync(directory, { recursive: true });
-  symlinkSync(join(source, entry.file), join(directory, entry.file));
+  await syntheticJpeg(index, label, join(directory, `img_${String(index).padStart(5, '0')}.jpg`));
 }
 
 // 2. Build the dataset: JPEG quality 90, longest side 256, encoded in 2 worker threads.
@@ -109,3 +110,25 @@ const stats = loader.stats();
 console.log(`loader: decode ${Math.round(stats.decodeMs.image)} ms, transforms ${Object.entries(stats.transformMs).map(([name, ms]) => `${name} ${Math.round(ms)} ms`).join(', ')} (summed over workers)`);
 await loader.close();
 if (check) console.log('check passed');
+
+/** One JPEG: a class-coloured gradient with seeded noise (deterministic per index). */
+async function syntheticJpeg(index, label, path) {
+  let state = (index * 2654435761) >>> 0;
+  const random = () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 4294967296;
+  };
+  const width = 300 + Math.floor(random() * 160);
+  const height = 240 + Math.floor(random() * 160);
+  const pixels = Buffer.allocUnsafe(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const offset = (y * width + x) * 3;
+      const noise = random() * 20 - 10;
+      pixels[offset] = Math.max(0, Math.min(255, 25 * label + 60 * (x / width) + noise));
+      pixels[offset + 1] = Math.max(0, Math.min(255, 250 - 25 * label + noise));
+      pixels[offset + 2] = Math.max(0, Math.min(255, 120 * (y / height) + 40 + noise));
+    }
+  }
+  await sharp(pixels, { raw: { width, height, channels: 3 } }).jpeg({ quality: 90 }).toFile(path);
+}

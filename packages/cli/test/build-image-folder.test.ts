@@ -1,25 +1,32 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDataset } from '@tessera/core';
 import { imagePlugin } from '@tessera/image';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importImagePackage } from '../src/load-image-package.js';
 import { ONE_LINE_ERROR, runCaptured } from './helpers/run-captured.js';
 
 const CLI = new URL('../dist/cli.js', import.meta.url).pathname;
-const BENCH_IMAGES = new URL('../../../../shared/bench-images/', import.meta.url);
 let directory: string;
 let root: string;
 
-beforeAll(() => {
+beforeAll(async () => {
   directory = mkdtempSync(join(tmpdir(), 'tessera-cli-image-folder-'));
   root = join(directory, 'images');
-  ['cats', 'dogs'].forEach((name, label) => {
+  // Real JPEGs made with sharp: 3 per class, 96–140 px wide (so --max-resolution 64 shrinks them).
+  for (const [label, name] of ['cats', 'dogs'].entries()) {
     mkdirSync(join(root, name), { recursive: true });
-    for (let index = 0; index < 3; index++) copyFileSync(new URL(`img_0000${label * 3 + index}.jpg`, BENCH_IMAGES), join(root, name, `${index}.jpg`));
-  });
+    for (let index = 0; index < 3; index++) {
+      const width = 96 + 22 * index;
+      const height = 80 + 10 * label;
+      const pixels = Buffer.alloc(width * height * 3);
+      for (let offset = 0; offset < pixels.length; offset++) pixels[offset] = (offset * (7 + label) + index * 31) % 256;
+      await sharp(pixels, { raw: { width, height, channels: 3 } }).jpeg({ quality: 90 }).toFile(join(root, name, `${index}.jpg`));
+    }
+  }
 });
 
 afterAll(() => rmSync(directory, { recursive: true, force: true }));

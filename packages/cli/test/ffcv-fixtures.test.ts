@@ -6,8 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCaptured } from './helpers/run-captured.js';
 
 /** FFCV's own files with JSON twins (see LAYOUT.md there). */
-const FIXTURE_DIRECTORY = new URL('../../../../shared/fixtures/ffcv/', import.meta.url);
-const haveFixtures = existsSync(FIXTURE_DIRECTORY);
+const FIXTURE_DIRECTORY = new URL('../../core/test/fixtures/ffcv/', import.meta.url);
 
 interface FixtureTwin {
   file: string;
@@ -57,7 +56,7 @@ beforeAll(() => {
 
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
-describe.skipIf(!haveFixtures)('FFCV fixtures', () => {
+describe('FFCV fixtures', () => {
   it('dump --samples 0,5 of f04_scalars_500 gives the values of its JSON twin', async () => {
     const { path, twin } = unpack('f04_scalars_500');
     const { exitCode, stdout, stderr } = await runCaptured(['dump', path, '--samples', '0,5']);
@@ -80,12 +79,10 @@ describe.skipIf(!haveFixtures)('FFCV fixtures', () => {
     });
   });
 
-  const fixtureNames = haveFixtures
-    ? readdirSync(FIXTURE_DIRECTORY)
-        .filter((name) => name.endsWith('.beton.gz'))
-        .map((name) => name.slice(0, -'.beton.gz'.length))
-        .sort()
-    : [];
+  const fixtureNames = readdirSync(FIXTURE_DIRECTORY)
+    .filter((name) => name.endsWith('.beton.gz'))
+    .map((name) => name.slice(0, -'.beton.gz'.length))
+    .sort();
 
   it.each(fixtureNames)('%s: inspect matches the twin, dump prints every sample, verify passes', async (name) => {
     const { path, twin } = unpack(name);

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 
-/** FFCV-written reference files (shared/fixtures/ffcv next to the repository). */
-export const FIXTURE_DIRECTORY = resolve(import.meta.dirname, '../../../../../shared/fixtures/ffcv');
+/** FFCV-written reference files, kept in the repository (see fixtures/ffcv/README.md). */
+export const FIXTURE_DIRECTORY = resolve(import.meta.dirname, '../fixtures/ffcv');
 
 export function fixtureNames(): string[] {
   return readdirSync(FIXTURE_DIRECTORY)

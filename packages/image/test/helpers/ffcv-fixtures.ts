@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { centerCrop, fallbackCrop } from '@tessera/image';
 import { meanAbsoluteDifference, referenceAreaResize } from './images.js';
 
-export const FIXTURES = new URL('../../../../../shared/fixtures/ffcv/', import.meta.url);
+export const FIXTURES = new URL('../../../core/test/fixtures/ffcv/', import.meta.url);
 export const IMAGE_FIXTURES = ['f01_all_fields_1', 'f02_all_fields_37', 'f07_images_var'];
 
 /**
