@@ -1,5 +1,6 @@
 import { defineConfig } from 'vitest/config';
+import { sharedTestOptions } from '../../vitest.shared.js';
 
 export default defineConfig({
-  test: { testTimeout: 60_000, hookTimeout: 60_000, pool: 'forks', poolOptions: { forks: { execArgv: ['--expose-gc'] } } },
+  test: { testTimeout: 60_000, hookTimeout: 60_000, ...sharedTestOptions, poolOptions: { forks: { ...sharedTestOptions.poolOptions.forks, execArgv: ['--expose-gc'] } } },
 });

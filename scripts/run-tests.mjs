@@ -1,0 +1,24 @@
+// The README's test command: build, typecheck, lint and test every package through turbo (at most
+// two tasks at once: the suite must hold on a loaded 2-core machine), then print one closing line
+// from the packages' vitest reports — also when a package failed — and exit non-zero if anything did.
+import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { testPackages } from './test-summary.mjs';
+
+const root = join(import.meta.dirname, '..');
+// A report left by an earlier run must not count for a package that fails to run now
+// (turbo restores the report of a cached, unchanged package).
+for (const directory of testPackages(root)) rmSync(join(directory, '.vitest-report.json'), { force: true });
+
+const paths = spawnSync(process.execPath, ['--test', join(import.meta.dirname, 'check-repo-paths.test.mjs')], { cwd: root, stdio: 'inherit' });
+const pathCheck = spawnSync(process.execPath, [join(import.meta.dirname, 'check-repo-paths.mjs')], { cwd: root, stdio: 'inherit' });
+const turbo = spawnSync('turbo', ['run', 'build', 'typecheck', 'lint', 'test', '--concurrency=2', ...process.argv.slice(2)], {
+  cwd: root,
+  stdio: 'inherit',
+  shell: process.platform === 'win32',
+});
+const summary = spawnSync(process.execPath, [join(import.meta.dirname, 'test-summary.mjs')], { cwd: root, stdio: 'inherit' });
+const failed = [paths, pathCheck, turbo, summary].some((result) => result.status !== 0);
+if (turbo.status !== 0) console.log(`turbo exited with ${turbo.status ?? turbo.signal}`);
+process.exit(failed ? 1 : 0);
