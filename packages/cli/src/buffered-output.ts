@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { TesseraError } from '@tessera/core';
+import { ioError } from '@tessera/core/internals';
 
 /**
  * Text output to a stream (stdout) in chunks of about `chunkLength` characters, with backpressure
@@ -57,7 +57,7 @@ export function createBufferedOutput(stream: Writable, options: { chunkLength?: 
   function checkStream(): void {
     if (stream.destroyed || stream.errored) classify(stream.errored);
     if (failure !== undefined) {
-      throw new TesseraError('E_IO', `cannot write the output: ${failure.message}`, { cause: failure });
+      throw ioError(failure, 'write the output to', 'stdout');
     }
   }
 

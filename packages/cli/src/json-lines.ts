@@ -1,11 +1,14 @@
 import { createHash } from 'node:crypto';
+import { TesseraError } from '@tessera/core';
 
 /**
- * JSON text for `tessera dump` and `--json` output, one value per line. It is standard JSON that
- * keeps what `JSON.stringify` would lose or reject:
+ * JSON text for `tessera dump` and `--json` output, one value per line, in the dialect of Python's
+ * `json.dumps` (which wrote FFCV's JSON fields): standard JSON, except that it keeps what
+ * `JSON.stringify` would lose or reject:
  *
  *   bigint            a bare integer with every digit (9007199254740993, not ...992)
- *   NaN, ±Infinity    the strings "NaN", "Infinity", "-Infinity"
+ *   NaN, ±Infinity    the bare tokens NaN, Infinity, -Infinity, as json.dumps writes them; a
+ *                     STRING "NaN" stays the quoted "NaN", so the two never look alike
  *   -0                -0 (bare; JSON.stringify writes 0)
  *   typed arrays      arrays of their elements (BigInt64Array elements as bare integers)
  *   raw bytes         { "byteLength": n, "sha256": hex } for Uint8Array, DataView and ArrayBuffer,
@@ -15,8 +18,11 @@ import { createHash } from 'node:crypto';
  *   undefined, functions and symbols: dropped from objects, null in arrays
  *
  * Separators are ", " and ": " (Python's json.dumps defaults, which FFCV users compare against).
- * Every line parses with JSON.parse; readers that need exact 64-bit integers should use a
- * big-number-aware parser.
+ * A line without non-finite numbers parses with JSON.parse; every line parses with Python's
+ * json.loads (NaN and the infinities included) and with JSON5 readers. Readers that need exact
+ * 64-bit integers should use a big-number-aware parser.
+ *
+ * A value that cannot be written (a cycle) is an E_ARGUMENT TesseraError naming where it is.
  */
 export function stringifyJson(value: unknown): string {
   return writeValue(value, []);
@@ -42,12 +48,14 @@ function writeValue(value: unknown, ancestors: object[]): string {
 
 function formatNumber(value: number): string {
   if (Number.isFinite(value)) return Object.is(value, -0) ? '-0' : String(value);
-  if (Number.isNaN(value)) return '"NaN"';
-  return value > 0 ? '"Infinity"' : '"-Infinity"';
+  if (Number.isNaN(value)) return 'NaN';
+  return value > 0 ? 'Infinity' : '-Infinity';
 }
 
 function writeObject(value: object, ancestors: object[]): string {
-  if (ancestors.includes(value)) throw new TypeError('cannot write a circular structure as JSON');
+  if (ancestors.includes(value)) {
+    throw new TesseraError('E_ARGUMENT', `cannot print the value as JSON: it contains a cycle (an object inside itself, ${ancestors.length} levels down); print a copy without the back reference`);
+  }
   ancestors.push(value);
   try {
     if (Array.isArray(value)) return writeItems(value, ancestors);

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { int64, json, writeDataset } from '@tessera/core';
+import { float64, int64, json, writeDataset } from '@tessera/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/index.js';
 import { CapturedStream, ONE_LINE_ERROR, runCaptured } from './helpers/run-captured.js';
@@ -19,10 +19,10 @@ beforeAll(async () => {
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
 const EXPECTED_LINES = [
-  `{"index": 0, "id": 0, "score": "NaN", "blob": {"byteLength": 5, "sha256": "${sha256Hex('hello')}"}, "meta": {"name": "zero", "tags": [1, 2]}, "arr": {"dtype": "<f4", "shape": [2, 3], "data": [0, 0.5, -1, 2, 3, 4]}}`,
+  `{"index": 0, "id": 0, "score": NaN, "blob": {"byteLength": 5, "sha256": "${sha256Hex('hello')}"}, "meta": {"name": "zero", "tags": [1, 2]}, "arr": {"dtype": "<f4", "shape": [2, 3], "data": [0, 0.5, -1, 2, 3, 4]}}`,
   `{"index": 1, "id": 9007199254740993, "score": -0, "blob": {"byteLength": 3, "sha256": "${sha256Hex(new Uint8Array([1, 2, 3]))}"}, "meta": null, "arr": {"dtype": "<f4", "shape": [2, 3], "data": [1, 0.5, -1, 2, 3, 4]}}`,
-  `{"index": 2, "id": -9223372036854775808, "score": "Infinity", "blob": {"byteLength": 0, "sha256": "${sha256Hex('')}"}, "meta": "text", "arr": {"dtype": "<f4", "shape": [2, 3], "data": [2, 0.5, -1, 2, 3, 4]}}`,
-  `{"index": 3, "id": 9223372036854775807, "score": "-Infinity", "blob": {"byteLength": 1, "sha256": "${sha256Hex('x')}"}, "meta": [1.5, true], "arr": {"dtype": "<f4", "shape": [2, 3], "data": [3, 0.5, -1, 2, 3, 4]}}`,
+  `{"index": 2, "id": -9223372036854775808, "score": Infinity, "blob": {"byteLength": 0, "sha256": "${sha256Hex('')}"}, "meta": "text", "arr": {"dtype": "<f4", "shape": [2, 3], "data": [2, 0.5, -1, 2, 3, 4]}}`,
+  `{"index": 3, "id": 9223372036854775807, "score": -Infinity, "blob": {"byteLength": 1, "sha256": "${sha256Hex('x')}"}, "meta": [1.5, true], "arr": {"dtype": "<f4", "shape": [2, 3], "data": [3, 0.5, -1, 2, 3, 4]}}`,
 ];
 
 function lines(stdout: string): string[] {
@@ -31,7 +31,7 @@ function lines(stdout: string): string[] {
 }
 
 describe('tessera dump', () => {
-  it('prints every sample as one exact JSON line (bigint digits, NaN/Infinity strings, -0)', async () => {
+  it('prints every sample as one exact JSON line (bigint digits, bare NaN/Infinity, -0)', async () => {
     const { exitCode, stdout, stderr } = await runCaptured(['dump', path]);
     expect(stderr).toBe('');
     expect(exitCode).toBe(0);
@@ -41,8 +41,25 @@ describe('tessera dump', () => {
     expect(output[5]).toBe(
       `{"index": 5, "id": 50, "score": 1.25, "blob": {"byteLength": 6, "sha256": "${sha256Hex('blob-5')}"}, "meta": {"index": 5}, "arr": {"dtype": "<f4", "shape": [2, 3], "data": [5, 0.5, -1, 2, 3, 4]}}`,
     );
-    // Standard JSON throughout.
-    for (const line of output) expect(() => JSON.parse(line)).not.toThrow();
+    // Standard JSON wherever no number is NaN or infinite (those are Python's bare tokens).
+    for (const line of output) {
+      if (/: (NaN|-?Infinity)[,}]/.test(line)) expect(() => JSON.parse(line)).toThrow();
+      else expect(() => JSON.parse(line)).not.toThrow();
+    }
+  });
+
+  it('the number NaN and the string "NaN" never print alike: bare NaN/Infinity tokens as Python json.dumps writes them', async () => {
+    const nanPath = join(directory, 'nan-and-strings.beton');
+    await writeDataset(
+      nanPath,
+      { score: float64(), meta: json() },
+      [{ score: Number.NaN, meta: { number: Number.NaN, string: 'NaN', values: [Number.POSITIVE_INFINITY, 'Infinity', Number.NEGATIVE_INFINITY, '-Infinity'] } }],
+      { workers: 0 },
+    );
+    const { exitCode, stdout, stderr } = await runCaptured(['dump', nanPath]);
+    expect(stderr).toBe('');
+    expect(exitCode).toBe(0);
+    expect(stdout).toBe('{"index": 0, "score": NaN, "meta": {"number": NaN, "string": "NaN", "values": [Infinity, "Infinity", -Infinity, "-Infinity"]}}\n');
   });
 
   it('--json changes nothing (JSON lines is the only format)', async () => {
@@ -73,7 +90,7 @@ describe('tessera dump', () => {
     expect(exitCode).toBe(0);
     expect(lines(stdout)).toEqual([
       '{"index": 1, "score": -0, "id": 9007199254740993}',
-      '{"index": 2, "score": "Infinity", "id": -9223372036854775808}',
+      '{"index": 2, "score": Infinity, "id": -9223372036854775808}',
     ]);
   });
 
@@ -186,7 +203,7 @@ describe('tessera dump', () => {
       const exitCode = await runCli(['dump', bigPath], { stdout: full, stderr, env: {} });
       expect(exitCode).toBe(1);
       expect(stderr.text).toMatch(ONE_LINE_ERROR);
-      expect(stderr.text).toMatch(/^tessera: E_IO: cannot write the output: no space left on device/);
+      expect(stderr.text).toBe('tessera: E_IO: cannot write the output to stdout: no space left on device (the disk is full: free space or write elsewhere)\n');
     });
   });
 });

@@ -91,8 +91,10 @@ export const dumpCommand = defineCommand({
   description: [
     'Prints one JSON object per sample and line: {"index": 0, "<field>": value, ...}, fields in file',
     'order (or --fields order). Values are the codecs\' dump rendering: 64-bit integers keep every digit',
-    '(bare integers, also beyond 2^53), NaN/Infinity/-Infinity are the strings "NaN", "Infinity",',
-    '"-Infinity", -0 stays -0, arrays are {"dtype", "shape", "data"}, bytes are {"byteLength", "sha256"}.',
+    '(bare integers, also beyond 2^53), NaN/Infinity/-Infinity are the bare tokens NaN, Infinity,',
+    '-Infinity, as Python\'s json.dumps writes them (FFCV\'s JSON fields hold them so), so a number NaN',
+    'never looks like the string "NaN"; such lines parse with Python\'s json.loads but not JSON.parse.',
+    '-0 stays -0, arrays are {"dtype", "shape", "data"}, bytes are {"byteLength", "sha256"}.',
     'If a dumped field is itself named "index", the sample index key becomes "_index".',
     '',
     'JSON lines is the only format; --json is accepted for symmetry with the other commands.',
