@@ -1,6 +1,7 @@
-import { appendFileSync, copyFileSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, copyFileSync, existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LoaderOptions, type LoaderState, TesseraError, bytes, createLoader, int64, ndarray, openDataset, quasiRandomOrder, writeDataset } from '../src/index.js';
 // @ts-expect-error: plain-JS fixture plugin
@@ -80,6 +81,59 @@ describe('a file replaced under a loader', () => {
       await loader.close();
     }
   });
+});
+
+describe('a file truncated in place under a loader (child process: SIGBUS would kill the runner)', () => {
+  const distEntry = join(resolve(import.meta.dirname, '..'), 'dist/index.js');
+  const SAMPLES = 300;
+  const VALUES = 1000;
+
+  for (const workers of [0, 2]) {
+    it(`is E_IO "has shrunk" before the next batch touches the mapping, with workers: ${workers}`, async () => {
+      expect(existsSync(distEntry)).toBe(true);
+      const target = join(directory, `truncated-${workers}.beton`);
+      // 1000 bytes per sample, 4 per 4096-byte page: the second half of the samples lies past the truncation.
+      await writeDataset(
+        target,
+        { id: int64(), vector: ndarray({ dtype: 'uint8', shape: [VALUES] }) },
+        { length: SAMPLES, get: (index: number) => ({ id: index, vector: new Uint8Array(VALUES).fill(index % 251) }) },
+        { pageSize: 4096, workers: 0 },
+      );
+      // Batch 0 reads samples 0..15, batch 1 samples 284..299; nothing is decoded ahead (batchesAhead: 0).
+      const script = `
+        import { statSync, truncateSync } from 'node:fs';
+        import { createLoader, openDataset } from ${JSON.stringify(distEntry)};
+        const path = ${JSON.stringify(target)};
+        const probe = openDataset(path);
+        console.log('mode', probe.ioMode);
+        probe.close();
+        const indices = [...Array.from({ length: 16 }, (_, k) => k), ...Array.from({ length: 16 }, (_, k) => ${SAMPLES - 16} + k)];
+        const loader = createLoader(path, { batchSize: 16, workers: ${workers}, order: 'sequential', indices, batchesAhead: 0 });
+        const iterator = loader[Symbol.asyncIterator]();
+        const first = await iterator.next();
+        console.log('first', Number(first.value.id.data[15]), first.value.vector.data[15 * ${VALUES}]);
+        truncateSync(path, Math.floor(statSync(path).size / 2));
+        try {
+          const second = await iterator.next();
+          console.log('second', second.done, second.done ? '' : Number(second.value.id.data[0]) + ' ' + second.value.vector.data[0]);
+        } catch (error) {
+          console.log('error', error.code, error.message);
+        }
+        await loader.close();
+        console.log('done');`;
+      // A script file, not -e: worker threads inherit the process's execArgv (--input-type breaks them).
+      const scriptPath = join(directory, `truncate-${workers}.mjs`);
+      writeFileSync(scriptPath, script);
+      const child = spawnSync(process.execPath, [scriptPath], { encoding: 'utf8', timeout: 30_000 });
+      expect(child.signal, child.stderr).toBeNull();
+      expect(child.status, child.stderr).toBe(0);
+      const lines = child.stdout.trim().split('\n');
+      expect(lines[0]).toBe('mode mmap');
+      expect(lines[1]).toBe('first 15 15');
+      expect(lines[2]).toMatch(/^error E_IO .*truncated-\d\.beton has shrunk since it was opened \(was \d+ bytes, now \d+\)/);
+      expect(lines[3]).toBe('done');
+    });
+  }
 });
 
 describe('loader options', () => {

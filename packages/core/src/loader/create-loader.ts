@@ -13,7 +13,7 @@ import type { PageCacheStats } from '../io/page-cache-source.js';
 import { type DecodePool, createDecodePool } from './decode-pool.js';
 import type { DecodeWorkerSetup } from './decode-protocol.js';
 import { PageIndex } from './page-index.js';
-import { type PinnedFile, checkUnchanged, pinFile, unpinFile } from './file-identity.js';
+import { type PinnedFile, pinFile, unpinFile } from './file-identity.js';
 import { checkKnownOptions } from '../util/check-options.js';
 
 export interface LoaderOptions {
@@ -589,8 +589,9 @@ class TesseraLoader implements Loader {
         if (head.ready !== undefined) await head.ready;
         this.totals.waitMs += performance.now() - waitStarted;
         this.checkOpen();
-        // One fstat per batch: a file rewritten in place under the loader is an error, never a mixed batch.
-        checkUnchanged(this.file, this.dataset.path);
+        // Checked again once the batch is decoded: a file rewritten in place while the batch was
+        // read is an error, never a mixed batch (batches are decoded ahead, before fill's check).
+        this.dataset.assertUnchanged();
         const count = Math.min(this.batchSize, order.length - head.batchIndex * this.batchSize);
         current = new BatchHandle(this.outputNames(), head.buffer, epoch, head.batchIndex, count);
         this.position = head.batchIndex + 1;
@@ -625,6 +626,9 @@ class TesseraLoader implements Loader {
   private fill(buffer: BufferSet, order: Uint32Array, batchIndex: number, epoch: number): Promise<void> | undefined {
     const start = batchIndex * this.batchSize;
     const count = Math.min(this.batchSize, order.length - start);
+    // One fstat before any stage touches the mapping: a truncated file is E_IO here, not SIGBUS or
+    // zeros (decode workers check their own descriptor the same way, once per request).
+    this.dataset.assertUnchanged();
     buffer.sampleIndices.set(order.subarray(start, start + count));
     for (const context of this.contexts) context.epoch = epoch;
     let pending: Array<Promise<void>> | undefined;

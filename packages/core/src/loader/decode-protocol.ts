@@ -1,6 +1,6 @@
 import type { JsonValue, PluginOrigin } from '../registry/plugin-contract.js';
 import type { SerializedError } from '../util/serialize-error.js';
-import type { FileIdentity } from './file-identity.js';
+import type { FileIdentity } from '../io/file-identity.js';
 
 /** Everything a decode worker needs, sent once as workerData. */
 export interface DecodeWorkerSetup {

@@ -1,6 +1,6 @@
 /** Decode-worker entry: opens the file, rebuilds plugins and operations, decodes ranges of batches into shared memory. */
 import { parentPort, workerData } from 'node:worker_threads';
-import { openDataset } from '../reader/open-dataset.js';
+import { type Dataset, openDataset } from '../reader/open-dataset.js';
 import type { TesseraPlugin } from '../registry/plugin-contract.js';
 import { importFromOrigin } from '../util/import-origin.js';
 import { serializeError } from '../util/serialize-error.js';
@@ -15,6 +15,7 @@ const port = parentPort!;
 const setup = workerData as DecodeWorkerSetup;
 
 interface Ready {
+  dataset: Dataset;
   fields: CompiledField[];
   /** [buffer][field][position] */
   slots: OutputSlot[][][];
@@ -61,7 +62,7 @@ async function prepare(): Promise<Ready> {
     stageOffset += field.stageNames.length;
     return times;
   });
-  return { fields, slots, sampleIndices: setup.buffers.map((buffer) => new Uint32Array(buffer.sampleIndices)), contexts, stageTimes };
+  return { dataset, fields, slots, sampleIndices: setup.buffers.map((buffer) => new Uint32Array(buffer.sampleIndices)), contexts, stageTimes };
 }
 
 const ready = prepare();
@@ -74,6 +75,9 @@ port.on('message', async (request: DecodeRequest) => {
   let response: DecodeResponse;
   try {
     const state = await ready;
+    // One fstat per request, before the decoders touch this worker's mapping: a file truncated
+    // under the loader is E_IO, never SIGBUS (which would take the whole process down) or zeros.
+    state.dataset.assertUnchanged();
     for (const context of state.contexts) context.epoch = request.epoch;
     const slots = state.slots[request.bufferIndex]!;
     const sampleIndices = state.sampleIndices[request.bufferIndex]!;
