@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { type Dataset, TesseraError, type TesseraPlugin, type VerifyReport, openDataset, verifyDataset } from '@tessera/core';
 import { ioError } from '@tessera/core/internals';
 import type { CommandContext } from './command.js';
-import { loadPlugins, loadRequiredPlugins } from './load-plugins.js';
+import { loadPlugins, loadRequiredPlugins, parsePluginSpecifier } from './load-plugins.js';
 
 /**
  * A FILE argument as core should see it: relative to `context.cwd`, kept as typed when that is
@@ -22,6 +22,8 @@ export async function openDatasetFile(
   command: string,
 ): Promise<Dataset> {
   const path = resolveFileArgument(file, context);
+  // Command-line mistakes first (exit 2), then the file.
+  for (const text of pluginTexts) parsePluginSpecifier(text, command);
   checkReadableFile(path);
   const plugins = await withRequiredPlugins(path, await loadPlugins(pluginTexts, context.cwd, command), context.cwd);
   return openDataset(path, { plugins });
@@ -38,6 +40,8 @@ export async function verifyDatasetFile(
   command: string,
 ): Promise<VerifyReport> {
   const path = resolveFileArgument(file, context);
+  // Command-line mistakes first (exit 2), then the file.
+  for (const text of pluginTexts) parsePluginSpecifier(text, command);
   checkReadableFile(path);
   const plugins = await withRequiredPlugins(path, await loadPlugins(pluginTexts, context.cwd, command), context.cwd);
   return verifyDataset(path, { plugins });
