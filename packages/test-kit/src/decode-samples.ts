@@ -1,9 +1,12 @@
 import { type Dataset, type JsonValue, type OutputSpec, createOutputSlot } from '@tessera/core';
 import { outputByteLength } from './output-probe.js';
+import { createSeededDecodeContext } from './seeded-decode-context.js';
 
 /** Every sample of a field decoded with one decoder, each into a fresh `createOutputSlot()` slot. */
 export interface DecodedSamples {
   decoder: string;
+  /** The seed of the DecodeContext passed to every call (reseeded per sample), or undefined for none. */
+  seed: number | undefined;
   output: OutputSpec;
   /** numSamples × the slot's byte length */
   bytes: Uint8Array;
@@ -11,8 +14,18 @@ export interface DecodedSamples {
   lengths: Int32Array;
 }
 
-/** Runs on the main thread and in the decode worker, so both sides decode exactly the same way. */
-export async function decodeSamples(dataset: Dataset, fieldName: string, decoder: string, options: JsonValue | undefined): Promise<DecodedSamples> {
+/**
+ * Runs on the main thread and in the decode worker, so both sides decode exactly the same way.
+ * With a `seed`, every call gets a DecodeContext whose `random` is reseeded from (seed, 0, sample)
+ * as the loader does; without one, no context (standalone use).
+ */
+export async function decodeSamples(
+  dataset: Dataset,
+  fieldName: string,
+  decoder: string,
+  options: JsonValue | undefined,
+  seed: number | undefined,
+): Promise<DecodedSamples> {
   const instance = dataset.createDecoder(fieldName, decoder, options);
   const output: OutputSpec = {
     dtype: instance.output.dtype,
@@ -23,12 +36,14 @@ export async function decodeSamples(dataset: Dataset, fieldName: string, decoder
   const dimCount = output.variableDims?.length ?? 0;
   const bytes = new Uint8Array(dataset.numSamples * slotByteLength);
   const lengths = new Int32Array(dataset.numSamples * dimCount);
+  const context = seed === undefined ? undefined : createSeededDecodeContext();
   for (let sampleIndex = 0; sampleIndex < dataset.numSamples; sampleIndex++) {
     const slot = createOutputSlot(output);
-    const pending = instance.decode(sampleIndex, slot);
+    context?.reseed(seed!, 0, sampleIndex);
+    const pending = context === undefined ? instance.decode(sampleIndex, slot) : instance.decode(sampleIndex, slot, context);
     if (pending !== undefined) await pending;
     bytes.set(slot.bytes, sampleIndex * slotByteLength);
     lengths.set(slot.lengths, sampleIndex * dimCount);
   }
-  return { decoder, output, bytes, lengths };
+  return { decoder, seed, output, bytes, lengths };
 }

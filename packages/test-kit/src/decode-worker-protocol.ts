@@ -8,6 +8,8 @@ export interface DecodeWorkerRequest {
   pluginName: string;
   origin: PluginOrigin;
   decoders: Array<[name: string, options: JsonValue | undefined]>;
+  /** Each decoder decodes every sample once per entry: undefined without a DecodeContext, a number with one seeded by it. */
+  seeds: Array<number | undefined>;
 }
 
 /** What the worker posts back once. */

@@ -16,7 +16,9 @@ try {
   const dataset = openDataset(request.path, { plugins: [plugin] });
   try {
     const results: DecodedSamples[] = [];
-    for (const [name, options] of request.decoders) results.push(await decodeSamples(dataset, request.fieldName, name, options));
+    for (const [name, options] of request.decoders) {
+      for (const seed of request.seeds) results.push(await decodeSamples(dataset, request.fieldName, name, options, seed));
+    }
     for (const result of results) transfer.push(result.bytes.buffer as ArrayBuffer, result.lengths.buffer as ArrayBuffer);
     response = { ok: true, plugin: { name: plugin.name, version: plugin.version, codecIds: plugin.codecs.map((codec) => codec.id) }, results };
   } finally {

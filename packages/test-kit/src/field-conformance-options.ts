@@ -7,6 +7,7 @@ export type ConformanceCheckId =
   | 'value-round-trip'
   | 'deterministic-write'
   | 'declared-output'
+  | 'random-decoding'
   | 'worker-decoding'
   | 'invalid-values'
   | 'missing-plugin'
@@ -42,7 +43,7 @@ export interface FieldConformanceOptions<TValue = unknown> {
   edgeValues?: readonly TValue[];
   /**
    * Values the codec must refuse. Each must make `writeDataset` reject with a TesseraError (code
-   * E_ENCODE or E_FIELD_VALUE) naming the field and the sample, without creating or changing the
+   * E_ENCODE or E_FIELD_VALUE; E_IO for a value naming a file that cannot be read) naming the field and the sample, without creating or changing the
    * target file. Leave it out only when every value is valid (the check is then skipped).
    */
   invalidValues?: readonly unknown[];
@@ -65,6 +66,12 @@ export interface FieldConformanceOptions<TValue = unknown> {
    */
   checkDecoded?: (value: TValue, slot: OutputSlot, output: OutputSpec, context: DecodedSampleContext) => void;
   /**
+   * Decoders whose random path may legitimately output NaN or ±Infinity (`true` for every decoder).
+   * By default the 'random-decoding' check fails when a decoder with `random: true` writes a
+   * non-finite float, which is what an out-of-range draw usually produces.
+   */
+  allowNonFinite?: boolean | readonly string[];
+  /**
    * Checks known to fail, with the reason (an issue link). They are registered with `it.fails`, so
    * the suite stays green while the issue is open and turns red once it is fixed, to remind you to
    * remove the entry. Never use this to hide a failure of your own codec.
@@ -75,3 +82,6 @@ export interface FieldConformanceOptions<TValue = unknown> {
 }
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
+
+/** Seeds under which the 'random-decoding' check decodes every sample with each random decoder. */
+export const RANDOM_SEED_COUNT = 16;

@@ -4,11 +4,12 @@ import { checkDeterministicWrite } from './checks/deterministic-write.js';
 import { checkEmptyDataset } from './checks/empty-dataset.js';
 import { checkInvalidValues } from './checks/invalid-values.js';
 import { checkMissingPlugin } from './checks/missing-plugin.js';
+import { checkRandomDecoding } from './checks/random-decoding.js';
 import { checkPluginShape } from './checks/plugin-shape.js';
 import { checkValueRoundTrip } from './checks/value-round-trip.js';
 import { checkWorkerDecoding } from './checks/worker-decoding.js';
 import { ConformanceContext } from './conformance-context.js';
-import type { ConformanceCheckId, FieldConformanceOptions } from './field-conformance-options.js';
+import { type ConformanceCheckId, type FieldConformanceOptions, RANDOM_SEED_COUNT } from './field-conformance-options.js';
 
 export interface ConformanceCheck {
   readonly id: ConformanceCheckId;
@@ -57,6 +58,12 @@ export function createFieldConformance<TValue>(options: FieldConformanceOptions<
     ['value-round-trip', `reads back all ${context.samples.length} written values (encode → write → read)`, checkValueRoundTrip, undefined],
     ['deterministic-write', 'writes byte-identical files with workers: 0, workers: 2 and an iterable source', checkDeterministicWrite, undefined],
     ['declared-output', `decodes into exactly the declared output (${decoderNames()})`, checkDeclaredOutput, undefined],
+    [
+      'random-decoding',
+      `decodes with a seeded DecodeContext (${RANDOM_SEED_COUNT} seeds for random decoders): same seed → same output, every byte written, values in range, no Math.random`,
+      checkRandomDecoding,
+      undefined,
+    ],
     ['worker-decoding', 'decodes identically in a worker thread that rebuilds the plugin from its origin', checkWorkerDecoding, undefined],
     [
       'invalid-values',

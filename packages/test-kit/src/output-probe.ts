@@ -52,6 +52,12 @@ export interface CanarySlot {
   slot: OutputSlot;
   /** Where the decoder wrote outside its slot, or undefined. */
   findOverrun(): string | undefined;
+  /**
+   * Refills the slot with one of two sentinel patterns (0: the canary pattern, 1: its bitwise
+   * complement, so every byte differs between the two) and sets every length to -1. A byte that
+   * differs between a decode into pattern 0 and one into pattern 1 was not written by the decoder.
+   */
+  refill(pattern: 0 | 1): void;
 }
 
 export function createCanarySlot(output: OutputSpec): CanarySlot {
@@ -68,6 +74,11 @@ export function createCanarySlot(output: OutputSpec): CanarySlot {
   };
   return {
     slot,
+    refill(pattern) {
+      const mask = pattern === 0 ? 0 : 0xff;
+      for (let position = CANARY_BEFORE; position < CANARY_BEFORE + byteLength; position++) all[position] = canaryByte(position) ^ mask;
+      lengths.fill(-1);
+    },
     findOverrun() {
       for (let position = 0; position < CANARY_BEFORE; position++) {
         if (all[position] !== canaryByte(position)) {
@@ -132,4 +143,33 @@ export function firstDifferentByte(expected: Uint8Array, actual: Uint8Array): nu
   const length = Math.min(expected.byteLength, actual.byteLength);
   for (let index = 0; index < length; index++) if (expected[index] !== actual[index]) return index;
   return expected.byteLength === actual.byteLength ? -1 : length;
+}
+
+/**
+ * The first element outside its dtype's range: a non-finite float (NaN, ±Infinity; skipped when
+ * `allowNonFinite`) or a bool that is neither 0 nor 1. Integer dtypes cover every bit pattern.
+ */
+export function findOutOfRange(output: OutputSpec, slot: OutputSlot, allowNonFinite: boolean): string | undefined {
+  const { dtype } = output;
+  const data = slot.data;
+  if (dtype === 'bool') {
+    for (let index = 0; index < data.length; index++) {
+      if (data[index] !== 0 && data[index] !== 1) return `element ${index} is ${data[index]}, but a bool output holds only 0 or 1`;
+    }
+    return undefined;
+  }
+  if (allowNonFinite) return undefined;
+  if (dtype === 'float32' || dtype === 'float64') {
+    const floats = data as Float32Array | Float64Array;
+    for (let index = 0; index < floats.length; index++) {
+      if (!Number.isFinite(floats[index]!)) return `element ${index} of the ${dtype} output is ${floats[index]}`;
+    }
+  } else if (dtype === 'float16') {
+    const bits = data as Uint16Array;
+    for (let index = 0; index < bits.length; index++) {
+      // exponent all ones: ±Infinity (zero mantissa) or NaN
+      if ((bits[index]! & 0x7c00) === 0x7c00) return `element ${index} of the float16 output is ${(bits[index]! & 0x3ff) === 0 ? 'Infinity' : 'NaN'} (bits 0x${bits[index]!.toString(16)})`;
+    }
+  }
+  return undefined;
 }

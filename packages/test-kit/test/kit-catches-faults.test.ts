@@ -11,7 +11,7 @@ const MAX_POINTS = 8;
 const values = [[1, 2, 3], [255], [0, 0, 0, 0]];
 const edgeValues = [[], [9, 8, 7, 6, 5, 4, 3, 2]];
 const invalidValues = ['abc', [1, 2, 3, 4, 5, 6, 7, 8, 9], [256], [1.5]];
-const decoders = { padded: undefined, count: undefined };
+const decoders = { padded: undefined, count: undefined, 'random-subset': undefined };
 
 runFieldConformance<number[]>({
   name: 'faulty/points without a fault (control)',
@@ -24,6 +24,13 @@ runFieldConformance<number[]>({
   checkDecoded(value, slot, _output, { decoder }) {
     if (decoder === 'count') {
       if (slot.data[0] !== value.length) throw new Error(`count ${slot.data[0]}, expected ${value.length}`);
+      return;
+    }
+    if (decoder === 'random-subset') {
+      // without a DecodeContext: the fixed choice (points 0 and 1)
+      const expected = Float32Array.from([0, 1], (index) => (value.length === 0 ? 0 : value[index % value.length]! / 255));
+      const difference = describeDifference(expected, slot.data);
+      if (difference !== undefined) throw new Error(difference);
       return;
     }
     const expected = new Uint8Array(MAX_POINTS);
@@ -58,6 +65,12 @@ const cases: Array<[Fault, ConformanceCheckId, RegExp]> = [
   ['no-origin', 'worker-decoding', /has no origin/],
   ['no-origin', 'deterministic-write', /writing with workers: 2 failed/],
   ['args-not-idempotent', 'argument-round-trip', /normalizeArguments\(\) is not idempotent/],
+  ['random-out-of-range', 'random-decoding', /decoder "random-subset", seed \d+, sample \d+ \(.*\): element [01] of the float32 output is NaN; a random decoder must stay within the stored data/],
+  ['math-random', 'random-decoding', /decoder "random-subset" is not deterministic under a fixed seed: it called Math\.random\(\) 2 time\(s\) while decoding sample 0 \(seed 0\); use DecodeContext\.random/],
+  ['math-random', 'declared-output', /decoder "random-subset" is not deterministic: it called Math\.random\(\) 2 time\(s\) while decoding sample 0; use DecodeContext\.random/],
+  ['random-stateful', 'random-decoding', /decoder "random-subset" is not deterministic under a fixed seed: seed 0, sample 0 decoded twice into identical slots gives different outputs \(byte \d+ .*both runs drew 2 number\(s\) from context\.random\)/],
+  ['random-unwritten', 'random-decoding', /decoder "random-subset", seed 0, sample 0 \(.*\): byte 4 of the slot was not written: it still holds what the slot held before .* on every random path/],
+  ['random-undeclared', 'random-decoding', /decoder "random-subset", seed 0, sample 0 .*drew 2 number\(s\) from context\.random, but its instance does not set random: true/],
 ];
 
 describe('the kit catches faulty codecs', () => {

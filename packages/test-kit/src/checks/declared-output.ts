@@ -3,6 +3,7 @@ import { type ConformanceContext, FIELD, messageOf } from '../conformance-contex
 import { fail } from '../conformance-error.js';
 import { describeDifference, formatValue } from '../deep-equal.js';
 import { checkOutputSpec, createCanarySlot, describeOutput, findBadLength, findDirtyPadding, firstDifferentByte } from '../output-probe.js';
+import { MATH_RANDOM_FIX, decodeTracked } from '../seeded-decode-context.js';
 
 /**
  * Each decoder declares a valid OutputSpec and then keeps to it for every sample: it writes only
@@ -30,7 +31,7 @@ export async function checkDeclaredOutput(context: ConformanceContext): Promise<
         const where = `${label}, sample ${sampleIndex} (${formatValue(context.samples[sampleIndex])})`;
         // First into a view of a larger buffer, holding stale bytes like a reused batch slot.
         const canary = createCanarySlot(output);
-        await decodeInto(instance, sampleIndex, canary.slot, where);
+        await decodeInto(instance, sampleIndex, canary.slot, where, label);
         const overrun = canary.findOverrun();
         if (overrun !== undefined) fail(`${where}: ${overrun}`);
         const unset = canary.slot.lengths.indexOf(-1);
@@ -38,9 +39,18 @@ export async function checkDeclaredOutput(context: ConformanceContext): Promise<
           fail(`${where}: the decoder did not set lengths[${unset}] (output ${describeOutput(output)}): write each variable dimension's extent`);
         }
         const fresh = createOutputSlot(output);
-        await decodeInto(instance, sampleIndex, fresh, `${where}, into a slot from createOutputSlot()`);
+        await decodeInto(instance, sampleIndex, fresh, `${where}, into a slot from createOutputSlot()`, label);
         const byte = firstDifferentByte(fresh.bytes, canary.slot.bytes);
         if (byte >= 0) {
+          // Unwritten bytes, or an output that changes from run to run? A third run into a zeroed slot tells.
+          const again = createOutputSlot(output);
+          await decodeInto(instance, sampleIndex, again, `${where}, into a second slot from createOutputSlot()`, label);
+          const repeated = firstDifferentByte(fresh.bytes, again.bytes);
+          if (repeated >= 0) {
+            fail(
+              `${label} is not deterministic: sample ${sampleIndex} decoded twice into zeroed slots (without a DecodeContext) differs at byte ${repeated} (0x${fresh.bytes[repeated]!.toString(16)}, then 0x${again.bytes[repeated]!.toString(16)}); without a context a decoder must make a fixed choice, and with one it must draw only from context.random: ${MATH_RANDOM_FIX}`,
+            );
+          }
           fail(
             `${where}: byte ${byte} of the slot is 0x${fresh.bytes[byte]!.toString(16)} when decoded into a zeroed slot but 0x${canary.slot.bytes[byte]!.toString(16)} in a slot holding older data; a decoder must write every byte of its slot (zero the padding), since the loader reuses slots across batches`,
           );
@@ -68,11 +78,16 @@ export async function checkDeclaredOutput(context: ConformanceContext): Promise<
   });
 }
 
-async function decodeInto(instance: DecoderInstance, sampleIndex: number, slot: OutputSlot, where: string): Promise<void> {
+async function decodeInto(instance: DecoderInstance, sampleIndex: number, slot: OutputSlot, where: string, label: string): Promise<void> {
+  let mathRandomCalls = 0;
   try {
-    const pending = instance.decode(sampleIndex, slot);
-    if (pending !== undefined) await pending;
+    const call = decodeTracked(instance, sampleIndex, slot, undefined);
+    mathRandomCalls = call.mathRandomCalls;
+    if (call.pending !== undefined) await call.pending;
   } catch (error) {
-    fail(`${where}: decode threw: ${messageOf(error)}`, error);
+    if (mathRandomCalls === 0) fail(`${where}: decode threw: ${messageOf(error)}`, error);
+  }
+  if (mathRandomCalls > 0) {
+    fail(`${label} is not deterministic: it called Math.random() ${mathRandomCalls} time(s) while decoding sample ${sampleIndex}; ${MATH_RANDOM_FIX}`);
   }
 }

@@ -5,11 +5,13 @@ import { type ConformanceContext, FIELD } from '../conformance-context.js';
 import { fail } from '../conformance-error.js';
 import { formatValue } from '../deep-equal.js';
 
-const ACCEPTED_CODES = ['E_ENCODE', 'E_FIELD_VALUE'];
+/** E_IO: a value that names a file the operating system cannot read (a missing image path). */
+const ACCEPTED_CODES = ['E_ENCODE', 'E_FIELD_VALUE', 'E_IO'];
 const TARGET = 'target.beton';
 
 /**
- * Every invalid value makes writeDataset reject with a TesseraError (E_ENCODE or E_FIELD_VALUE)
+ * Every invalid value makes writeDataset reject with a TesseraError (E_ENCODE, E_FIELD_VALUE, or
+ * E_IO for a value naming a file that cannot be read)
  * that names the field and the sample, both in its message and as `field` / `sampleIndex`; the
  * target is not created, an existing target keeps its bytes, and no temporary file is left behind.
  * Written on the calling thread (workers: 0) into a fresh folder, then with workers: 2 over an

@@ -5,9 +5,14 @@ import { type DecodedSamples, decodeSamples } from '../decode-samples.js';
 import { describeDifference } from '../deep-equal.js';
 import { firstDifferentByte, outputByteLength } from '../output-probe.js';
 
+/** The seed of the DecodeContext both sides pass in the seeded pass. */
+const WORKER_SEED = 7;
+const SEEDS: Array<number | undefined> = [undefined, WORKER_SEED];
+
 /**
  * A worker thread rebuilds the plugin from `plugin().origin`, opens the file with it and decodes
- * every sample; its output spec, bytes and lengths equal the main thread's.
+ * every sample, without a DecodeContext and with one seeded like the loader's; its output spec,
+ * bytes and lengths equal the main thread's in both passes.
  */
 export async function checkWorkerDecoding(context: ConformanceContext): Promise<void> {
   const plugin = context.plugin();
@@ -18,10 +23,12 @@ export async function checkWorkerDecoding(context: ConformanceContext): Promise<
   const decoders = context.decoders();
   const local = await context.withDataset(path, async (dataset) => {
     const results: DecodedSamples[] = [];
-    for (const [name, options] of decoders) results.push(await decodeSamples(dataset, FIELD, name, options));
+    for (const [name, options] of decoders) {
+      for (const seed of SEEDS) results.push(await decodeSamples(dataset, FIELD, name, options, seed));
+    }
     return results;
   });
-  const response = await decodeInWorker({ path, fieldName: FIELD, pluginName: plugin.name, origin: plugin.origin, decoders }, context.timeoutMs);
+  const response = await decodeInWorker({ path, fieldName: FIELD, pluginName: plugin.name, origin: plugin.origin, decoders, seeds: SEEDS }, context.timeoutMs);
 
   if (response.plugin.name !== plugin.name || response.plugin.version !== plugin.version) {
     fail(`the worker rebuilt ${response.plugin.name}@${response.plugin.version} from the origin, expected ${plugin.name}@${plugin.version}`);
@@ -29,7 +36,7 @@ export async function checkWorkerDecoding(context: ConformanceContext): Promise<
   for (let index = 0; index < local.length; index++) {
     const mine = local[index]!;
     const theirs = response.results[index]!;
-    const label = `decoder "${mine.decoder}"`;
+    const label = `decoder "${mine.decoder}"${mine.seed === undefined ? '' : ` with a DecodeContext seeded by ${mine.seed}`}`;
     const outputDifference = describeDifference(mine.output, theirs.output);
     if (outputDifference !== undefined) fail(`${label}: the worker's decoder declares a different output: ${outputDifference}`);
     const slotByteLength = outputByteLength(mine.output);
