@@ -1,6 +1,6 @@
 import type { EncodeTarget, FieldCodec, FieldReader } from '@tessera/core';
 import { type BoundingBoxesArguments, normalizeBoundingBoxesArguments } from './bounding-boxes-arguments.js';
-import { boxCountDecoder, paddedBoxesDecoder } from './bounding-boxes-decoders.js';
+import { boxCountDecoder, paddedBoxesDecoder, randomBoxDecoder } from './bounding-boxes-decoders.js';
 import {
   BOX_BYTE_LENGTH,
   COUNT_OFFSET,
@@ -97,6 +97,6 @@ export const boundingBoxesCodec: FieldCodec<readonly BoundingBox[], BoundingBoxe
     return boxes;
   },
 
-  decoders: { padded: paddedBoxesDecoder, count: boxCountDecoder },
+  decoders: { padded: paddedBoxesDecoder, count: boxCountDecoder, 'random-box': randomBoxDecoder },
   defaultDecoder: 'padded',
 };

@@ -1,4 +1,4 @@
-import type { DecoderDefinition, FieldReader, OutputSlot } from '@tessera/core';
+import type { DecodeContext, DecoderDefinition, FieldReader, OutputSlot } from '@tessera/core';
 import type { BoundingBoxesArguments } from './bounding-boxes-arguments.js';
 import {
   BOX_BYTE_LENGTH,
@@ -53,6 +53,40 @@ export const boxCountDecoder: DecoderDefinition<BoundingBoxesArguments> = {
       output: { dtype: 'int32', shape: [] },
       decode(sampleIndex: number, slot: OutputSlot) {
         (slot.data as Int32Array)[0] = readBoxCount(field, sampleIndex);
+      },
+    };
+  },
+};
+
+/**
+ * float32 [5] per sample: one box drawn at random (x, y, width, height, label), e.g. the box a
+ * crop is centred on; zeros when the sample has none. The draw comes from the loader's seeded
+ * `context.random` (`random: true` makes the loader reseed it for every sample), so a seed
+ * reproduces every epoch; without a context (standalone use) it takes the first box.
+ */
+export const randomBoxDecoder: DecoderDefinition<BoundingBoxesArguments> = {
+  options: [],
+  setup(field: FieldReader<BoundingBoxesArguments>) {
+    const scratch = new Uint8Array(BOX_BYTE_LENGTH);
+    const view = new DataView(scratch.buffer);
+    return {
+      output: { dtype: 'float32', shape: [BOX_VALUES] },
+      random: true,
+      decode(sampleIndex: number, slot: OutputSlot, context?: DecodeContext) {
+        const count = readBoxCount(field, sampleIndex);
+        const out = slot.data as Float32Array;
+        if (count === 0) {
+          out.fill(0);
+          return;
+        }
+        // nextInt(count) is in [0, count): never a box past the stored ones
+        const box = context === undefined ? 0 : context.random.nextInt(count);
+        field.copyBytes(readBoxPointer(field, sampleIndex) + box * BOX_BYTE_LENGTH, BOX_BYTE_LENGTH, scratch, 0);
+        out[0] = view.getFloat32(X_OFFSET, true);
+        out[1] = view.getFloat32(Y_OFFSET, true);
+        out[2] = view.getFloat32(WIDTH_OFFSET, true);
+        out[3] = view.getFloat32(HEIGHT_OFFSET, true);
+        out[4] = view.getInt32(LABEL_OFFSET, true);
       },
     };
   },

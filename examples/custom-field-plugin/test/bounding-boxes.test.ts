@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { boundingBoxes, boxesPlugin } from '@tessera-examples/custom-field-plugin';
-import { type Dataset, TesseraError, createOutputSlot, int64, openDataset, writeDataset } from '@tessera/core';
+import { type Dataset, TesseraError, createLoader, createOutputSlot, int64, openDataset, writeDataset } from '@tessera/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { name: string; version: string };
@@ -85,6 +85,36 @@ describe('decoders', () => {
       decoder.decode(0, slot);
       expect(slot.data[0]).toBe(2);
     });
+  });
+
+  it('random-box: one stored box per sample, drawn from the seeded context; the same seed gives the same boxes', async () => {
+    withDataset((dataset) => {
+      const decoder = dataset.createDecoder('boxes', 'random-box');
+      expect(decoder.output).toEqual({ dtype: 'float32', shape: [5] });
+      expect(decoder.random).toBe(true);
+      const slot = createOutputSlot(decoder.output);
+      decoder.decode(0, slot); // standalone: the first box
+      expect(Array.from(slot.data as Float32Array)).toEqual([10, 20, 30, 40, 1]);
+      decoder.decode(1, slot);
+      expect(Array.from(slot.data as Float32Array)).toEqual([0, 0, 0, 0, 0]);
+    });
+    const drawn = async (seed: number) => {
+      const loader = createLoader(path, { batchSize: 2, seed, plugins: [boxesPlugin()], pipelines: { image_id: null, boxes: { decoder: 'random-box' } } });
+      const boxes: number[][] = [];
+      try {
+        for (let epoch = 0; epoch < 8; epoch++) {
+          for await (const batch of loader) boxes.push(Array.from(batch.boxes!.data as Float32Array));
+        }
+      } finally {
+        await loader.close();
+      }
+      return boxes;
+    };
+    const first = await drawn(3);
+    expect(await drawn(3)).toEqual(first);
+    const rows = first.map((batch) => batch.slice(0, 5).join(','));
+    expect(new Set(rows)).toEqual(new Set(['10,20,30,40,1', '0.5,0.25,2,3,9']));
+    expect(first.every((batch) => batch.slice(5).every((value) => value === 0))).toBe(true);
   });
 
   it('read and toJSON give the boxes back as plain objects', () => {
