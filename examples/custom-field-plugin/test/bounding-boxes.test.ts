@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { boundingBoxes, boxesPlugin } from '@tessera-examples/custom-field-plugin';
+import { boundingBoxes, boxMask, boxesPlugin } from '@tessera-examples/custom-field-plugin';
 import { type Dataset, TesseraError, createLoader, createOutputSlot, int64, openDataset, writeDataset } from '@tessera/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -115,6 +115,21 @@ describe('decoders', () => {
     const rows = first.map((batch) => batch.slice(0, 5).join(','));
     expect(new Set(rows)).toEqual(new Set(['10,20,30,40,1', '0.5,0.25,2,3,9']));
     expect(first.every((batch) => batch.slice(5).every((value) => value === 0))).toBe(true);
+  });
+
+  it('boxMask: a batch operation that adds a bool [maxBoxes] batch field from the padded lengths', async () => {
+    const loader = createLoader(path, { batchSize: 2, plugins: [boxesPlugin()], pipelines: { boxes: { decoder: 'padded' } }, batchOperations: [boxMask()] });
+    try {
+      expect(loader.outputs.boxes_mask).toEqual({ dtype: 'bool', shape: [4] });
+      for await (const batch of loader) {
+        expect(Object.keys(batch).sort()).toEqual(['boxes', 'boxes_mask', 'image_id']);
+        expect(batch.boxes_mask!.shape).toEqual([2, 4]);
+        expect(Array.from(batch.boxes_mask!.data as Uint8Array)).toEqual([1, 1, 0, 0, 0, 0, 0, 0]);
+        expect(Array.from(batch.boxes!.lengths!)).toEqual([2, 0]);
+      }
+    } finally {
+      await loader.close();
+    }
   });
 
   it('read and toJSON give the boxes back as plain objects', () => {
