@@ -1,5 +1,6 @@
 // The README's test command: build, typecheck, lint and test every package through turbo (at most
-// two tasks at once: the suite must hold on a loaded 2-core machine), then print one closing line
+// two tasks at once: the suite must hold on a loaded 2-core machine; --continue, so every package
+// reports even when one fails), then print one closing line
 // from the packages' vitest reports — also when a package failed — and exit non-zero if anything did.
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
@@ -13,7 +14,7 @@ for (const directory of testPackages(root)) rmSync(join(directory, '.vitest-repo
 
 const paths = spawnSync(process.execPath, ['--test', join(import.meta.dirname, 'check-repo-paths.test.mjs')], { cwd: root, stdio: 'inherit' });
 const pathCheck = spawnSync(process.execPath, [join(import.meta.dirname, 'check-repo-paths.mjs')], { cwd: root, stdio: 'inherit' });
-const turbo = spawnSync('turbo', ['run', 'build', 'typecheck', 'lint', 'test', '--concurrency=2', ...process.argv.slice(2)], {
+const turbo = spawnSync('turbo', ['run', 'build', 'typecheck', 'lint', 'test', '--concurrency=2', '--continue', ...process.argv.slice(2)], {
   cwd: root,
   stdio: 'inherit',
   shell: process.platform === 'win32',

@@ -181,15 +181,16 @@ describe('corrupt and unreadable inputs', () => {
   });
 
   it('missing files, non-images and bad raw pixels each name the problem', async () => {
-    const cases: Array<[ImageInput, RegExp]> = [
-      [join(directory, 'missing.png'), /cannot read .*missing\.png: ENOENT/],
-      [new TextEncoder().encode('plain text'), /cannot decode a 10-byte unknown-format buffer/],
-      [{ data: new Uint8Array(5), width: 2, height: 2 }, /raw image 2x2 has 5 bytes/],
-      [{ data: new Uint8Array(0), width: 0, height: 3 }, /raw image size 0x3/],
+    // A file the OS cannot read is E_IO (the user's path); bytes that are not an image are E_ENCODE.
+    const cases: Array<[ImageInput, string, RegExp]> = [
+      [join(directory, 'missing.png'), 'E_IO', /cannot read .*missing\.png: ENOENT/],
+      [new TextEncoder().encode('plain text'), 'E_ENCODE', /cannot decode a 10-byte unknown-format buffer/],
+      [{ data: new Uint8Array(5), width: 2, height: 2 }, 'E_ENCODE', /raw image 2x2 has 5 bytes/],
+      [{ data: new Uint8Array(0), width: 0, height: 3 }, 'E_ENCODE', /raw image size 0x3/],
     ];
-    for (const [value, message] of cases) {
+    for (const [value, code, message] of cases) {
       await expect(writeDataset(join(directory, 'bad.beton'), { image: rgbImage() }, [{ image: value }], { workers: 0 })).rejects.toMatchObject({
-        code: 'E_ENCODE',
+        code,
         message: expect.stringMatching(message),
       });
     }

@@ -100,7 +100,9 @@ describe('tokens() on real text with the real GPT-3.5 tokenizer', () => {
   it('bad decoder options are typed errors naming the option', () => {
     withDataset(path, (dataset) => {
       expect(() => dataset.createDecoder('ids', 'padded', { maxLength: 0 })).toThrowError(expect.objectContaining({ code: 'E_PLUGIN', message: expect.stringContaining('maxLength must be an integer') }));
-      expect(() => dataset.createDecoder('ids', 'padded', { truncate: 'left' })).toThrowError(expect.objectContaining({ code: 'E_PLUGIN', message: expect.stringContaining('no option "truncate"') }));
+      expect(() => dataset.createDecoder('ids', 'padded', { truncate: 'left' })).toThrowError(
+        expect.objectContaining({ code: 'E_ARGUMENT', message: expect.stringContaining('unknown option "truncate"; did you mean truncation?') }),
+      );
     });
   });
 

@@ -124,13 +124,14 @@ function checkChecksums(source: FileSource, report: VerifyReport): void {
     else report.notes.push('no Tessera extension block: the file was written by FFCV or without integrity data; only its structure was checked');
     return;
   }
-  report.checksums = 'verified';
   const { block, tableOffset } = found;
   const checksums = block.checksums;
   if (checksums === undefined) {
-    report.notes.push('the extension block carries no checksums');
+    // Written with `integrity: false`: the structure was checked, the payload bytes could not be.
+    report.notes.push('the extension block carries no checksums (written with integrity: false): only the structure was checked');
     return;
   }
+  report.checksums = 'verified';
   if (tableOffset !== claimedTableOffset) {
     report.problems.push({
       code: 'E_HEADER',

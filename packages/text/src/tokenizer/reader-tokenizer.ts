@@ -27,8 +27,9 @@ export function tokenizerForReading(field: FieldReader, recorded: TokenizerIdent
     tokenizer = loadTokenizer(context.tokenizerPath ?? recorded.path);
   } catch (error) {
     if (context.tokenizerPath !== undefined) throw error;
+    // The file is fine; the reader lacks the tokenizer it needs: a plugin configuration problem.
     throw new TesseraError(
-      error instanceof TesseraError ? error.code : 'E_IO',
+      'E_PLUGIN',
       `field "${field.name}" was tokenized with ${recorded.name}, recorded at ${recorded.path}, which cannot be loaded here (${(error as Error).message}); pass textPlugin({ tokenizer: '/path/to/tokenizer.json' }) with the same tokenizer.json (sha256 ${recorded.sha256})`,
       { cause: error },
     );
