@@ -171,6 +171,28 @@ describe('createDecoder(...).decode()', () => {
     expect(decoder.output).toEqual({ dtype: 'uint8', shape: [16], variableDims: [0] });
     dataset.close();
   });
+
+  it('rejects unknown decoder options with the same E_ARGUMENT as the loader, and names of Object.prototype as decoders', async () => {
+    const path = join(directory, 'decoder-options.beton');
+    await writeDataset(path, { id: int64(), blob: bytes() }, [{ id: 1, blob: new Uint8Array(3) }], { pageSize: 4096, workers: 0 });
+    const dataset = openDataset(path);
+    try {
+      const typo = errorOf(() => dataset.createDecoder('blob', undefined, { maxBytelength: 8 }));
+      expect(typo).toMatchObject({ code: 'E_ARGUMENT', argument: 'pipelines.blob.decoderOptions.maxBytelength' });
+      expect(typo.message).toMatch(/decoder "bytes" of field "blob": unknown option "maxBytelength"; did you mean maxByteLength\?/);
+      const none = errorOf(() => dataset.createDecoder('id', 'int32', { signed: true }));
+      expect(none).toMatchObject({ code: 'E_ARGUMENT', argument: 'pipelines.id.decoderOptions.signed' });
+      expect(none.message).toMatch(/decoder "int32" of field "id" takes no options/);
+      expect(errorOf(() => dataset.createDecoder('blob', 'bytes', 8)).message).toMatch(/decoder "bytes" takes an options object \(maxByteLength\), got 8/);
+      const inherited = errorOf(() => dataset.createDecoder('blob', 'constructor'));
+      expect(inherited.code).toBe('E_ARGUMENT');
+      expect(inherited.message).toMatch(/field "blob" \(.*\) has no decoder "constructor"; it has "bytes"/);
+      // The declared option still works.
+      expect(dataset.createDecoder('blob', undefined, { maxByteLength: 5 }).output).toEqual({ dtype: 'uint8', shape: [5], variableDims: [0] });
+    } finally {
+      dataset.close();
+    }
+  });
 });
 
 describe('opening something that is not a regular file', () => {

@@ -2,7 +2,6 @@ import { ArgumentError, PluginError, TesseraError, wrapPluginError } from '../er
 import type { Dataset } from '../reader/open-dataset.js';
 import type { DecoderInstance, JsonValue } from '../registry/plugin-contract.js';
 import { allocateSlotMemory, checkOutputSpec, createSlots, specByteLength } from '../registry/output-slots.js';
-import { checkDecoderOptions } from '../registry/decoder-options.js';
 import type { ReseedableRandomSource } from './orders/random.js';
 import type {
   FieldPipeline,
@@ -66,7 +65,6 @@ export function compileField(
   positions: number,
   stageSalt: number,
 ): CompiledField {
-  checkPipelineDecoderOptions(dataset, name, pipeline);
   let decoder: DecoderInstance;
   try {
     decoder = dataset.createDecoder(name, pipeline.decoder, pipeline.decoderOptions as JsonValue | undefined);
@@ -204,17 +202,6 @@ export function compileField(
       return undefined;
     },
   };
-}
-
-/** Unknown decoder options are E_ARGUMENT before setup, for decoders that declare their option names. */
-function checkPipelineDecoderOptions(dataset: Dataset, name: string, pipeline: FieldPipeline): void {
-  if (pipeline.decoderOptions === undefined) return;
-  const codecId = dataset.fields.find((field) => field.name === name)?.codecId;
-  const codec = codecId === undefined ? undefined : dataset.registry.byCodecId(codecId)?.codec;
-  if (codec === undefined) return;
-  const decoderName = pipeline.decoder ?? codec.defaultDecoder;
-  const definition = Object.hasOwn(codec.decoders, decoderName) ? codec.decoders[decoderName] : undefined;
-  if (definition !== undefined) checkDecoderOptions(definition as never, pipeline.decoderOptions as JsonValue, name, decoderName);
 }
 
 function sameSpec(a: OutputSpec, b: OutputSpec): boolean {

@@ -4,6 +4,7 @@ import { corePlugin } from '../fields/core-plugin.js';
 import { type FileSource, type FileSourceOptions, type MmapAdvice, openFileSource } from '../io/file-source.js';
 import { sameFile } from '../io/file-identity.js';
 import { type PageCacheSource, type PageCacheStats, openPageCacheSource } from '../io/page-cache-source.js';
+import { checkDecoderOptions } from '../registry/decoder-options.js';
 import type { DecoderInstance, FieldCodec, FieldReader, JsonValue, TesseraPlugin } from '../registry/plugin-contract.js';
 import { type Registry, createRegistry, isCompatibleVersion } from '../registry/registry.js';
 import { ALLOCATION_ENTRY_BYTE_LENGTH, FIELD_DESCRIPTOR_BYTE_LENGTH, HEADER_BYTE_LENGTH, TYPE_ID } from '../spec/constants.js';
@@ -524,7 +525,7 @@ class OpenDataset implements Dataset {
   createDecoder(fieldName: string, decoderName?: string, options?: JsonValue): DecoderInstance {
     const { codec, reader } = this.codecOf(fieldName);
     const name = decoderName ?? codec.defaultDecoder;
-    const definition = codec.decoders[name];
+    const definition = Object.hasOwn(codec.decoders, name) ? codec.decoders[name] : undefined;
     if (definition === undefined) {
       throw new PluginError(
         'E_ARGUMENT',
@@ -532,6 +533,8 @@ class OpenDataset implements Dataset {
         { plugin: reader.pluginName, field: fieldName },
       );
     }
+    // The loader's check too (its pipelines reach decoders through here): one mechanism.
+    checkDecoderOptions(definition as never, options, fieldName, name);
     this.allocationIndex.ensureValidated();
     let decoder: DecoderInstance;
     try {
