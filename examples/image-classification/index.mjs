@@ -3,11 +3,12 @@
 // threads, a horizontal flip, color jitter, normalization to float32 CHW, and MixUp soft labels —
 // and print the throughput.
 //
-//   node index.mjs [--images N] [--epochs N] [--check]
+//   node index.mjs [--images N] [--epochs N] [--check] [--folder DIR]
 //
-// The image folder is generated: N synthetic JPEGs (300–460 px) in 10 class folders.
+// By default the image folder is generated: N synthetic JPEGs (300–460 px) in 10 class folders,
+// made once into .output/images-N/ and reused. --folder DIR uses your own ImageFolder instead.
 // --check runs a small smoke version (128 images, 1 epoch) and asserts shapes and values.
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BATCH_INFO, createLoader } from '@tessera/core';
@@ -24,23 +25,31 @@ import {
 } from '@tessera/image';
 import sharp from 'sharp';
 
-const { values } = parseArgs({ options: { images: { type: 'string' }, epochs: { type: 'string' }, check: { type: 'boolean', default: false } } });
+const USAGE = 'usage: node index.mjs [--images N] [--epochs N] [--check] [--folder DIR]';
+// A mistake (a bad option, a missing folder: a TesseraError with a code) is one line, not a stack trace.
+process.on('uncaughtException', (error) => {
+  console.error(error.code === undefined || error.code === 'E_INTERNAL' ? error : `image-classification: ${error.code}: ${error.message}`);
+  process.exit(1);
+});
+let values;
+try {
+  ({ values } = parseArgs({
+    options: { images: { type: 'string' }, epochs: { type: 'string' }, check: { type: 'boolean', default: false }, folder: { type: 'string' } },
+  }));
+} catch (error) {
+  console.error(`image-classification: ${error.message}\n${USAGE}`);
+  process.exit(2);
+}
 const check = values.check;
-const imageCount = Number(values.images ?? (check ? 128 : 2000));
-const epochs = Number(values.epochs ?? (check ? 1 : 3));
+const imageCount = positiveInteger('--images', values.images ?? (check ? '128' : '2000'));
+const epochs = positiveInteger('--epochs', values.epochs ?? (check ? '1' : '3'));
 const CLASSES = 10;
 
-// 1. An ImageFolder directory: <root>/<class>/<image>. Here: synthetic JPEGs made with sharp (a
-//    smooth gradient per class plus seeded noise), so the example needs nothing outside the repository.
+// 1. An ImageFolder directory: <root>/<class>/<image>. By default: synthetic JPEGs made with sharp
+//    (a smooth gradient per class plus seeded noise), so the example needs nothing outside the repository.
 const output = join(import.meta.dirname, '.output');
-const root = join(output, 'images');
-rmSync(root, { recursive: true, force: true });
-for (let index = 0; index < imageCount; index++) {
-  const label = index % CLASSES;
-  const directory = join(root, `class-${String(label).padStart(2, '0')}`);
-  mkdirSync(directory, { recursive: true });
-  await syntheticJpeg(index, label, join(directory, `img_${String(index).padStart(5, '0')}.jpg`));
-}
+mkdirSync(output, { recursive: true });
+const root = values.folder ?? (await syntheticImageFolder(join(output, `images-${imageCount}`)));
 
 // 2. Build the dataset: JPEG quality 90, longest side 256, encoded in 2 worker threads.
 const path = join(output, 'train.beton');
@@ -110,6 +119,32 @@ const stats = loader.stats();
 console.log(`loader: decode ${Math.round(stats.decodeMs.image)} ms, transforms ${Object.entries(stats.transformMs).map(([name, ms]) => `${name} ${Math.round(ms)} ms`).join(', ')} (summed over workers)`);
 await loader.close();
 if (check) console.log('check passed');
+
+/** `value` as a whole number ≥ 1, or exit 2 with the usage. */
+function positiveInteger(name, value) {
+  const number = Number(value);
+  if (Number.isInteger(number) && number >= 1) return number;
+  console.error(`image-classification: ${name} must be a whole number of at least 1, not ${JSON.stringify(value)}\n${USAGE}`);
+  process.exit(2);
+}
+
+/** The generated ImageFolder in `directory`: made once (in a staging folder, then renamed), then reused. */
+async function syntheticImageFolder(directory) {
+  const complete = join(directory, '.complete');
+  if (existsSync(complete)) return directory;
+  const staging = `${directory}.partial`;
+  rmSync(staging, { recursive: true, force: true });
+  for (let index = 0; index < imageCount; index++) {
+    const label = index % CLASSES;
+    const classDirectory = join(staging, `class-${String(label).padStart(2, '0')}`);
+    mkdirSync(classDirectory, { recursive: true });
+    await syntheticJpeg(index, label, join(classDirectory, `img_${String(index).padStart(5, '0')}.jpg`));
+  }
+  writeFileSync(join(staging, '.complete'), `${imageCount} synthetic JPEGs\n`);
+  rmSync(directory, { recursive: true, force: true });
+  renameSync(staging, directory);
+  return directory;
+}
 
 /** One JPEG: a class-coloured gradient with seeded noise (deterministic per index). */
 async function syntheticJpeg(index, label, path) {
