@@ -12,7 +12,9 @@ const root = join(import.meta.dirname, '..');
 // (turbo restores the report of a cached, unchanged package).
 for (const directory of testPackages(root)) rmSync(join(directory, '.vitest-report.json'), { force: true });
 
-const paths = spawnSync(process.execPath, ['--test', join(import.meta.dirname, 'check-repo-paths.test.mjs')], { cwd: root, stdio: 'inherit' });
+// The scripts' own tests (node:test), then the path check itself.
+const scriptTests = ['check-repo-paths.test.mjs', 'test-summary.test.mjs'].map((name) => join(import.meta.dirname, name));
+const paths = spawnSync(process.execPath, ['--test', ...scriptTests], { cwd: root, stdio: 'inherit' });
 const pathCheck = spawnSync(process.execPath, [join(import.meta.dirname, 'check-repo-paths.mjs')], { cwd: root, stdio: 'inherit' });
 const turbo = spawnSync('turbo', ['run', 'build', 'typecheck', 'lint', 'test', '--concurrency=2', '--continue', ...process.argv.slice(2)], {
   cwd: root,
