@@ -13,8 +13,13 @@ describe('package hygiene', () => {
     expect(packageJson.files).toContain('dist');
   });
 
-  it('depends on @tessera/core only', () => {
-    expect(Object.keys(packageJson.dependencies ?? {})).toEqual(['@tessera/core']);
+  it('depends on @tessera/core and the two plain-JS table readers of build table only', () => {
+    expect(Object.keys(packageJson.dependencies ?? {})).toEqual(['@tessera/core', 'csv-parse', 'hyparquet']);
+    for (const name of ['csv-parse', 'hyparquet']) {
+      const installed = JSON.parse(readFileSync(new URL(`../../../node_modules/${name}/package.json`, import.meta.url), 'utf8'));
+      expect(Object.keys(installed.dependencies ?? {})).toEqual([]);
+      for (const hook of ['preinstall', 'install', 'postinstall']) expect(installed.scripts?.[hook]).toBeUndefined();
+    }
   });
 
   it('exposes runCli, the progress bar and the JSON writer', () => {

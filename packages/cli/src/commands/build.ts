@@ -3,12 +3,14 @@ import { EXIT_CODE } from '../exit-code.js';
 import { formatTextTable } from '../text-table.js';
 import { UsageError } from '../usage-error.js';
 import { buildImageFolderCommand } from './build-image-folder.js';
+import { buildTableCommand } from './build-table.js';
 import { buildTextCommand } from './build-text.js';
 
 /** What `tessera build` can build: `tessera build KIND ...` runs the command for KIND with the rest of the arguments. */
 const KINDS: Readonly<Record<string, Command>> = {
   text: buildTextCommand,
   'image-folder': buildImageFolderCommand,
+  table: buildTableCommand,
 };
 
 const KINDS_TEXT = [
@@ -16,7 +18,8 @@ const KINDS_TEXT = [
   formatTextTable(Object.entries(KINDS).map(([kind, command]) => [`  ${kind}`, command.summary])),
   '',
   'Each kind comes from its plugin package, loaded when the command runs (@tessera/text,',
-  '@tessera/image). Run `tessera build KIND --help` for the arguments and options of a kind.',
+  '@tessera/image; table loads them only for the fields it needs). Run `tessera build KIND --help`',
+  'for the arguments and options of a kind.',
 ].join('\n');
 
 const BUILD_HELP = ['Usage: tessera build KIND ... [options]', '', 'Build a .beton file from source files.', '', KINDS_TEXT, ''].join('\n');
