@@ -1,7 +1,7 @@
 // Loader lifecycles in child processes (decode workers run the built core in packages/core/dist):
 // whether a process exits, how many threads stay alive, whether close() settles. Each child
 // prints a marker; the assertions are on exit codes, markers and thread counts, never on time.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,21 +26,33 @@ beforeAll(async () => {
 function runChild(name: string, source: string, nodeArguments: string[] = [], deadlineMs = 60_000) {
   const script = join(directory, `${name}.mjs`);
   writeFileSync(script, `import { createLoader } from ${JSON.stringify(core)};\nconst path = ${JSON.stringify(path)};\n${source}`);
-  const result = spawnSync(process.execPath, [...nodeArguments, script], { encoding: 'utf8', timeout: deadlineMs });
-  return { status: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
+  // Asynchronous on purpose: a spawnSync would block this test worker's event loop for the child's
+  // whole run, and vitest's RPC from the worker ("onTaskUpdate") would time out on a loaded machine.
+  return new Promise<{ status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, [...nodeArguments, script], { timeout: deadlineMs, killSignal: 'SIGKILL' });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.on('close', (status, signal) => resolve({ status, signal, stdout, stderr }));
+  });
 }
 
 describe('loader lifecycle (child processes)', () => {
-  it('lets a process exit when a loader with workers is never iterated nor closed', () => {
-    const child = runChild('never-iterated', `createLoader(path, { batchSize: 64, workers: 2 });\nconsole.log('CREATED');`, [], 20_000);
+  it('lets a process exit when a loader with workers is never iterated nor closed', async () => {
+    const child = await runChild('never-iterated', `createLoader(path, { batchSize: 64, workers: 2 });\nconsole.log('CREATED');`, [], 20_000);
     expect(child.stderr).toBe('');
     expect(child.signal).toBeNull(); // not killed at the deadline: it exited by itself
     expect(child.status).toBe(0);
     expect(child.stdout.trim()).toBe('CREATED');
   });
 
-  it.skipIf(process.platform !== 'linux')('releases the workers of loaders broken out of and never closed once they are unreachable', () => {
-    const child = runChild(
+  it.skipIf(process.platform !== 'linux')('releases the workers of loaders broken out of and never closed once they are unreachable', async () => {
+    const child = await runChild(
       'unreachable-loaders',
       `import { readdirSync } from 'node:fs';
 const threads = () => readdirSync('/proc/self/task').length;
@@ -72,8 +84,8 @@ console.log(JSON.stringify({ before, peak, after: threads() }));`,
     expect(counts.after).toBeLessThan(20);
   }, 180_000);
 
-  it('settles close() after a batch taken with next(), 20 times in a row', () => {
-    const child = runChild(
+  it('settles close() after a batch taken with next(), 20 times in a row', async () => {
+    const child = await runChild(
       'close-after-next',
       `for (let round = 0; round < 20; round++) {
   const loader = createLoader(path, { batchSize: 64, workers: 2 });
@@ -89,8 +101,8 @@ console.log('SETTLED');`,
     expect(child.stdout.trim()).toBe('SETTLED');
   });
 
-  it('finishes an awaited batch even when nothing else keeps the process alive', () => {
-    const child = runChild(
+  it('finishes an awaited batch even when nothing else keeps the process alive', async () => {
+    const child = await runChild(
       'awaited-batch',
       `const loader = createLoader(path, { batchSize: 500, workers: 2, batchesAhead: 0 });
 let samples = 0;
