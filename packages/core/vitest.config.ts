@@ -2,5 +2,5 @@ import { defineConfig } from 'vitest/config';
 import { sharedTestOptions } from '../../vitest.shared.js';
 
 export default defineConfig({
-  test: { testTimeout: 60_000, hookTimeout: 60_000, ...sharedTestOptions, poolOptions: { forks: { ...sharedTestOptions.poolOptions.forks, execArgv: ['--expose-gc'] } } },
+  test: { testTimeout: 180_000, hookTimeout: 180_000, ...sharedTestOptions, poolOptions: { forks: { ...sharedTestOptions.poolOptions.forks, execArgv: ['--expose-gc'] } } },
 });

@@ -77,11 +77,11 @@ export interface FieldConformanceOptions<TValue = unknown> {
    * remove the entry. Never use this to hide a failure of your own codec.
    */
   knownIssues?: Partial<Record<ConformanceCheckId, string>>;
-  /** Time limit of each check and of the suite's hooks (default 60 000 ms: checks write real files and start workers). */
+  /** Time limit of each check and of the suite's hooks (default 180 000 ms: checks write real files and start workers, and must hold on a loaded 2-core machine). */
   timeoutMs?: number;
 }
 
-export const DEFAULT_TIMEOUT_MS = 60_000;
+export const DEFAULT_TIMEOUT_MS = 180_000;
 
 /** Seeds under which the 'random-decoding' check decodes every sample with each random decoder. */
 export const RANDOM_SEED_COUNT = 16;
