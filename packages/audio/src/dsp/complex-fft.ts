@@ -1,0 +1,386 @@
+/**
+ * A self-sorting (Stockham, decimation in frequency) mixed-radix complex FFT for any length:
+ * hard-coded radix 2, 3, 4 and 5 butterflies, a direct DFT for any other prime factor (fine for
+ * small primes; a length with a large prime factor costs O(n · p)). Forward transform only
+ * (X[k] = Σ x[t] e^{-2πi·tk/n}), split real/imaginary Float64Arrays, twiddles precomputed per stage,
+ * two ping-pong scratch buffers owned by the plan: nothing is allocated per call.
+ *
+ * Stage with sub-length `length`, radix r, m = length / r, stride s (the product of the radices done):
+ *   y[q + s·(r·p + j)] = W_length^{j·p} · Σ_k x[q + s·(p + k·m)] · W_r^{j·k}
+ * which leaves the output in natural order after the last stage.
+ */
+export interface ComplexFft {
+  readonly size: number;
+  /**
+   * Transforms `real`/`imaginary` (length ≥ size) in place. The plan's scratch is used as the
+   * other half of each ping-pong, so the arrays passed must not be the plan's own buffers.
+   */
+  transform(real: Float64Array, imaginary: Float64Array): void;
+}
+
+interface Stage {
+  readonly radix: number;
+  /** sub-transform length at this stage */
+  readonly length: number;
+  readonly stride: number;
+  /** offset of this stage's twiddles in the plan's twiddle arrays: m·(r − 1) values */
+  readonly twiddleOffset: number;
+}
+
+/** Factors `size` into radices, 4 first (fewest multiplications), then 2, 3, 5 and other primes. */
+export function fftRadices(size: number): number[] {
+  const radices: number[] = [];
+  let rest = size;
+  while (rest % 4 === 0) {
+    radices.push(4);
+    rest /= 4;
+  }
+  for (const radix of [2, 3, 5]) {
+    while (rest % radix === 0) {
+      radices.push(radix);
+      rest /= radix;
+    }
+  }
+  for (let radix = 7; rest > 1; radix += 2) {
+    while (rest % radix === 0) {
+      radices.push(radix);
+      rest /= radix;
+    }
+    if (radix * radix > rest && rest > 1) {
+      radices.push(rest);
+      rest = 1;
+    }
+  }
+  return radices;
+}
+
+export function createComplexFft(size: number): ComplexFft {
+  if (!Number.isInteger(size) || size < 1) throw new RangeError(`FFT size must be a positive integer, got ${size}`);
+  return new StockhamFft(size);
+}
+
+class StockhamFft implements ComplexFft {
+  readonly size: number;
+  private readonly stages: Stage[] = [];
+  private readonly twiddleReal: Float64Array;
+  private readonly twiddleImaginary: Float64Array;
+  private readonly scratchReal: Float64Array;
+  private readonly scratchImaginary: Float64Array;
+  /** W_p^{k} tables for the generic radices (p > 5), keyed by p */
+  private readonly rootTables = new Map<number, { real: Float64Array; imaginary: Float64Array; sumReal: Float64Array; sumImaginary: Float64Array }>();
+
+  constructor(size: number) {
+    this.size = size;
+    const radices = fftRadices(size);
+    let length = size;
+    let stride = 1;
+    let twiddleCount = 0;
+    for (const radix of radices) {
+      this.stages.push({ radix, length, stride, twiddleOffset: twiddleCount });
+      twiddleCount += (length / radix) * (radix - 1);
+      length /= radix;
+      stride *= radix;
+    }
+    this.twiddleReal = new Float64Array(Math.max(1, twiddleCount));
+    this.twiddleImaginary = new Float64Array(Math.max(1, twiddleCount));
+    for (const stage of this.stages) {
+      const m = stage.length / stage.radix;
+      for (let p = 0; p < m; p++) {
+        for (let j = 1; j < stage.radix; j++) {
+          const angle = (-2 * Math.PI * j * p) / stage.length;
+          const index = stage.twiddleOffset + p * (stage.radix - 1) + (j - 1);
+          this.twiddleReal[index] = Math.cos(angle);
+          this.twiddleImaginary[index] = Math.sin(angle);
+        }
+      }
+      if (stage.radix > 5 && !this.rootTables.has(stage.radix)) {
+        const radix = stage.radix;
+        const real = new Float64Array(radix);
+        const imaginary = new Float64Array(radix);
+        for (let k = 0; k < radix; k++) {
+          real[k] = Math.cos((-2 * Math.PI * k) / radix);
+          imaginary[k] = Math.sin((-2 * Math.PI * k) / radix);
+        }
+        this.rootTables.set(radix, { real, imaginary, sumReal: new Float64Array(radix), sumImaginary: new Float64Array(radix) });
+      }
+    }
+    this.scratchReal = new Float64Array(size);
+    this.scratchImaginary = new Float64Array(size);
+  }
+
+  transform(real: Float64Array, imaginary: Float64Array): void {
+    let fromReal = real;
+    let fromImaginary = imaginary;
+    let toReal = this.scratchReal;
+    let toImaginary = this.scratchImaginary;
+    const stages = this.stages;
+    for (let index = 0; index < stages.length; index++) {
+      const stage = stages[index]!;
+      const m = stage.length / stage.radix;
+      switch (stage.radix) {
+        case 4:
+          radix4(fromReal, fromImaginary, toReal, toImaginary, m, stage.stride, this.twiddleReal, this.twiddleImaginary, stage.twiddleOffset);
+          break;
+        case 2:
+          radix2(fromReal, fromImaginary, toReal, toImaginary, m, stage.stride, this.twiddleReal, this.twiddleImaginary, stage.twiddleOffset);
+          break;
+        case 3:
+          radix3(fromReal, fromImaginary, toReal, toImaginary, m, stage.stride, this.twiddleReal, this.twiddleImaginary, stage.twiddleOffset);
+          break;
+        case 5:
+          radix5(fromReal, fromImaginary, toReal, toImaginary, m, stage.stride, this.twiddleReal, this.twiddleImaginary, stage.twiddleOffset);
+          break;
+        default: {
+          const roots = this.rootTables.get(stage.radix)!;
+          radixGeneric(fromReal, fromImaginary, toReal, toImaginary, stage.radix, m, stage.stride, this.twiddleReal, this.twiddleImaginary, stage.twiddleOffset, roots);
+        }
+      }
+      const swapReal = fromReal;
+      const swapImaginary = fromImaginary;
+      fromReal = toReal;
+      fromImaginary = toImaginary;
+      toReal = swapReal;
+      toImaginary = swapImaginary;
+    }
+    if (fromReal !== real) {
+      real.set(fromReal.subarray(0, this.size));
+      imaginary.set(fromImaginary.subarray(0, this.size));
+    }
+  }
+}
+
+function radix2(xr: Float64Array, xi: Float64Array, yr: Float64Array, yi: Float64Array, m: number, s: number, wr: Float64Array, wi: Float64Array, offset: number): void {
+  for (let p = 0; p < m; p++) {
+    const w1r = wr[offset + p]!;
+    const w1i = wi[offset + p]!;
+    const in0 = s * p;
+    const in1 = s * (p + m);
+    const out0 = s * 2 * p;
+    const out1 = out0 + s;
+    for (let q = 0; q < s; q++) {
+      const ar = xr[in0 + q]!;
+      const ai = xi[in0 + q]!;
+      const br = xr[in1 + q]!;
+      const bi = xi[in1 + q]!;
+      yr[out0 + q] = ar + br;
+      yi[out0 + q] = ai + bi;
+      const dr = ar - br;
+      const di = ai - bi;
+      yr[out1 + q] = dr * w1r - di * w1i;
+      yi[out1 + q] = dr * w1i + di * w1r;
+    }
+  }
+}
+
+function radix3(xr: Float64Array, xi: Float64Array, yr: Float64Array, yi: Float64Array, m: number, s: number, wr: Float64Array, wi: Float64Array, offset: number): void {
+  const sine = Math.sqrt(3) / 2;
+  for (let p = 0; p < m; p++) {
+    const w1r = wr[offset + 2 * p]!;
+    const w1i = wi[offset + 2 * p]!;
+    const w2r = wr[offset + 2 * p + 1]!;
+    const w2i = wi[offset + 2 * p + 1]!;
+    const in0 = s * p;
+    const in1 = s * (p + m);
+    const in2 = s * (p + 2 * m);
+    const out0 = s * 3 * p;
+    for (let q = 0; q < s; q++) {
+      const a0r = xr[in0 + q]!;
+      const a0i = xi[in0 + q]!;
+      const a1r = xr[in1 + q]!;
+      const a1i = xi[in1 + q]!;
+      const a2r = xr[in2 + q]!;
+      const a2i = xi[in2 + q]!;
+      const br = a1r + a2r;
+      const bi = a1i + a2i;
+      const dr = (a1r - a2r) * sine;
+      const di = (a1i - a2i) * sine;
+      const rr = a0r - 0.5 * br;
+      const ri = a0i - 0.5 * bi;
+      yr[out0 + q] = a0r + br;
+      yi[out0 + q] = a0i + bi;
+      // y1 = r − i·d, y2 = r + i·d
+      const y1r = rr + di;
+      const y1i = ri - dr;
+      const y2r = rr - di;
+      const y2i = ri + dr;
+      yr[out0 + s + q] = y1r * w1r - y1i * w1i;
+      yi[out0 + s + q] = y1r * w1i + y1i * w1r;
+      yr[out0 + 2 * s + q] = y2r * w2r - y2i * w2i;
+      yi[out0 + 2 * s + q] = y2r * w2i + y2i * w2r;
+    }
+  }
+}
+
+function radix4(xr: Float64Array, xi: Float64Array, yr: Float64Array, yi: Float64Array, m: number, s: number, wr: Float64Array, wi: Float64Array, offset: number): void {
+  for (let p = 0; p < m; p++) {
+    const t = offset + 3 * p;
+    const w1r = wr[t]!;
+    const w1i = wi[t]!;
+    const w2r = wr[t + 1]!;
+    const w2i = wi[t + 1]!;
+    const w3r = wr[t + 2]!;
+    const w3i = wi[t + 2]!;
+    const in0 = s * p;
+    const in1 = s * (p + m);
+    const in2 = s * (p + 2 * m);
+    const in3 = s * (p + 3 * m);
+    const out0 = s * 4 * p;
+    const out1 = out0 + s;
+    const out2 = out1 + s;
+    const out3 = out2 + s;
+    for (let q = 0; q < s; q++) {
+      const a0r = xr[in0 + q]!;
+      const a0i = xi[in0 + q]!;
+      const a1r = xr[in1 + q]!;
+      const a1i = xi[in1 + q]!;
+      const a2r = xr[in2 + q]!;
+      const a2i = xi[in2 + q]!;
+      const a3r = xr[in3 + q]!;
+      const a3i = xi[in3 + q]!;
+      const t0r = a0r + a2r;
+      const t0i = a0i + a2i;
+      const t1r = a0r - a2r;
+      const t1i = a0i - a2i;
+      const t2r = a1r + a3r;
+      const t2i = a1i + a3i;
+      // t3 = −i·(a1 − a3)
+      const t3r = a1i - a3i;
+      const t3i = a3r - a1r;
+      yr[out0 + q] = t0r + t2r;
+      yi[out0 + q] = t0i + t2i;
+      const y1r = t1r + t3r;
+      const y1i = t1i + t3i;
+      const y2r = t0r - t2r;
+      const y2i = t0i - t2i;
+      const y3r = t1r - t3r;
+      const y3i = t1i - t3i;
+      yr[out1 + q] = y1r * w1r - y1i * w1i;
+      yi[out1 + q] = y1r * w1i + y1i * w1r;
+      yr[out2 + q] = y2r * w2r - y2i * w2i;
+      yi[out2 + q] = y2r * w2i + y2i * w2r;
+      yr[out3 + q] = y3r * w3r - y3i * w3i;
+      yi[out3 + q] = y3r * w3i + y3i * w3r;
+    }
+  }
+}
+
+const COS_1 = Math.cos((2 * Math.PI) / 5);
+const COS_2 = Math.cos((4 * Math.PI) / 5);
+const SIN_1 = Math.sin((2 * Math.PI) / 5);
+const SIN_2 = Math.sin((4 * Math.PI) / 5);
+
+function radix5(xr: Float64Array, xi: Float64Array, yr: Float64Array, yi: Float64Array, m: number, s: number, wr: Float64Array, wi: Float64Array, offset: number): void {
+  for (let p = 0; p < m; p++) {
+    const t = offset + 4 * p;
+    const w1r = wr[t]!;
+    const w1i = wi[t]!;
+    const w2r = wr[t + 1]!;
+    const w2i = wi[t + 1]!;
+    const w3r = wr[t + 2]!;
+    const w3i = wi[t + 2]!;
+    const w4r = wr[t + 3]!;
+    const w4i = wi[t + 3]!;
+    const in0 = s * p;
+    const in1 = s * (p + m);
+    const in2 = s * (p + 2 * m);
+    const in3 = s * (p + 3 * m);
+    const in4 = s * (p + 4 * m);
+    const out0 = s * 5 * p;
+    const out1 = out0 + s;
+    const out2 = out1 + s;
+    const out3 = out2 + s;
+    const out4 = out3 + s;
+    for (let q = 0; q < s; q++) {
+      const a0r = xr[in0 + q]!;
+      const a0i = xi[in0 + q]!;
+      const a1r = xr[in1 + q]!;
+      const a1i = xi[in1 + q]!;
+      const a2r = xr[in2 + q]!;
+      const a2i = xi[in2 + q]!;
+      const a3r = xr[in3 + q]!;
+      const a3i = xi[in3 + q]!;
+      const a4r = xr[in4 + q]!;
+      const a4i = xi[in4 + q]!;
+      const b1r = a1r + a4r;
+      const b1i = a1i + a4i;
+      const b2r = a2r + a3r;
+      const b2i = a2i + a3i;
+      const d1r = a1r - a4r;
+      const d1i = a1i - a4i;
+      const d2r = a2r - a3r;
+      const d2i = a2i - a3i;
+      yr[out0 + q] = a0r + b1r + b2r;
+      yi[out0 + q] = a0i + b1i + b2i;
+      const r1r = a0r + COS_1 * b1r + COS_2 * b2r;
+      const r1i = a0i + COS_1 * b1i + COS_2 * b2i;
+      const r2r = a0r + COS_2 * b1r + COS_1 * b2r;
+      const r2i = a0i + COS_2 * b1i + COS_1 * b2i;
+      const i1r = SIN_1 * d1r + SIN_2 * d2r;
+      const i1i = SIN_1 * d1i + SIN_2 * d2i;
+      const i2r = SIN_2 * d1r - SIN_1 * d2r;
+      const i2i = SIN_2 * d1i - SIN_1 * d2i;
+      // y1 = r1 − i·i1, y4 = r1 + i·i1, y2 = r2 − i·i2, y3 = r2 + i·i2
+      const y1r = r1r + i1i;
+      const y1i = r1i - i1r;
+      const y4r = r1r - i1i;
+      const y4i = r1i + i1r;
+      const y2r = r2r + i2i;
+      const y2i = r2i - i2r;
+      const y3r = r2r - i2i;
+      const y3i = r2i + i2r;
+      yr[out1 + q] = y1r * w1r - y1i * w1i;
+      yi[out1 + q] = y1r * w1i + y1i * w1r;
+      yr[out2 + q] = y2r * w2r - y2i * w2i;
+      yi[out2 + q] = y2r * w2i + y2i * w2r;
+      yr[out3 + q] = y3r * w3r - y3i * w3i;
+      yi[out3 + q] = y3r * w3i + y3i * w3r;
+      yr[out4 + q] = y4r * w4r - y4i * w4i;
+      yi[out4 + q] = y4r * w4i + y4i * w4r;
+    }
+  }
+}
+
+function radixGeneric(
+  xr: Float64Array,
+  xi: Float64Array,
+  yr: Float64Array,
+  yi: Float64Array,
+  radix: number,
+  m: number,
+  s: number,
+  wr: Float64Array,
+  wi: Float64Array,
+  offset: number,
+  roots: { real: Float64Array; imaginary: Float64Array; sumReal: Float64Array; sumImaginary: Float64Array },
+): void {
+  const rootReal = roots.real;
+  const rootImaginary = roots.imaginary;
+  const sumReal = roots.sumReal;
+  const sumImaginary = roots.sumImaginary;
+  for (let p = 0; p < m; p++) {
+    for (let q = 0; q < s; q++) {
+      for (let j = 0; j < radix; j++) {
+        let accumulatedReal = 0;
+        let accumulatedImaginary = 0;
+        for (let k = 0; k < radix; k++) {
+          const root = (j * k) % radix;
+          const ar = xr[q + s * (p + k * m)]!;
+          const ai = xi[q + s * (p + k * m)]!;
+          accumulatedReal += ar * rootReal[root]! - ai * rootImaginary[root]!;
+          accumulatedImaginary += ar * rootImaginary[root]! + ai * rootReal[root]!;
+        }
+        sumReal[j] = accumulatedReal;
+        sumImaginary[j] = accumulatedImaginary;
+      }
+      const out = q + s * radix * p;
+      yr[out] = sumReal[0]!;
+      yi[out] = sumImaginary[0]!;
+      for (let j = 1; j < radix; j++) {
+        const twr = wr[offset + p * (radix - 1) + (j - 1)]!;
+        const twi = wi[offset + p * (radix - 1) + (j - 1)]!;
+        yr[out + s * j] = sumReal[j]! * twr - sumImaginary[j]! * twi;
+        yi[out + s * j] = sumReal[j]! * twi + sumImaginary[j]! * twr;
+      }
+    }
+  }
+}
