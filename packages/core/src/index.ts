@@ -50,6 +50,8 @@ export type { PluginRequirement } from './reader/plugin-requirements.js';
 export type { VerifyReport, VerifyProblem } from './reader/verify-dataset.js';
 
 export { BATCH_INFO, createLoader } from './loader/create-loader.js';
+export { padToLongest, paddedToLongest } from './loader/pad-to-longest.js';
+export type { PadToLongestOptions } from './loader/pad-to-longest.js';
 export type { Batch, BatchField, BatchInfo, Loader, LoaderOptions, LoaderStats } from './loader/create-loader.js';
 export type { LoaderState } from './loader/loader-state.js';
 export type {
