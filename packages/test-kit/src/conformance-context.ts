@@ -121,7 +121,7 @@ export class ConformanceContext<TValue = unknown> {
     if (this.decoderList === undefined) {
       const given = this.options.decoders;
       this.decoderList =
-        given === undefined ? [[this.codec().defaultDecoder, undefined]] : Object.entries(given).map(([name, options]) => [name, options]);
+        given === undefined ? [[this.codec().defaultDecoder, undefined]] : Object.entries(given).map(([key, options]) => [decoderName(key), options]);
       if (this.decoderList.length === 0) fail('decoders is empty; leave it out to test the default decoder');
     }
     return this.decoderList;
@@ -238,4 +238,10 @@ function mixSamples<T>(base: readonly T[]): T[] {
     }
   }
   return samples;
+}
+
+/** `decoders` keys may carry a label after '#' (`'waveform#crop'`) to test one decoder with several option sets. */
+function decoderName(key: string): string {
+  const hash = key.indexOf('#');
+  return hash < 0 ? key : key.slice(0, hash);
 }

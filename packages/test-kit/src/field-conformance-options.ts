@@ -55,7 +55,8 @@ export interface FieldConformanceOptions<TValue = unknown> {
   // biome-ignore lint/suspicious/noConfusingVoidType: assertion-style compares (`expect(...)`) return void
   equals?: (written: TValue, read: unknown) => boolean | void;
   /**
-   * Decoders to exercise: decoder name → its JSON options (undefined for none).
+   * Decoders to exercise: decoder name → its JSON options (undefined for none). To test a decoder
+   * with several option sets, add a label after '#': `{ waveform: undefined, 'waveform#crop': { seconds: 1 } }`.
    * Default: the codec's default decoder, without options.
    */
   decoders?: Readonly<Record<string, JsonValue | undefined>>;
