@@ -1,0 +1,13 @@
+export { audioPlugin, PACKAGE_NAME, PACKAGE_VERSION } from './audio-plugin.js';
+export { alignments, codecTokens, compressedAudio, flac, mp3, opus, spectrogram, waveform } from './field-specs.js';
+export type { CodecTokensOptions, CompressedAudioOptions, SpectrogramOptions, WaveformOptions } from './field-specs.js';
+export { AudioFormatError } from './audio-errors.js';
+export type { AudioFormatErrorDetails } from './audio-errors.js';
+
+export type { StoredWaveform, WaveformArguments, WaveformDType } from './fields/waveform-codec.js';
+export type { CompressedAudioArguments, CompressedFormat, StoredCompressedAudio } from './fields/compressed-codec.js';
+export type { SpectrogramArguments, SpectrogramDType, SpectrogramInput, SpectrogramKind, StoredSpectrogram } from './fields/spectrogram-codec.js';
+export type { CodecTokensArguments, CodecTokensInput, StoredCodecTokens } from './fields/codec-tokens-codec.js';
+export type { AlignmentSpan, AlignmentsArguments } from './fields/alignments-codec.js';
+export type { PcmRow, WaveformInput } from './fields/pcm-value.js';
+export type { CropMode } from './fields/clip-window.js';

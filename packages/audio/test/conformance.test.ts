@@ -1,0 +1,146 @@
+/**
+ * Every audio field through @tessera/test-kit's conformance suite. The plugin is imported by package
+ * name, i.e. from the built dist/ (run the build first): worker threads rebuild it from its origin.
+ */
+import { type AlignmentSpan, type StoredCodecTokens, type StoredSpectrogram, type StoredWaveform, alignments, audioPlugin, codecTokens, spectrogram, waveform } from '@tessera/audio';
+import { describeDifference, runFieldConformance } from '@tessera/test-kit';
+import { chirp, int16Exact } from './signals.js';
+
+const fail = (difference: string | undefined) => {
+  if (difference !== undefined) throw new Error(difference);
+};
+
+type PcmValue = { samples: Float32Array | Float32Array[]; sampleRate: number };
+const rowsOf = (value: PcmValue): Float32Array[] => (Array.isArray(value.samples) ? value.samples : [value.samples]);
+
+/** The stored rows as float (int16 k → k / 32768). */
+function storedAsFloat(stored: StoredWaveform): Float32Array[] {
+  return stored.samples.map((row) => (row instanceof Float32Array ? row : Float32Array.from(row, (sample) => sample / (row instanceof Int16Array ? 32768 : 2147483648))));
+}
+
+for (const dtype of ['float32', 'int16', 'int32'] as const) {
+  for (const channels of [1, 2]) {
+    const mono = (length: number, seed: number) => int16Exact(chirp(length, 16000, 100, 6000, seed));
+    const value = (length: number, seed: number): PcmValue => ({ samples: channels === 1 ? mono(length, seed) : [mono(length, seed), mono(length, seed + 100)], sampleRate: 16000 });
+    runFieldConformance<PcmValue>({
+      name: `audio/waveform ${dtype} ${channels}ch`,
+      plugin: () => audioPlugin(),
+      field: waveform({ sampleRate: 16000, channels, dtype }),
+      values: [value(16000, 1), value(7919, 2), value(24037, 3)],
+      edgeValues: [value(0, 4), value(1, 5), { samples: channels === 1 ? new Float32Array([1, -1, 0.5]) : [new Float32Array([1, -1, 0.5]), new Float32Array([-1, 1, 0])], sampleRate: 16000 }],
+      invalidValues: [42, null, 'no-such-file.wav', { samples: new Float32Array([Number.NaN]), sampleRate: 16000 }, { samples: [new Float32Array(3), new Float32Array(4)], sampleRate: 16000 }],
+      equals(written, read) {
+        const stored = read as StoredWaveform;
+        if (stored.sampleRate !== 16000) return false;
+        // int16 fields clip +1.0 to 32767/32768.
+        const expected = rowsOf(written).map((row) => (dtype === 'int16' ? row.map((sample) => Math.min(sample, 32767 / 32768)) : row));
+        fail(describeDifference(expected, storedAsFloat(stored)));
+      },
+      decoders: { waveform: undefined, length: undefined, 'waveform#window': { maxSamples: 4000, crop: 'random' } },
+      checkDecoded(written, slot, output, { decoder }) {
+        const rows = rowsOf(written).map((row) => (dtype === 'int16' ? row.map((sample) => Math.min(sample, 32767 / 32768)) : row));
+        const length = rows[0]!.length;
+        if (decoder === 'length') return fail(describeDifference(length, slot.data[0]));
+        const width = output.shape[1]!;
+        const count = slot.lengths[0]!;
+        if (count !== Math.min(width, length)) throw new Error(`lengths[0] is ${count}, expected ${Math.min(width, length)}`);
+        const data = slot.data as Float32Array;
+        // The window: find it from the first row (start is 0 for whole clips).
+        let start = 0;
+        if (length > width) {
+          start = -1;
+          for (let candidate = 0; candidate <= length - width && start < 0; candidate++) {
+            if (rows[0]![candidate] === data[0] && rows[0]![candidate + 1] === data[1] && rows[0]![candidate + 7] === data[7]) start = candidate;
+          }
+          if (start < 0) throw new Error('the decoded window is no window of the clip');
+        }
+        for (let channel = 0; channel < rows.length; channel++) {
+          fail(describeDifference(rows[channel]!.subarray(start, start + count), data.subarray(channel * width, channel * width + count)));
+          if (data.subarray(channel * width + count, (channel + 1) * width).some((sample) => sample !== 0)) throw new Error(`channel ${channel}: padding is not zero`);
+        }
+      },
+    });
+  }
+}
+
+const tokenValue = (frames: number, seed: number) => Array.from({ length: 8 }, (_, codebook) => Array.from({ length: frames }, (_, frame) => (frame * 31 + codebook * 7 + seed) % 1024));
+runFieldConformance<number[][]>({
+  name: 'audio/codec-tokens',
+  plugin: () => audioPlugin(),
+  field: codecTokens({ codec: 'encodec_24khz', frameRate: 75, codebooks: 8, codebookSize: 1024 }),
+  values: [tokenValue(75, 1), tokenValue(300, 2), tokenValue(13, 3)],
+  edgeValues: [tokenValue(0, 0), tokenValue(1, 1023)],
+  invalidValues: [tokenValue(10, 0).slice(0, 7), [[1024], [0], [0], [0], [0], [0], [0], [0]], [[-1], [0], [0], [0], [0], [0], [0], [0]], 'tokens', null],
+  equals(written, read) {
+    const stored = read as StoredCodecTokens;
+    fail(describeDifference(Int16Array.from(written.flat()), stored.ids));
+  },
+  decoders: { tokens: undefined, 'tokens#window': { maxFrames: 50, crop: 'random' } },
+  checkDecoded(written, slot, output) {
+    const width = output.shape[1]!;
+    const frames = written[0]!.length;
+    const count = slot.lengths[0]!;
+    if (count !== Math.min(width, frames)) throw new Error(`lengths[0] is ${count}`);
+    const data = slot.data as Int32Array;
+    const start = frames > width ? written[0]!.indexOf(data[0]!) : 0;
+    for (let codebook = 0; codebook < 8; codebook++) fail(describeDifference(written[codebook]!.slice(start, start + count), Array.from(data.subarray(codebook * width, codebook * width + count))));
+  },
+});
+
+const words: AlignmentSpan[] = [
+  { start: 0, duration: 4000, label: 'hello', speaker: 'spk1', score: 0.5 },
+  { start: 4000, duration: 8000, label: 'wörld 🙂' },
+  { start: 12000, duration: 160, label: '', speaker: '' },
+];
+runFieldConformance<AlignmentSpan[]>({
+  name: 'audio/alignments',
+  plugin: () => audioPlugin(),
+  field: alignments({ sampleRate: 16000 }),
+  values: [words, words.slice(1), [{ start: 5, duration: 6, label: 'sil', score: -1.25 }]],
+  edgeValues: [[], Array.from({ length: 500 }, (_, index) => ({ start: index * 160, duration: 160, label: `p${index % 40}` }))],
+  invalidValues: ['hello', [{ start: -1, duration: 1, label: 'a' }], [{ start: 0, duration: 1.5, label: 'a' }], [{ start: 0, duration: 1, label: 7 }], [{ start: 0, duration: 1, label: 'a', extra: true }], [{ start: 0, duration: 1, label: 'a', score: Number.NaN }]],
+  decoders: { spans: { vocabulary: ['hello', 'sil', 'p1'] }, count: undefined },
+  checkDecoded(written, slot, output, { decoder }) {
+    if (decoder === 'count') return fail(describeDifference(written.length, slot.data[0]));
+    const vocabulary = ['hello', 'sil', 'p1'];
+    const count = Math.min(output.shape[0]!, written.length);
+    if (slot.lengths[0] !== count) throw new Error(`lengths[0] is ${slot.lengths[0]}`);
+    const expected = written.slice(0, count).flatMap((span) => [span.start, span.duration, vocabulary.indexOf(span.label)]);
+    fail(describeDifference(expected, Array.from((slot.data as Int32Array).subarray(0, count * 3))));
+  },
+});
+
+for (const dtype of ['float32', 'float16'] as const) {
+  const features = (frames: number, seed: number) => ({
+    data: Float32Array.from({ length: 80 * frames }, (_, index) => (dtype === 'float16' ? Math.round(((index * 13 + seed) % 97) - 48) / 4 : Math.sin(index * 0.37 + seed) * 3)),
+    frames,
+  });
+  runFieldConformance<{ data: Float32Array; frames: number }>({
+    name: `audio/spectrogram whisper ${dtype}`,
+    plugin: () => audioPlugin(),
+    field: spectrogram({ preset: 'whisper', dtype }),
+    values: [features(100, 1), features(3000, 2), features(7, 3)],
+    edgeValues: [features(0, 0), features(1, 4)],
+    invalidValues: [{ data: new Float32Array(79), frames: 1 }, { data: new Float32Array(160), frames: -2 }, 'no-such-file.flac', null],
+    equals(written, read) {
+      const stored = read as StoredSpectrogram;
+      fail(describeDifference({ bins: 80, frames: written.frames, data: written.data }, { bins: stored.bins, frames: stored.frames, data: stored.data }));
+    },
+    decoders: { features: undefined, 'features#window': { maxFrames: 50, crop: 'random' } },
+    checkDecoded(written, slot, output) {
+      const width = output.shape[1]!;
+      const count = slot.lengths[0]!;
+      if (count !== Math.min(width, written.frames)) throw new Error(`lengths[0] is ${count}`);
+      const data = slot.data as Float32Array;
+      let start = 0;
+      if (written.frames > width) {
+        start = -1;
+        for (let candidate = 0; candidate <= written.frames - width && start < 0; candidate++) {
+          if (written.data[candidate] === data[0] && written.data[written.frames + candidate] === data[width] && written.data[5 * written.frames + candidate + 3] === data[5 * width + 3]) start = candidate;
+        }
+        if (start < 0) throw new Error('the decoded window is no window of the features');
+      }
+      for (let bin = 0; bin < 80; bin++) fail(describeDifference(written.data.subarray(bin * written.frames + start, bin * written.frames + start + count), data.subarray(bin * width, bin * width + count)));
+    },
+  });
+}
