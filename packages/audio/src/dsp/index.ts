@@ -17,3 +17,8 @@ export {
 export { type Spectrogram, type SpectrogramParams, createSpectrogram } from './spectrogram.js';
 export { FLOAT32_EPSILON, KALDI_FBANK_PARAMS, type KaldiFbank, type KaldiFbankParams, createKaldiFbank } from './kaldi-fbank.js';
 export { type Resampler, type ResamplerOptions, createResampler } from './resampler.js';
+export { type RandomNumbers, nextGaussian, nextUniform } from './random-numbers.js';
+export { type NoiseColor, fillNoise, fillPinkNoise, fillWhiteNoise } from './noise.js';
+export { addScaled, applyGain, decibelsToAmplitude, meanSquare, mixdown, noiseScaleForSnr } from './signal-level.js';
+export { createSpeedPerturbation } from './speed-perturbation.js';
+export { LHOTSE_SPEC_AUGMENT, type SpecAugment, type SpecAugmentParams, checkSpecAugmentParams, createSpecAugment } from './spec-augment.js';

@@ -5,7 +5,7 @@ import { WINDOW_KINDS, type WindowKind, createWindow } from './windows.js';
 /** float32 machine epsilon, Kaldi's log floor. */
 export const FLOAT32_EPSILON = 1.1920928955078125e-7;
 
-export interface KaldiFbankParams {
+export type KaldiFbankParams = {
   /** Hz. Default 16000. */
   sampleRate?: number;
   /** Default 25. */
@@ -32,7 +32,7 @@ export interface KaldiFbankParams {
   highFrequencyHz?: number;
   /** ln(max(x, float32 epsilon)) (true) or the energies. Default true. */
   useLogFbank?: boolean;
-}
+};
 
 export const KALDI_FBANK_PARAMS: readonly (keyof KaldiFbankParams)[] = [
   'sampleRate',

@@ -5,7 +5,7 @@ import { WINDOW_KINDS, type WindowKind, createWindow } from './windows.js';
 
 export type { LogMode };
 
-export interface MelSpectrogramParams {
+export type MelSpectrogramParams = {
   /** Hz. Default 16000. */
   sampleRate?: number;
   /** FFT size. Default 400. */
@@ -42,7 +42,7 @@ export interface MelSpectrogramParams {
   dropLastFrame?: boolean;
   /** 'whisper': max(x, max − 8) then (x + 4) / 4 over each computed clip (after log10). Default 'none'. */
   normalize?: 'none' | 'whisper';
-}
+};
 
 export type MelSpectrogramPreset = 'torchaudio' | 'whisper';
 

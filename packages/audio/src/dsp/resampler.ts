@@ -10,7 +10,7 @@
  * skipped here, so each phase keeps only its ~2·lowpassFilterWidth·from/base non-zero taps
  * instead of torchaudio's dense 2·width + from. Samples outside the input are zero.
  */
-export interface ResamplerOptions {
+export type ResamplerOptions = {
   /** Zero crossings of the sinc kept on each side. Default 6. */
   lowpassFilterWidth?: number;
   /** Cutoff as a fraction of the lower Nyquist frequency. Default 0.99. */
@@ -19,7 +19,7 @@ export interface ResamplerOptions {
   method?: 'sinc-hann' | 'kaiser';
   /** Kaiser β. Default 14.769656459379492 (torchaudio's). */
   beta?: number;
-}
+};
 
 export interface Resampler {
   /** Reduced rates (divided by their gcd). */

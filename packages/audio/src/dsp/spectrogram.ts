@@ -3,7 +3,7 @@ import { checkSpectrogramParams } from './mel-spectrogram.js';
 import { type LogMode, SpectrogramEngine } from './spectrogram-engine.js';
 import { type WindowKind, createWindow } from './windows.js';
 
-export interface SpectrogramParams {
+export type SpectrogramParams = {
   /** Hz, only checked (the linear spectrogram does not depend on it). Default 16000. */
   sampleRate?: number;
   /** Default 400. */
@@ -26,7 +26,7 @@ export interface SpectrogramParams {
   log?: LogMode;
   /** Default 1e-10. */
   logFloor?: number;
-}
+};
 
 export interface Spectrogram {
   readonly params: Readonly<Required<SpectrogramParams>>;
