@@ -1,0 +1,85 @@
+import { spawn } from 'node:child_process';
+import { AudioInputError } from '../input/audio-input-error.js';
+import { resolveFfmpeg } from './resolve-ffmpeg.js';
+
+export interface RunFfmpegOptions {
+  ffmpegPath?: string;
+  /** Bytes written to ffmpeg's stdin (`-i pipe:0`); stdin is closed at once without them. */
+  stdin?: Uint8Array;
+  /** The run is killed after this long. Default 60 000. */
+  timeoutMs?: number;
+  /** What the run reads, for error messages: a path, 'bytes (N bytes)', 'PCM (…)'. */
+  input: string;
+  /** What the run does, for error messages: 'decode', 'encode flac', … */
+  action: string;
+}
+
+export const DEFAULT_FFMPEG_TIMEOUT_MS = 60_000;
+/** How much of stderr is kept (its end): the last lines say what failed. */
+const STDERR_TAIL_CHARS = 4096;
+const STDERR_TAIL_LINES = 8;
+
+/**
+ * Runs ffmpeg with `args` (after `-hide_banner -nostdin -v error` or `-v error` when stdin is fed) and
+ * resolves with everything it wrote to stdout. Stderr is always consumed (its tail kept); a run that
+ * outlives `timeoutMs` is killed; EPIPE on stdin (ffmpeg quit early) is ignored in favour of the exit
+ * status. A failed run is an AudioInputError naming the input and quoting ffmpeg's last stderr lines.
+ */
+export function runFfmpeg(args: readonly string[], options: RunFfmpegOptions): Promise<Uint8Array> {
+  const ffmpeg = resolveFfmpeg({ ffmpegPath: options.ffmpegPath });
+  const timeoutMs = options.timeoutMs ?? DEFAULT_FFMPEG_TIMEOUT_MS;
+  const fullArgs = ['-hide_banner', ...(options.stdin === undefined ? ['-nostdin'] : []), '-v', 'error', ...args];
+  return new Promise((resolve, reject) => {
+    const child = spawn(ffmpeg.path, fullArgs, { stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
+    const chunks: Buffer[] = [];
+    let stdoutBytes = 0;
+    let stderr = '';
+    let timedOut = false;
+    let settled = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    const fail = (message: string, cause?: unknown) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      reject(new AudioInputError('E_AUDIO_INPUT', message, { input: options.input, stderr: lastLines(stderr), cause }));
+    };
+    child.stdout.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      stdoutBytes += chunk.byteLength;
+    });
+    child.stderr.setEncoding('latin1');
+    child.stderr.on('data', (text: string) => {
+      stderr = (stderr + text).slice(-STDERR_TAIL_CHARS);
+    });
+    child.on('error', (error) => {
+      child.kill('SIGKILL');
+      fail(`ffmpeg (${ffmpeg.path}) could not be run to ${options.action}: ${error.message}`, error);
+    });
+    child.on('close', (code, signal) => {
+      if (settled) return;
+      if (timedOut) return fail(`ffmpeg did not finish within ${timeoutMs} ms (${options.action}) and was killed; raise the timeout for long inputs`);
+      if (code !== 0) return fail(`ffmpeg failed to ${options.action} (exit ${code ?? signal})`);
+      settled = true;
+      clearTimeout(timer);
+      // A fresh buffer (offset 0), so callers may view it as Float32Array.
+      const output = new Uint8Array(stdoutBytes);
+      let offset = 0;
+      for (const chunk of chunks) {
+        output.set(chunk, offset);
+        offset += chunk.byteLength;
+      }
+      resolve(output);
+    });
+    // EPIPE / ECONNRESET when ffmpeg exits before reading all input: its exit status tells why.
+    child.stdin.on('error', () => {});
+    if (options.stdin === undefined) child.stdin.end();
+    else child.stdin.end(options.stdin);
+  });
+}
+
+function lastLines(text: string): string {
+  return text.trimEnd().split('\n').slice(-STDERR_TAIL_LINES).join('\n');
+}
