@@ -11,3 +11,30 @@ export type { CodecTokensArguments, CodecTokensInput, StoredCodecTokens } from '
 export type { AlignmentSpan, AlignmentsArguments } from './fields/alignments-codec.js';
 export type { PcmRow, WaveformInput } from './fields/pcm-value.js';
 export type { CropMode } from './fields/clip-window.js';
+
+export {
+  addNoise,
+  gain,
+  logMel,
+  melSpectrogram,
+  mixdown,
+  mixNoiseField,
+  padOrTrim,
+  resample,
+  specAugment,
+  speedPerturb,
+} from './operations/index.js';
+export type {
+  AddNoiseOptions,
+  GainOptions,
+  MelPreset,
+  MelSpectrogramOptions,
+  MixNoiseFieldOptions,
+  PadOrTrimOptions,
+  ResampleOptions,
+  SpecAugmentOptions,
+  SpeedPerturbOptions,
+} from './operations/index.js';
+
+export { createKaldiFbank, createMelFilterbank, createMelSpectrogram, createRealFft, createResampler, createSpectrogram, melSpectrogramPreset, resolveMelSpectrogramParams } from './dsp/index.js';
+export type { KaldiFbank, KaldiFbankParams, MelFilterbank, MelSpectrogram, MelSpectrogramParams, MelSpectrogramPreset, RealFft, Resampler, ResamplerOptions, Spectrogram, SpectrogramParams } from './dsp/index.js';

@@ -28,6 +28,7 @@ for (const dtype of ['float32', 'int16', 'int32'] as const) {
       field: waveform({ sampleRate: 16000, channels, dtype }),
       values: [value(16000, 1), value(7919, 2), value(24037, 3)],
       edgeValues: [value(0, 4), value(1, 5), { samples: channels === 1 ? new Float32Array([1, -1, 0.5]) : [new Float32Array([1, -1, 0.5]), new Float32Array([-1, 1, 0])], sampleRate: 16000 }],
+      invalidValueCodes: ['E_AUDIO_INPUT'],
       invalidValues: [42, null, 'no-such-file.wav', { samples: new Float32Array([Number.NaN]), sampleRate: 16000 }, { samples: [new Float32Array(3), new Float32Array(4)], sampleRate: 16000 }],
       equals(written, read) {
         const stored = read as StoredWaveform;
@@ -121,6 +122,7 @@ for (const dtype of ['float32', 'float16'] as const) {
     field: spectrogram({ preset: 'whisper', dtype }),
     values: [features(100, 1), features(3000, 2), features(7, 3)],
     edgeValues: [features(0, 0), features(1, 4)],
+    invalidValueCodes: ['E_AUDIO_INPUT'],
     invalidValues: [{ data: new Float32Array(79), frames: 1 }, { data: new Float32Array(160), frames: -2 }, 'no-such-file.flac', null],
     equals(written, read) {
       const stored = read as StoredSpectrogram;

@@ -27,5 +27,6 @@ export function chirp(length: number, sampleRate: number, fromHz = 200, toHz = 3
 
 /** Values exactly representable in int16 (k / 32768), so float32 ↔ int16 round trips are exact. */
 export function int16Exact(signal: Float32Array): Float32Array {
-  return signal.map((sample) => Math.max(-32768, Math.min(32767, Math.round(sample * 32768))) / 32768);
+  // + 0 turns -0 (rounded small negatives) into 0: int16 storage has no negative zero.
+  return signal.map((sample) => Math.max(-32768, Math.min(32767, Math.round(sample * 32768))) / 32768 + 0);
 }

@@ -48,6 +48,11 @@ export interface FieldConformanceOptions<TValue = unknown> {
    */
   invalidValues?: readonly unknown[];
   /**
+   * Codes of the plugin's own typed errors that invalid values may also raise (e.g. an audio plugin's
+   * `E_AUDIO_INPUT` for a file ffmpeg cannot decode), besides E_ENCODE, E_FIELD_VALUE and E_IO.
+   */
+  invalidValueCodes?: readonly string[];
+  /**
    * Compares a written value with what `dataset.read()` returns. Return false or throw to fail.
    * Default: `describeDifference` (deep, typed-array aware, bit-exact numbers). Lossy codecs pass
    * a tolerance compare such as `withinTolerance(1e-6)`.

@@ -400,6 +400,6 @@ function flacStreamOf(field: FieldReader, parts: ClipParts, args: CompressedAudi
     info: { ...parts.flacInfo(args), md5: parts.md5.slice() },
     frames: field.bytes(parts.header.pointer + table, parts.header.byteLength - table).slice(),
     frameByteOffsets: parts.offsets.slice(),
-    frameFirstSamples: parts.firstSamples.slice(),
+    frameFirstSamples: Float64Array.from(parts.firstSamples),
   };
 }

@@ -11,7 +11,7 @@ const TARGET = 'target.beton';
 
 /**
  * Every invalid value makes writeDataset reject with a TesseraError (E_ENCODE, E_FIELD_VALUE, or
- * E_IO for a value naming a file that cannot be read)
+ * E_IO for a value naming a file that cannot be read, or one of the plugin's own `invalidValueCodes`)
  * that names the field and the sample, both in its message and as `field` / `sampleIndex`; the
  * target is not created, an existing target keeps its bytes, and no temporary file is left behind.
  * Written on the calling thread (workers: 0) into a fresh folder, then with workers: 2 over an
@@ -29,7 +29,8 @@ export async function checkInvalidValues(context: ConformanceContext): Promise<v
 
     const freshFolder = context.path('invalid', { folder: true });
     const freshTarget = join(freshFolder, TARGET);
-    await expectRejection(() => writeDataset(freshTarget, context.schema(), records, context.writeOptions()), sampleIndex, `${label}, workers: 0`);
+    const accepted = [...ACCEPTED_CODES, ...(context.options.invalidValueCodes ?? [])];
+    await expectRejection(() => writeDataset(freshTarget, context.schema(), records, context.writeOptions()), sampleIndex, `${label}, workers: 0`, accepted);
     if (existsSync(freshTarget)) fail(`${label}, workers: 0: the target file was created although the write failed`);
     const leftovers = readdirSync(freshFolder);
     if (leftovers.length > 0) fail(`${label}, workers: 0: the failed write left ${leftovers.join(', ')} behind`);
@@ -44,6 +45,7 @@ export async function checkInvalidValues(context: ConformanceContext): Promise<v
       () => writeDataset(existingTarget, context.schema(), records, context.writeOptions({ workers })),
       sampleIndex,
       `${label}, workers: ${workers}, over an existing file`,
+      accepted,
     );
     if (!Buffer.from(previous).equals(readFileSync(existingTarget))) fail(`${label}, workers: ${workers}: the existing target file was changed by a failed write`);
     const remaining = readdirSync(existingFolder);
@@ -51,7 +53,7 @@ export async function checkInvalidValues(context: ConformanceContext): Promise<v
   }
 }
 
-async function expectRejection(write: () => Promise<unknown>, sampleIndex: number, label: string): Promise<void> {
+async function expectRejection(write: () => Promise<unknown>, sampleIndex: number, label: string, accepted: readonly string[]): Promise<void> {
   let error: unknown;
   try {
     await write();
@@ -64,7 +66,7 @@ async function expectRejection(write: () => Promise<unknown>, sampleIndex: numbe
     fail(`${label}: writeDataset rejected with a ${name} (${error instanceof Error ? error.message : String(error)}), not a TesseraError (is more than one copy of @tessera/core installed?)`, error);
   }
   const where = `${label}: ${error.code} "${error.message}"`;
-  if (!ACCEPTED_CODES.includes(error.code)) fail(`${where}: the code should be ${ACCEPTED_CODES.join(' or ')}`, error);
+  if (!accepted.includes(error.code)) fail(`${where}: the code should be ${accepted.join(' or ')}`, error);
   if (!error.message.includes(`"${FIELD}"`) && !new RegExp(`\\b${FIELD}\\b`).test(error.message)) fail(`${where}: the message does not name the field "${FIELD}"`, error);
   if (!new RegExp(`\\bsample ${sampleIndex}\\b`).test(error.message)) fail(`${where}: the message does not name sample ${sampleIndex}`, error);
   const details = error as TesseraError & { field?: unknown; sampleIndex?: unknown };
