@@ -6,6 +6,7 @@ export type TesseraErrorCode =
   | 'E_ALLOCATION_OUT_OF_BOUNDS'
   | 'E_ALLOCATION_TABLE'
   | 'E_ARGUMENT'
+  | 'E_AUDIO_FORMAT'
   | 'E_AUDIO_INPUT'
   | 'E_AUDIO_SAMPLE_RATE'
   | 'E_CHECKSUM_MISMATCH'

@@ -1,0 +1,5 @@
+export type { FlacStream, FlacStreamInfo } from './flac-stream.js';
+export { parseFlacFile } from './parse-flac-file.js';
+export { type FlacDecoder, createFlacDecoder } from './flac-decoder.js';
+export { encodeFlacFile } from './encode-flac-file.js';
+export { stripFlacPadding } from './strip-flac-padding.js';
