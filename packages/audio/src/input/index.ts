@@ -1,0 +1,10 @@
+export { AUDIO_EXTENSIONS } from './audio-input.js';
+export type { AudioInput, AudioTarget, Pcm } from './audio-input.js';
+export { AudioInputError } from './audio-input-error.js';
+export type { AudioInputErrorDetails } from './audio-input-error.js';
+export { loadAudio } from './load-audio.js';
+export { MP3_SAMPLE_RATES, OPUS_SAMPLE_RATES, encodeAudio } from './encode-audio.js';
+export type { EncodeAudioOptions, EncodedAudioFormat } from './encode-audio.js';
+export { encodeWav, isWav, parseWavLayout, readWavPcm } from './wav-reader.js';
+export type { WavLayout } from './wav-reader.js';
+export { deinterleave, interleave, remixChannels } from './pcm-remix.js';
