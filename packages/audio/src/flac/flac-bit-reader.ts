@@ -1,60 +1,60 @@
 /**
- * MSB-first bit reader over a byte view, as FLAC frames are coded. Bits are taken into a 32-bit cache
- * (`word`, left-aligned, the bits below the valid ones zero); bytes at or past `end` read as zero, so
- * nothing is read out of bounds, and `bitPosition` past `end * 8` tells the caller the data ran out.
- * The residual decoder copies this state into locals for its inner loop (flac-residual.ts).
+ * MSB-first bit reader over a byte view, as FLAC frames are coded. Its state is one number, the bit
+ * position counted from `base` (the frame's first byte, so it stays far below 2^31); `peek32` gives the 32 bits there with one big-endian DataView load (plus one byte), and the
+ * residual decoder (flac-residual.ts) runs the same arithmetic on a local copy of the position.
+ * Bytes at or past `end` read as zero, so nothing is read out of bounds; a `bitPosition` past
+ * `end * 8` tells the caller the data ran out.
  */
 import { AudioFormatError } from '../audio-errors.js';
 
-const EMPTY = new Uint8Array(0);
+const EMPTY = new Uint8Array(8);
 const TWO_POW_24 = 2 ** 24;
 
 export class FlacBitReader {
   bytes: Uint8Array = EMPTY;
+  view: DataView<ArrayBufferLike> = new DataView(EMPTY.buffer);
+  /** Byte offset where bit position 0 is. */
+  base = 0;
   /** Bytes at or after `end` read as zero bits. */
   end = 0;
-  /** Next byte to load into `word`. */
-  position = 0;
-  /** The next `bits` bits, left-aligned. */
-  word = 0;
-  bits = 0;
+  /** Positions below this may use the fast peek (5 bytes readable before `end`). */
+  fastLimit = 0;
+  /** Bits consumed since byte `base` of `bytes`. */
+  bitPosition = 0;
 
   reset(bytes: Uint8Array, byteOffset: number, end: number): void {
-    this.bytes = bytes;
-    this.end = end;
-    this.position = byteOffset;
-    this.word = 0;
-    this.bits = 0;
-  }
-
-  /** Bits consumed since byte 0 of `bytes`. */
-  get bitPosition(): number {
-    return this.position * 8 - this.bits;
-  }
-
-  /** Fills the cache to at least 25 bits. */
-  refill(): void {
-    const bytes = this.bytes;
-    const end = this.end;
-    let position = this.position;
-    let word = this.word;
-    let bits = this.bits;
-    while (bits <= 24) {
-      if (position < end) word |= bytes[position] << (24 - bits);
-      position++;
-      bits += 8;
+    if (bytes !== this.bytes) {
+      this.bytes = bytes;
+      this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     }
-    this.position = position;
-    this.word = word;
-    this.bits = bits;
+    this.base = byteOffset;
+    this.end = end;
+    this.fastLimit = (end - byteOffset - 5) * 8;
+    this.bitPosition = 0;
+  }
+
+  /** Byte offset in `bytes` of the current position (rounded down). */
+  get byteOffset(): number {
+    return this.base + (this.bitPosition >>> 3);
+  }
+
+  /** The 32 bits at bit position `position` (zeros past `end`). */
+  peek32(position: number): number {
+    const byteIndex = this.base + (position >>> 3);
+    const shift = position & 7;
+    if (position < this.fastLimit) return (this.view.getUint32(byteIndex) << shift) | (this.view.getUint8(byteIndex + 4) >>> (8 - shift));
+    let word = 0;
+    for (let index = 0; index < 5; index++) {
+      const byte = byteIndex + index < this.end ? this.bytes[byteIndex + index] : 0;
+      word = index < 4 ? (word << 8) | byte : (word << shift) | (byte >>> (8 - shift));
+    }
+    return word;
   }
 
   /** An unsigned value of 1–24 bits. */
   readBits(count: number): number {
-    if (this.bits < count) this.refill();
-    const value = this.word >>> (32 - count);
-    this.word <<= count;
-    this.bits -= count;
+    const value = this.peek32(this.bitPosition) >>> (32 - count);
+    this.bitPosition += count;
     return value;
   }
 
@@ -81,27 +81,22 @@ export class FlacBitReader {
   readUnary(): number {
     let count = 0;
     for (;;) {
-      if (this.bits === 0) this.refill();
-      const word = this.word;
+      const word = this.peek32(this.bitPosition);
       if (word !== 0) {
         const zeros = Math.clz32(word);
-        this.word = (word << zeros) << 1;
-        this.bits -= zeros + 1;
+        this.bitPosition += zeros + 1;
         return count + zeros;
       }
-      count += this.bits;
-      this.word = 0;
-      this.bits = 0;
-      if (this.position > this.end + 4) {
+      count += 32;
+      this.bitPosition += 32;
+      if (this.bitPosition > (this.end - this.base) * 8) {
         throw new AudioFormatError(`FLAC data ends inside a unary code (${count} zero bits)`, { byteOffset: this.end });
       }
     }
   }
 
-  /** Drops the bits up to the next byte boundary. */
+  /** Skips to the next byte boundary. */
   alignToByte(): void {
-    const drop = this.bits & 7;
-    this.word <<= drop;
-    this.bits -= drop;
+    this.bitPosition = (this.bitPosition + 7) & ~7;
   }
 }

@@ -61,7 +61,7 @@ export class FlacFrameDecoder {
       else this.decodeSubframeInt32(this.int32Channels[channel], blockSize, subframeBits);
     }
     reader.alignToByte();
-    const footer = reader.bitPosition / 8;
+    const footer = reader.base + reader.bitPosition / 8;
     if (footer + 2 > end) {
       this.fail(`frame is truncated: its subframes and CRC-16 need ${footer + 2 - offset} bytes, ${end - offset} are left`, end);
     }
@@ -99,18 +99,18 @@ export class FlacFrameDecoder {
   private readSubframeHeader(bitsPerSample: number): number {
     const reader = this.reader;
     const head = reader.readBits(8);
-    if (head & 0x80) this.fail('subframe padding bit is set', reader.bitPosition >>> 3);
+    if (head & 0x80) this.fail('subframe padding bit is set', reader.byteOffset);
     let wasted = 0;
     if (head & 1) {
       wasted = reader.readUnary() + 1;
-      if (wasted >= bitsPerSample) this.fail(`subframe has ${wasted} wasted bits of ${bitsPerSample}`, reader.bitPosition >>> 3);
+      if (wasted >= bitsPerSample) this.fail(`subframe has ${wasted} wasted bits of ${bitsPerSample}`, reader.byteOffset);
     }
     this.wastedBits = wasted;
     const type = head >>> 1;
     if (type === 1 || type === 0) return type;
     if (type >= 8 && type <= 12) return type;
     if (type >= 32) return type;
-    return this.fail(`subframe uses the reserved type ${type}`, reader.bitPosition >>> 3);
+    return this.fail(`subframe uses the reserved type ${type}`, reader.byteOffset);
   }
 
   private wastedBits = 0;
@@ -119,9 +119,9 @@ export class FlacFrameDecoder {
   private readLpcParameters(order: number, sampleBits: number): boolean {
     const reader = this.reader;
     const precision = reader.readBits(4) + 1;
-    if (precision === 16) this.fail('LPC coefficient precision code 15 is invalid', reader.bitPosition >>> 3);
+    if (precision === 16) this.fail('LPC coefficient precision code 15 is invalid', reader.byteOffset);
     const shift = reader.readSigned(5);
-    if (shift < 0) this.fail(`LPC shift ${shift} is negative`, reader.bitPosition >>> 3);
+    if (shift < 0) this.fail(`LPC shift ${shift} is negative`, reader.byteOffset);
     let absoluteSum = 0;
     const coefficients = this.coefficients;
     for (let index = 0; index < order; index++) {
@@ -146,7 +146,7 @@ export class FlacFrameDecoder {
       for (let index = 0; index < blockSize; index++) samples[index] = reader.readSigned(sampleBits);
     } else {
       const order = type >= 32 ? type - 31 : type - 8;
-      if (order > blockSize) this.fail(`predictor order ${order} exceeds the block size ${blockSize}`, reader.bitPosition >>> 3);
+      if (order > blockSize) this.fail(`predictor order ${order} exceeds the block size ${blockSize}`, reader.byteOffset);
       for (let index = 0; index < order; index++) samples[index] = reader.readSigned(sampleBits);
       if (type >= 32) {
         const arithmetic = this.readLpcParameters(order, sampleBits);
@@ -172,7 +172,7 @@ export class FlacFrameDecoder {
       for (let index = 0; index < blockSize; index++) samples[index] = reader.readSigned(sampleBits);
     } else {
       const order = type >= 32 ? type - 31 : type - 8;
-      if (order > blockSize) this.fail(`predictor order ${order} exceeds the block size ${blockSize}`, reader.bitPosition >>> 3);
+      if (order > blockSize) this.fail(`predictor order ${order} exceeds the block size ${blockSize}`, reader.byteOffset);
       for (let index = 0; index < order; index++) samples[index] = reader.readSigned(sampleBits);
       const residuals = this.residuals;
       if (type >= 32) {

@@ -11,8 +11,11 @@
 
 function narrow1(s: Int32Array, count: number, c: Int32Array, shift: number): void {
   const c0 = c[0];
+  let x1 = s[0];
   for (let i = 1; i < count; i++) {
-    s[i] += ((Math.imul(c0, s[i - 1])) | 0) >> shift;
+    const value = (s[i] + (((Math.imul(c0, x1)) | 0) >> shift)) | 0;
+    s[i] = value;
+    x1 = value;
   }
 }
 function wide1(s: Int32Array, count: number, c: Int32Array, scale: number): void {
@@ -23,8 +26,12 @@ function wide1(s: Int32Array, count: number, c: Int32Array, scale: number): void
 }
 function narrow2(s: Int32Array, count: number, c: Int32Array, shift: number): void {
   const c0 = c[0]; const c1 = c[1];
+  let x1 = s[1]; let x2 = s[0];
   for (let i = 2; i < count; i++) {
-    s[i] += ((Math.imul(c0, s[i - 1]) + Math.imul(c1, s[i - 2])) | 0) >> shift;
+    const value = (s[i] + (((Math.imul(c0, x1) + Math.imul(c1, x2)) | 0) >> shift)) | 0;
+    s[i] = value;
+    x2 = x1;
+    x1 = value;
   }
 }
 function wide2(s: Int32Array, count: number, c: Int32Array, scale: number): void {
@@ -35,8 +42,13 @@ function wide2(s: Int32Array, count: number, c: Int32Array, scale: number): void
 }
 function narrow3(s: Int32Array, count: number, c: Int32Array, shift: number): void {
   const c0 = c[0]; const c1 = c[1]; const c2 = c[2];
+  let x1 = s[2]; let x2 = s[1]; let x3 = s[0];
   for (let i = 3; i < count; i++) {
-    s[i] += ((Math.imul(c0, s[i - 1]) + Math.imul(c1, s[i - 2]) + Math.imul(c2, s[i - 3])) | 0) >> shift;
+    const value = (s[i] + (((Math.imul(c0, x1) + Math.imul(c1, x2) + Math.imul(c2, x3)) | 0) >> shift)) | 0;
+    s[i] = value;
+    x3 = x2;
+    x2 = x1;
+    x1 = value;
   }
 }
 function wide3(s: Int32Array, count: number, c: Int32Array, scale: number): void {
@@ -47,8 +59,14 @@ function wide3(s: Int32Array, count: number, c: Int32Array, scale: number): void
 }
 function narrow4(s: Int32Array, count: number, c: Int32Array, shift: number): void {
   const c0 = c[0]; const c1 = c[1]; const c2 = c[2]; const c3 = c[3];
+  let x1 = s[3]; let x2 = s[2]; let x3 = s[1]; let x4 = s[0];
   for (let i = 4; i < count; i++) {
-    s[i] += ((Math.imul(c0, s[i - 1]) + Math.imul(c1, s[i - 2]) + Math.imul(c2, s[i - 3]) + Math.imul(c3, s[i - 4])) | 0) >> shift;
+    const value = (s[i] + (((Math.imul(c0, x1) + Math.imul(c1, x2) + Math.imul(c2, x3) + Math.imul(c3, x4)) | 0) >> shift)) | 0;
+    s[i] = value;
+    x4 = x3;
+    x3 = x2;
+    x2 = x1;
+    x1 = value;
   }
 }
 function wide4(s: Int32Array, count: number, c: Int32Array, scale: number): void {
@@ -59,8 +77,15 @@ function wide4(s: Int32Array, count: number, c: Int32Array, scale: number): void
 }
 function narrow5(s: Int32Array, count: number, c: Int32Array, shift: number): void {
   const c0 = c[0]; const c1 = c[1]; const c2 = c[2]; const c3 = c[3]; const c4 = c[4];
+  let x1 = s[4]; let x2 = s[3]; let x3 = s[2]; let x4 = s[1]; let x5 = s[0];
   for (let i = 5; i < count; i++) {
-    s[i] += ((Math.imul(c0, s[i - 1]) + Math.imul(c1, s[i - 2]) + Math.imul(c2, s[i - 3]) + Math.imul(c3, s[i - 4]) + Math.imul(c4, s[i - 5])) | 0) >> shift;
+    const value = (s[i] + (((Math.imul(c0, x1) + Math.imul(c1, x2) + Math.imul(c2, x3) + Math.imul(c3, x4) + Math.imul(c4, x5)) | 0) >> shift)) | 0;
+    s[i] = value;
+    x5 = x4;
+    x4 = x3;
+    x3 = x2;
+    x2 = x1;
+    x1 = value;
   }
 }
 function wide5(s: Int32Array, count: number, c: Int32Array, scale: number): void {
@@ -71,8 +96,16 @@ function wide5(s: Int32Array, count: number, c: Int32Array, scale: number): void
 }
 function narrow6(s: Int32Array, count: number, c: Int32Array, shift: number): void {
   const c0 = c[0]; const c1 = c[1]; const c2 = c[2]; const c3 = c[3]; const c4 = c[4]; const c5 = c[5];
+  let x1 = s[5]; let x2 = s[4]; let x3 = s[3]; let x4 = s[2]; let x5 = s[1]; let x6 = s[0];
   for (let i = 6; i < count; i++) {
-    s[i] += ((Math.imul(c0, s[i - 1]) + Math.imul(c1, s[i - 2]) + Math.imul(c2, s[i - 3]) + Math.imul(c3, s[i - 4]) + Math.imul(c4, s[i - 5]) + Math.imul(c5, s[i - 6])) | 0) >> shift;
+    const value = (s[i] + (((Math.imul(c0, x1) + Math.imul(c1, x2) + Math.imul(c2, x3) + Math.imul(c3, x4) + Math.imul(c4, x5) + Math.imul(c5, x6)) | 0) >> shift)) | 0;
+    s[i] = value;
+    x6 = x5;
+    x5 = x4;
+    x4 = x3;
+    x3 = x2;
+    x2 = x1;
+    x1 = value;
   }
 }
 function wide6(s: Int32Array, count: number, c: Int32Array, scale: number): void {
@@ -83,8 +116,17 @@ function wide6(s: Int32Array, count: number, c: Int32Array, scale: number): void
 }
 function narrow7(s: Int32Array, count: number, c: Int32Array, shift: number): void {
   const c0 = c[0]; const c1 = c[1]; const c2 = c[2]; const c3 = c[3]; const c4 = c[4]; const c5 = c[5]; const c6 = c[6];
+  let x1 = s[6]; let x2 = s[5]; let x3 = s[4]; let x4 = s[3]; let x5 = s[2]; let x6 = s[1]; let x7 = s[0];
   for (let i = 7; i < count; i++) {
-    s[i] += ((Math.imul(c0, s[i - 1]) + Math.imul(c1, s[i - 2]) + Math.imul(c2, s[i - 3]) + Math.imul(c3, s[i - 4]) + Math.imul(c4, s[i - 5]) + Math.imul(c5, s[i - 6]) + Math.imul(c6, s[i - 7])) | 0) >> shift;
+    const value = (s[i] + (((Math.imul(c0, x1) + Math.imul(c1, x2) + Math.imul(c2, x3) + Math.imul(c3, x4) + Math.imul(c4, x5) + Math.imul(c5, x6) + Math.imul(c6, x7)) | 0) >> shift)) | 0;
+    s[i] = value;
+    x7 = x6;
+    x6 = x5;
+    x5 = x4;
+    x4 = x3;
+    x3 = x2;
+    x2 = x1;
+    x1 = value;
   }
 }
 function wide7(s: Int32Array, count: number, c: Int32Array, scale: number): void {
@@ -95,8 +137,18 @@ function wide7(s: Int32Array, count: number, c: Int32Array, scale: number): void
 }
 function narrow8(s: Int32Array, count: number, c: Int32Array, shift: number): void {
   const c0 = c[0]; const c1 = c[1]; const c2 = c[2]; const c3 = c[3]; const c4 = c[4]; const c5 = c[5]; const c6 = c[6]; const c7 = c[7];
+  let x1 = s[7]; let x2 = s[6]; let x3 = s[5]; let x4 = s[4]; let x5 = s[3]; let x6 = s[2]; let x7 = s[1]; let x8 = s[0];
   for (let i = 8; i < count; i++) {
-    s[i] += ((Math.imul(c0, s[i - 1]) + Math.imul(c1, s[i - 2]) + Math.imul(c2, s[i - 3]) + Math.imul(c3, s[i - 4]) + Math.imul(c4, s[i - 5]) + Math.imul(c5, s[i - 6]) + Math.imul(c6, s[i - 7]) + Math.imul(c7, s[i - 8])) | 0) >> shift;
+    const value = (s[i] + (((Math.imul(c0, x1) + Math.imul(c1, x2) + Math.imul(c2, x3) + Math.imul(c3, x4) + Math.imul(c4, x5) + Math.imul(c5, x6) + Math.imul(c6, x7) + Math.imul(c7, x8)) | 0) >> shift)) | 0;
+    s[i] = value;
+    x8 = x7;
+    x7 = x6;
+    x6 = x5;
+    x5 = x4;
+    x4 = x3;
+    x3 = x2;
+    x2 = x1;
+    x1 = value;
   }
 }
 function wide8(s: Int32Array, count: number, c: Int32Array, scale: number): void {
@@ -107,8 +159,19 @@ function wide8(s: Int32Array, count: number, c: Int32Array, scale: number): void
 }
 function narrow9(s: Int32Array, count: number, c: Int32Array, shift: number): void {
   const c0 = c[0]; const c1 = c[1]; const c2 = c[2]; const c3 = c[3]; const c4 = c[4]; const c5 = c[5]; const c6 = c[6]; const c7 = c[7]; const c8 = c[8];
+  let x1 = s[8]; let x2 = s[7]; let x3 = s[6]; let x4 = s[5]; let x5 = s[4]; let x6 = s[3]; let x7 = s[2]; let x8 = s[1]; let x9 = s[0];
   for (let i = 9; i < count; i++) {
-    s[i] += ((Math.imul(c0, s[i - 1]) + Math.imul(c1, s[i - 2]) + Math.imul(c2, s[i - 3]) + Math.imul(c3, s[i - 4]) + Math.imul(c4, s[i - 5]) + Math.imul(c5, s[i - 6]) + Math.imul(c6, s[i - 7]) + Math.imul(c7, s[i - 8]) + Math.imul(c8, s[i - 9])) | 0) >> shift;
+    const value = (s[i] + (((Math.imul(c0, x1) + Math.imul(c1, x2) + Math.imul(c2, x3) + Math.imul(c3, x4) + Math.imul(c4, x5) + Math.imul(c5, x6) + Math.imul(c6, x7) + Math.imul(c7, x8) + Math.imul(c8, x9)) | 0) >> shift)) | 0;
+    s[i] = value;
+    x9 = x8;
+    x8 = x7;
+    x7 = x6;
+    x6 = x5;
+    x5 = x4;
+    x4 = x3;
+    x3 = x2;
+    x2 = x1;
+    x1 = value;
   }
 }
 function wide9(s: Int32Array, count: number, c: Int32Array, scale: number): void {
@@ -119,8 +182,20 @@ function wide9(s: Int32Array, count: number, c: Int32Array, scale: number): void
 }
 function narrow10(s: Int32Array, count: number, c: Int32Array, shift: number): void {
   const c0 = c[0]; const c1 = c[1]; const c2 = c[2]; const c3 = c[3]; const c4 = c[4]; const c5 = c[5]; const c6 = c[6]; const c7 = c[7]; const c8 = c[8]; const c9 = c[9];
+  let x1 = s[9]; let x2 = s[8]; let x3 = s[7]; let x4 = s[6]; let x5 = s[5]; let x6 = s[4]; let x7 = s[3]; let x8 = s[2]; let x9 = s[1]; let x10 = s[0];
   for (let i = 10; i < count; i++) {
-    s[i] += ((Math.imul(c0, s[i - 1]) + Math.imul(c1, s[i - 2]) + Math.imul(c2, s[i - 3]) + Math.imul(c3, s[i - 4]) + Math.imul(c4, s[i - 5]) + Math.imul(c5, s[i - 6]) + Math.imul(c6, s[i - 7]) + Math.imul(c7, s[i - 8]) + Math.imul(c8, s[i - 9]) + Math.imul(c9, s[i - 10])) | 0) >> shift;
+    const value = (s[i] + (((Math.imul(c0, x1) + Math.imul(c1, x2) + Math.imul(c2, x3) + Math.imul(c3, x4) + Math.imul(c4, x5) + Math.imul(c5, x6) + Math.imul(c6, x7) + Math.imul(c7, x8) + Math.imul(c8, x9) + Math.imul(c9, x10)) | 0) >> shift)) | 0;
+    s[i] = value;
+    x10 = x9;
+    x9 = x8;
+    x8 = x7;
+    x7 = x6;
+    x6 = x5;
+    x5 = x4;
+    x4 = x3;
+    x3 = x2;
+    x2 = x1;
+    x1 = value;
   }
 }
 function wide10(s: Int32Array, count: number, c: Int32Array, scale: number): void {
@@ -131,8 +206,21 @@ function wide10(s: Int32Array, count: number, c: Int32Array, scale: number): voi
 }
 function narrow11(s: Int32Array, count: number, c: Int32Array, shift: number): void {
   const c0 = c[0]; const c1 = c[1]; const c2 = c[2]; const c3 = c[3]; const c4 = c[4]; const c5 = c[5]; const c6 = c[6]; const c7 = c[7]; const c8 = c[8]; const c9 = c[9]; const c10 = c[10];
+  let x1 = s[10]; let x2 = s[9]; let x3 = s[8]; let x4 = s[7]; let x5 = s[6]; let x6 = s[5]; let x7 = s[4]; let x8 = s[3]; let x9 = s[2]; let x10 = s[1]; let x11 = s[0];
   for (let i = 11; i < count; i++) {
-    s[i] += ((Math.imul(c0, s[i - 1]) + Math.imul(c1, s[i - 2]) + Math.imul(c2, s[i - 3]) + Math.imul(c3, s[i - 4]) + Math.imul(c4, s[i - 5]) + Math.imul(c5, s[i - 6]) + Math.imul(c6, s[i - 7]) + Math.imul(c7, s[i - 8]) + Math.imul(c8, s[i - 9]) + Math.imul(c9, s[i - 10]) + Math.imul(c10, s[i - 11])) | 0) >> shift;
+    const value = (s[i] + (((Math.imul(c0, x1) + Math.imul(c1, x2) + Math.imul(c2, x3) + Math.imul(c3, x4) + Math.imul(c4, x5) + Math.imul(c5, x6) + Math.imul(c6, x7) + Math.imul(c7, x8) + Math.imul(c8, x9) + Math.imul(c9, x10) + Math.imul(c10, x11)) | 0) >> shift)) | 0;
+    s[i] = value;
+    x11 = x10;
+    x10 = x9;
+    x9 = x8;
+    x8 = x7;
+    x7 = x6;
+    x6 = x5;
+    x5 = x4;
+    x4 = x3;
+    x3 = x2;
+    x2 = x1;
+    x1 = value;
   }
 }
 function wide11(s: Int32Array, count: number, c: Int32Array, scale: number): void {
@@ -143,8 +231,22 @@ function wide11(s: Int32Array, count: number, c: Int32Array, scale: number): voi
 }
 function narrow12(s: Int32Array, count: number, c: Int32Array, shift: number): void {
   const c0 = c[0]; const c1 = c[1]; const c2 = c[2]; const c3 = c[3]; const c4 = c[4]; const c5 = c[5]; const c6 = c[6]; const c7 = c[7]; const c8 = c[8]; const c9 = c[9]; const c10 = c[10]; const c11 = c[11];
+  let x1 = s[11]; let x2 = s[10]; let x3 = s[9]; let x4 = s[8]; let x5 = s[7]; let x6 = s[6]; let x7 = s[5]; let x8 = s[4]; let x9 = s[3]; let x10 = s[2]; let x11 = s[1]; let x12 = s[0];
   for (let i = 12; i < count; i++) {
-    s[i] += ((Math.imul(c0, s[i - 1]) + Math.imul(c1, s[i - 2]) + Math.imul(c2, s[i - 3]) + Math.imul(c3, s[i - 4]) + Math.imul(c4, s[i - 5]) + Math.imul(c5, s[i - 6]) + Math.imul(c6, s[i - 7]) + Math.imul(c7, s[i - 8]) + Math.imul(c8, s[i - 9]) + Math.imul(c9, s[i - 10]) + Math.imul(c10, s[i - 11]) + Math.imul(c11, s[i - 12])) | 0) >> shift;
+    const value = (s[i] + (((Math.imul(c0, x1) + Math.imul(c1, x2) + Math.imul(c2, x3) + Math.imul(c3, x4) + Math.imul(c4, x5) + Math.imul(c5, x6) + Math.imul(c6, x7) + Math.imul(c7, x8) + Math.imul(c8, x9) + Math.imul(c9, x10) + Math.imul(c10, x11) + Math.imul(c11, x12)) | 0) >> shift)) | 0;
+    s[i] = value;
+    x12 = x11;
+    x11 = x10;
+    x10 = x9;
+    x9 = x8;
+    x8 = x7;
+    x7 = x6;
+    x6 = x5;
+    x5 = x4;
+    x4 = x3;
+    x3 = x2;
+    x2 = x1;
+    x1 = value;
   }
 }
 function wide12(s: Int32Array, count: number, c: Int32Array, scale: number): void {
