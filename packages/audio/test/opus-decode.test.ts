@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOpusDecoder, parseOggOpus } from '../src/opus/index.js';
 import type { PacketStream } from '../src/opus/index.js';
-import { FFMPEG, FFMPEG_MISSING, encodeClip, ffmpegDecode, maxAbsDifference, probePacketSizes, probeStream, snrDb, temporaryFolder } from './opus-ffmpeg-tools.js';
+import { FFMPEG, FFMPEG_MISSING, breathe, encodeClip, ffmpegDecode, maxAbsDifference, probePacketSizes, probeStream, snrDb, temporaryFolder } from './opus-ffmpeg-tools.js';
 
 interface Clip {
   seconds: number;
@@ -37,8 +37,9 @@ function decodeAll(stream: PacketStream, decoder = createOpusDecoder(stream.samp
 describe.skipIf(FFMPEG_MISSING !== undefined)(`Ogg Opus parse and decode against ffmpeg${FFMPEG_MISSING ? ` (skipped: ${FFMPEG_MISSING})` : ''}`, () => {
   const folder = temporaryFolder('opus');
   const clips: Clip[] = [];
-  beforeAll(() => {
+  beforeAll(async () => {
     for (const seconds of LENGTHS_SECONDS) {
+      await breathe();
       for (const format of FORMATS) {
         const bytes = encodeClip(folder.path, { seconds, ...format, codec: 'opus' });
         const file = join(folder.path, `clip-${seconds}-${format.sampleRate}-${format.channels}.opus`);
@@ -49,8 +50,9 @@ describe.skipIf(FFMPEG_MISSING !== undefined)(`Ogg Opus parse and decode against
   });
   afterAll(() => folder.remove());
 
-  it('packets, bytes, pre-skip and length equal ffprobe and ffmpeg (0.31/1/3.7 s, mono/stereo, 16/48 kHz)', () => {
+  it('packets, bytes, pre-skip and length equal ffprobe and ffmpeg (0.31/1/3.7 s, mono/stereo, 16/48 kHz)', async () => {
     for (const clip of clips) {
+      await breathe();
       const sizes = probePacketSizes(clip.file);
       const stream = parseOggOpus(clip.bytes, 48_000);
       const where = `${clip.seconds} s ${clip.sampleRate} Hz ×${clip.channels}`;
@@ -73,8 +75,9 @@ describe.skipIf(FFMPEG_MISSING !== undefined)(`Ogg Opus parse and decode against
     }
   });
 
-  it('whole-clip decodes at 48 kHz have ffmpeg libopus decode length exactly and are within 1e-3 of it (SNR ≥ 80 dB)', () => {
+  it('whole-clip decodes at 48 kHz have ffmpeg libopus decode length exactly and are within 1e-3 of it (SNR ≥ 80 dB)', async () => {
     for (const clip of clips) {
+      await breathe();
       const stream = parseOggOpus(clip.bytes, 48_000);
       const mine = decodeAll(stream);
       const reference = ffmpegDecode(clip.file, clip.channels, 'libopus');
@@ -87,12 +90,13 @@ describe.skipIf(FFMPEG_MISSING !== undefined)(`Ogg Opus parse and decode against
     }
   });
 
-  it('decodes at the clip rate (16 kHz mono) match ffmpeg 48 kHz decode once upsampled (soxr), within 3/48000 s, below 4 kHz: SNR ≥ 20 dB (measured 20.8–30+)', () => {
+  it('decodes at the clip rate (16 kHz mono) match ffmpeg 48 kHz decode once upsampled (soxr), within 3/48000 s, below 4 kHz: SNR ≥ 20 dB (measured 20.8–30+)', async () => {
     // libopus's 16 kHz output is offset from its 48 kHz output by a fraction of a 16 kHz sample
     // (measured: 2 samples at 48 kHz), so the comparison is made at 48 kHz with a small lag search.
     // The two paths resample differently near 8 kHz (the noise there differs), so both are
     // low-passed at 4 kHz before the comparison; exactness is checked at 48 kHz above.
     for (const clip of clips.filter((entry) => entry.sampleRate === 16_000 && entry.channels === 1 && entry.seconds >= 1)) {
+      await breathe();
       const stream = parseOggOpus(clip.bytes, 16_000);
       const mine = decodeAll(stream)[0]!;
       const raw = join(folder.path, 'mine.f32');
@@ -108,8 +112,9 @@ describe.skipIf(FFMPEG_MISSING !== undefined)(`Ogg Opus parse and decode against
     }
   });
 
-  it('crops equal the slice of the whole decode after the 200 ms pre-roll: SNR ≥ 35 dB (|Δ| < 0.02 for a 7-sample crop), exact when the pre-roll reaches packet 0', () => {
+  it('crops equal the slice of the whole decode after the 200 ms pre-roll: SNR ≥ 35 dB (|Δ| < 0.02 for a 7-sample crop), exact when the pre-roll reaches packet 0', async () => {
     for (const clip of clips.filter((entry) => entry.seconds >= 1)) {
+      await breathe();
       for (const rate of [clip.sampleRate, 48_000]) {
         const stream = parseOggOpus(clip.bytes, rate);
         const whole = decodeAll(stream);
@@ -134,12 +139,13 @@ describe.skipIf(FFMPEG_MISSING !== undefined)(`Ogg Opus parse and decode against
     }
   });
 
-  it('a reused decoder gives exactly what a fresh one gives over 1,000 decodes of alternating clips and crops (state reset works)', () => {
+  it('a reused decoder gives exactly what a fresh one gives over 1,000 decodes of alternating clips and crops (state reset works)', async () => {
     const chosen = clips.filter((entry) => entry.seconds >= 1);
     const streams = chosen.map((clip) => parseOggOpus(clip.bytes, clip.sampleRate));
     const decoders = new Map<string, ReturnType<typeof createOpusDecoder>>();
     let compared = 0;
     for (let round = 0; round < 1000; round++) {
+      if (round % 100 === 0) await breathe();
       const which = round % streams.length;
       const stream = streams[which]!;
       const key = `${stream.sampleRate}/${stream.channels}`;
@@ -171,12 +177,14 @@ describe.skipIf(FFMPEG_MISSING !== undefined)(`Ogg Opus parse and decode against
     const states = new Set<number>();
     const first = createOpusDecoder(16_000, 2);
     for (let round = 0; round < 3000; round++) {
+      if (round % 100 === 0) await breathe();
       first.decode(stream, 0, stream.totalSamples, out, 0, stream.totalSamples);
       const state = engine.createState(16_000, 2); // where the next state would go
       states.add(state);
       engine.destroyState(state);
     }
     for (let round = 0; round < 500; round++) {
+      if (round % 100 === 0) await breathe();
       const decoder = createOpusDecoder(16_000, 2);
       decoder.decode(stream, 0, 320, out, 0, 320);
       decoder.free();

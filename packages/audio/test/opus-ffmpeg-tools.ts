@@ -110,3 +110,8 @@ export function maxAbsDifference(expected: Float32Array, actual: Float32Array, f
   for (let index = from; index < to; index++) largest = Math.max(largest, Math.abs(expected[index]! - actual[index]!));
   return largest;
 }
+
+/** Lets vitest's worker answer its runner between long synchronous steps (its RPC times out at 60 s). */
+export function breathe(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

@@ -9,7 +9,7 @@ import { OPUS_DECODE_RATES, OPUS_PRE_ROLL_MS } from './parse-ogg-opus.js';
 /**
  * An Opus decoder for streams of `sampleRate` (a libopus rate) and `channels`, reused for any
  * number of clips. Every `decode` starts from a fresh libopus state (created in place in the
- * thread's WebAssembly instance, ~10 µs, no new instance), decodes from the packet holding
+ * thread's WebAssembly instance, ~10 µs, no new instance, released when it returns), decodes from the packet holding
  * (start − pre-roll) and copies the requested samples straight from the WebAssembly heap into `out`.
  */
 export function createOpusDecoder(sampleRate: number, channels: number): PacketDecoder {
@@ -95,6 +95,8 @@ export function createOpusDecoder(sampleRate: number, channels: number): PacketD
           throw new AudioFormatError(`the Opus data made the WebAssembly decoder trap (${error.message})`, { cause: error });
         }
         throw error;
+      } finally {
+        releaseState(); // nothing is held between clips: a decoder never freed costs no heap
       }
     },
     free() {
