@@ -2,6 +2,8 @@ import type { Command } from '../command.js';
 import { EXIT_CODE } from '../exit-code.js';
 import { formatTextTable } from '../text-table.js';
 import { UsageError } from '../usage-error.js';
+import { buildAudioCommand } from './build-audio.js';
+import { buildAudioFolderCommand } from './build-audio-folder.js';
 import { buildImageFolderCommand } from './build-image-folder.js';
 import { buildTableCommand } from './build-table.js';
 import { buildTextCommand } from './build-text.js';
@@ -11,6 +13,8 @@ const KINDS: Readonly<Record<string, Command>> = {
   text: buildTextCommand,
   'image-folder': buildImageFolderCommand,
   table: buildTableCommand,
+  'audio-folder': buildAudioFolderCommand,
+  audio: buildAudioCommand,
 };
 
 const KINDS_TEXT = [
@@ -18,8 +22,8 @@ const KINDS_TEXT = [
   formatTextTable(Object.entries(KINDS).map(([kind, command]) => [`  ${kind}`, command.summary])),
   '',
   'Each kind comes from its plugin package, loaded when the command runs (@tessera/text,',
-  '@tessera/image; table loads them only for the fields it needs). Run `tessera build KIND --help`',
-  'for the arguments and options of a kind.',
+  '@tessera/image, @tessera/audio; table loads them only for the fields it needs). Run',
+  '`tessera build KIND --help` for the arguments and options of a kind.',
 ].join('\n');
 
 const BUILD_HELP = ['Usage: tessera build KIND ... [options]', '', 'Build a .beton file from source files.', '', KINDS_TEXT, ''].join('\n');

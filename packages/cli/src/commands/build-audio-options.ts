@@ -1,0 +1,158 @@
+import { basename } from 'node:path';
+import { TesseraError, type TesseraErrorCode } from '@tessera/core';
+import { createBuildProgress } from '../build-progress.js';
+import type { CommandContext } from '../command.js';
+import type { OptionDefinitions } from '../command-line.js';
+import { EXIT_CODE } from '../exit-code.js';
+import { formatByteLength } from '../format-byte-length.js';
+import { stringifyJson } from '../json-lines.js';
+import { type AudioBuildSummary, importAudioPackage } from '../load-audio-package.js';
+import { OUTPUT_OPTION } from '../output-argument.js';
+import { formatDuration } from '../progress-bar.js';
+import { UsageError } from '../usage-error.js';
+
+/** The audio field kinds of @tessera/audio's buildAudioDataset. */
+export const AUDIO_FIELDS = ['waveform', 'flac', 'opus', 'mp3', 'logmel'];
+const DTYPES = ['int16', 'int32', 'float32'];
+
+/** Options shared by `tessera build audio-folder` and `tessera build audio`. */
+export const AUDIO_BUILD_OPTIONS = {
+  output: OUTPUT_OPTION,
+  field: { type: 'string', valueName: 'KIND', description: `the audio field: ${AUDIO_FIELDS.join(' | ')} (default waveform)` },
+  'sample-rate': { type: 'string', valueName: 'HZ', description: 'every clip is resampled to it (default 16000; opus: 8000/12000/16000/24000/48000)' },
+  channels: { type: 'string', valueName: 'N', description: 'every clip is remixed to it (default 1: the mean of the channels)' },
+  dtype: { type: 'string', valueName: 'TYPE', description: `waveform: stored samples, ${DTYPES.join(' | ')} (default float32)` },
+  bitrate: { type: 'string', valueName: 'BITS', description: 'opus, mp3: bits per second (default 32000, 64000)' },
+  workers: { type: 'string', valueName: 'N', description: 'encoder threads (default: cores, at most 4; 0 encodes on the main thread)' },
+  'skip-invalid': { type: 'boolean', description: 'leave unreadable audio files out and list them' },
+  json: { type: 'boolean', description: 'print the summary as one JSON object' },
+  quiet: { type: 'boolean', short: 'q', description: 'no progress on stderr' },
+} as const satisfies OptionDefinitions;
+
+export const AUDIO_BUILD_NOTES = [
+  'Audio is read by extension: wav, flac, mp3, ogg, opus, m4a, aac, webm, aiff. PCM WAV at the field\'s',
+  'rate and channels is read without ffmpeg; anything else (other formats, resampling, and the flac,',
+  'opus and mp3 fields) needs ffmpeg: TESSERA_FFMPEG=/path, npm install @ffmpeg-installer/ffmpeg, or',
+  'ffmpeg on PATH. Needs the @tessera/audio package (npm install @tessera/audio).',
+  '',
+  'Progress goes to stderr; a summary to stdout. Exit codes: 0 written, 1 a missing folder or',
+  'manifest (E_IO), a bad layout or manifest line (E_ARGUMENT), an unreadable audio file',
+  '(E_AUDIO_INPUT; the output is then not created or changed; --skip-invalid leaves such files out',
+  'and lists them), no ffmpeg (E_FFMPEG_NOT_FOUND) or a failed write, 2 bad command line.',
+];
+
+type AudioOptionValues = {
+  field?: string;
+  'sample-rate'?: string;
+  channels?: string;
+  dtype?: string;
+  bitrate?: string;
+  workers?: string;
+  'skip-invalid'?: boolean;
+  json?: boolean;
+  quiet?: boolean;
+};
+
+/** Checks the shared options, runs buildAudioDataset with a progress bar, prints the summary. */
+export async function runAudioBuild(
+  source: { folder: string } | { manifest: string },
+  output: string,
+  options: AudioOptionValues,
+  context: CommandContext,
+  command: string,
+): Promise<number> {
+  const field = choice(options.field, AUDIO_FIELDS, 'field', command);
+  const dtype = choice(options.dtype, DTYPES, 'dtype', command);
+  if (dtype !== undefined && field !== undefined && field !== 'waveform') throw new UsageError(`--dtype applies to --field waveform, not ${field}`, command);
+  if (options.bitrate !== undefined && field !== 'opus' && field !== 'mp3') throw new UsageError('--bitrate applies to --field opus and mp3', command);
+  const sampleRate = integer(options['sample-rate'], 'sample-rate', 1, 655_350, command);
+  const channels = integer(options.channels, 'channels', 1, 255, command);
+  const bitrate = integer(options.bitrate, 'bitrate', 6_000, 512_000, command);
+  const workers = integer(options.workers, 'workers', 0, 256, command);
+  const skipInvalid = options['skip-invalid'] === true;
+
+  const audio = await importAudioPackage(context.cwd, `tessera ${command}`);
+  const progress = createBuildProgress({ target: basename(output), quiet: options.quiet === true, context });
+  let summary: AudioBuildSummary;
+  try {
+    summary = await audio.buildAudioDataset({
+      ...source,
+      output,
+      field,
+      sampleRate,
+      channels,
+      dtype,
+      bitrate,
+      workers,
+      skipInvalid,
+      cwd: context.cwd,
+      onProgress: (event) => {
+        progress.setNote(event.skipped > 0 ? `${plural(event.skipped, 'unreadable file')} skipped` : undefined);
+        progress.update(event.phase, { done: event.samplesWritten, total: event.totalSamples - event.skipped, unit: 'clips' });
+      },
+    });
+  } catch (error) {
+    progress.fail();
+    const converted = fromAudioPackage(error);
+    throw skipInvalid ? converted : withSkipInvalidHint(converted);
+  }
+  progress.finish();
+  summary = { ...summary, elapsedMs: progress.elapsedMs(), phaseElapsedMs: progress.phaseElapsedMs() };
+  if (options.json) {
+    context.stdout.write(`${stringifyJson(summary)}\n`);
+    return EXIT_CODE.SUCCESS;
+  }
+  const classes = summary.classes === undefined ? '' : ` in ${plural(summary.classes.length, 'class', 'classes')}`;
+  const extra = summary.fields.filter((name) => name !== summary.fieldName);
+  const left = [
+    summary.skipped.length > 0 ? `${plural(summary.skipped.length, 'unreadable file')} skipped` : undefined,
+    summary.ignoredFiles > 0 ? `${plural(summary.ignoredFiles, 'non-audio file')} left out` : undefined,
+  ].filter((part) => part !== undefined);
+  context.stdout.write(
+    `wrote ${summary.output}: ${plural(summary.numSamples, 'clip')}${classes}, ${formatSeconds(summary.audioSeconds)} of audio, ` +
+      `field "${summary.fieldName}" (${summary.field}, ${summary.sampleRate} Hz × ${summary.channels})${extra.length === 0 ? '' : ` + ${extra.join(', ')}`}, ` +
+      `${formatByteLength(summary.fileByteLength)}, ${formatDuration(summary.elapsedMs)}${left.length === 0 ? '' : `; ${left.join(', ')}`}\n`,
+  );
+  for (const skipped of summary.skipped) {
+    const where = skipped.line === undefined ? skipped.path : `${skipped.path} (line ${skipped.line})`;
+    context.stdout.write(`skipped ${where}: ${skipped.error.split('\n')[0]!.replace(`${skipped.path}: `, '')}\n`);
+  }
+  return EXIT_CODE.SUCCESS;
+}
+
+function formatSeconds(seconds: number): string {
+  if (seconds < 60) return `${seconds.toFixed(1)} s`;
+  const hours = seconds / 3600;
+  return hours < 1 ? `${(seconds / 60).toFixed(1)} min` : `${hours.toFixed(1)} h`;
+}
+
+/** @tessera/audio may bring its own @tessera/core copy: keep its errors' codes instead of E_INTERNAL. */
+function fromAudioPackage(error: unknown): unknown {
+  if (error instanceof TesseraError || !(error instanceof Error)) return error;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code !== 'string' || !/^E_[A-Z_]+$/.test(code)) return error;
+  return new TesseraError(code as TesseraErrorCode, error.message, { cause: error });
+}
+
+/** An unreadable file (E_AUDIO_INPUT) without --skip-invalid: say that the flag exists. */
+function withSkipInvalidHint(error: unknown): unknown {
+  if (!TesseraError.is(error, 'E_AUDIO_INPUT')) return error;
+  return new TesseraError('E_AUDIO_INPUT', `${error.message}; to leave unreadable files out (and list them), run again with --skip-invalid`, { cause: error });
+}
+
+const plural = (count: number, noun: string, plurale = `${noun}s`) => `${count} ${count === 1 ? noun : plurale}`;
+
+function choice(value: string | undefined, choices: readonly string[], name: string, command: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (!choices.includes(value)) throw new UsageError(`--${name} must be one of ${choices.join(', ')}, got ${JSON.stringify(value)}`, command);
+  return value;
+}
+
+function integer(value: string | undefined, name: string, min: number, max: number, command: string): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(number) || number < min || number > max) {
+    throw new UsageError(`--${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`, command);
+  }
+  return number;
+}
