@@ -5,7 +5,7 @@
 // times parse-free decoding (decode + conversion to float32) of every clip, round-robin, many times.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -48,37 +48,45 @@ try {
     return clips;
   }
 
+  // The machine may be shared: time many short batches and report the median and the best batch, in
+  // wall time and in this process's CPU time.
   function measure(clips) {
     const decoder = flac.createFlacDecoder();
     const maxSamples = Math.max(...clips.map((clip) => clip.info.totalSamples));
     const out = new Float32Array(maxSamples);
-    let checksum = 0;
     const run = (count) => {
       for (let index = 0; index < count; index++) {
         const clip = clips[index % clips.length];
-        checksum += decoder.decode(clip.frames, clip.info, 0, 0, clip.info.totalSamples, out, 0, maxSamples);
+        decoder.decode(clip.frames, clip.info, 0, 0, clip.info.totalSamples, out, 0, maxSamples);
       }
     };
-    run(clips.length * 20); // warm up the JIT
-    let clipsDone = 0;
+    const batch = Math.max(clips.length, Math.round(32000000 / maxSamples / clips.length) * clips.length);
+    run(batch * 3); // warm up the JIT
+    const wallRates = [];
+    const cpuRates = [];
     const started = process.hrtime.bigint();
-    let elapsedSeconds = 0;
-    while (elapsedSeconds < secondsPerMeasurement) {
-      run(clips.length * 5);
-      clipsDone += clips.length * 5;
-      elapsedSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+    while (Number(process.hrtime.bigint() - started) / 1e9 < secondsPerMeasurement) {
+      const wallStart = process.hrtime.bigint();
+      const cpuStart = process.cpuUsage();
+      run(batch);
+      const cpu = process.cpuUsage(cpuStart);
+      wallRates.push(batch / (Number(process.hrtime.bigint() - wallStart) / 1e9));
+      cpuRates.push(batch / ((cpu.user + cpu.system) / 1e6));
     }
+    const median = (values) => values.sort((a, b) => a - b)[values.length >> 1];
     const samples = clips.reduce((sum, clip) => sum + clip.info.totalSamples, 0) / clips.length;
     const bytes = clips.reduce((sum, clip) => sum + clip.frames.byteLength, 0) / clips.length;
-    return { clipsPerSecond: clipsDone / elapsedSeconds, msPerClip: (elapsedSeconds * 1000) / clipsDone, samples, bytes, checksum };
+    return { wallMedian: median(wallRates), wallBest: Math.max(...wallRates), cpuMedian: median(cpuRates), samples, bytes, batches: wallRates.length };
   }
 
+  console.log(`load average ${loadavg().map((value) => value.toFixed(1)).join(' ')} on this machine`);
   for (const seconds of [1, 10]) {
     const result = measure(makeClips(seconds));
+    const round = (value) => Math.round(value);
     console.log(
-      `${seconds}-s clips (16 kHz mono s16, ${Math.round(result.samples)} samples, ${Math.round(result.bytes)} frame bytes avg): ` +
-        `${Math.round(result.clipsPerSecond)} clips/s, ${result.msPerClip.toFixed(4)} ms/clip, ` +
-        `${((result.clipsPerSecond * result.samples) / 1e6).toFixed(1)} M samples/s (one thread, decode + float32)`,
+      `${seconds}-s clips (16 kHz mono s16, ${round(result.samples)} samples, ${round(result.bytes)} frame bytes avg), one thread, decode + float32: ` +
+        `wall ${round(result.wallMedian)} clips/s median, ${round(result.wallBest)} best of ${result.batches} batches; ` +
+        `CPU time ${round(result.cpuMedian)} clips/s median (${(1000 / result.cpuMedian).toFixed(3)} ms/clip)`,
     );
   }
 } finally {
