@@ -177,7 +177,8 @@ export function parseOggOpus(bytes: Uint8Array, decodeRate: number): PacketStrea
     if (base < 0) delay48k -= base;
     endPosition48k = Math.min(samples48k, lastGranule - base);
   }
-  const delaySamples = Math.round(delay48k / rateDivisor);
+  // A stream shorter than its pre-skip decodes to nothing: its delay is all it has.
+  const delaySamples = Math.min(Math.round(delay48k / rateDivisor), packetFirstSamples[packetCount]!);
   const totalSamples = Math.max(0, Math.round(endPosition48k / rateDivisor) - delaySamples);
   return {
     codec: 'opus',
