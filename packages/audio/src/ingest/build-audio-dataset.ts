@@ -1,7 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { ArgumentError, type FieldSpec, int64, json, writeDataset } from '@tessera/core';
-import { FfmpegNotFoundError } from '../ffmpeg/ffmpeg-not-found-error.js';
 import { compressedAudio, spectrogram, waveform } from '../field-specs.js';
 import { AudioInputError } from '../input/audio-input-error.js';
 import type { Pcm } from '../input/audio-input.js';
@@ -44,6 +43,8 @@ export interface BuildAudioDatasetOptions {
   /** Leave out unreadable files (listed in the summary with their error) instead of failing. Default false. */
   skipInvalid?: boolean;
   ffmpegPath?: string;
+  /** Each ffmpeg run (decoding one clip) is killed after this long. Default 60 000. */
+  ffmpegTimeoutMs?: number;
   /** Page size of the output (see WriteOptions). Default 'auto'. */
   pageSize?: number | 'auto';
   /** Relative paths resolve against it. Default process.cwd(). */
@@ -150,7 +151,7 @@ export async function buildAudioDataset(options: BuildAudioDatasetOptions): Prom
   const fields = Object.keys(schema);
   if (new Set(fields).size !== fields.length) throw new ArgumentError('options', `field names must differ, got ${fields.join(', ')}`);
 
-  const target = { sampleRate, channels, ffmpegPath: options.ffmpegPath };
+  const target = { sampleRate, channels, ffmpegPath: options.ffmpegPath, timeoutMs: options.ffmpegTimeoutMs };
   const skipped: SkippedAudio[] = [];
   const state = { loaded: 0, samplesWritten: 0, audioSeconds: 0 };
   const report = () =>
@@ -294,7 +295,6 @@ function checkRate(kind: AudioFieldKind, sampleRate: number): void {
 /** Adds the manifest line to an input error that lacks it. */
 function withLine(error: unknown, clip: Clip): unknown {
   if (clip.line === undefined || !(error instanceof AudioInputError) || error.line !== undefined) return error;
-  if (error instanceof FfmpegNotFoundError) return error;
   const prefix = error.input === undefined ? '' : `${error.input}: `;
   const message = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
   const stderrAt = message.indexOf('\nffmpeg said:\n');
