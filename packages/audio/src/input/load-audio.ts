@@ -126,7 +126,8 @@ async function resampleWithFfmpeg(pcm: Pcm, target: AudioTarget, label: string):
 async function decodeWithFfmpeg(path: string, crop: Crop, target: AudioTarget, label: string): Promise<Pcm> {
   const seek = crop.start > 0 ? ['-ss', seconds(crop.start)] : [];
   const duration = crop.end === undefined ? [] : ['-t', seconds(crop.end - crop.start)];
-  const args = [...seek, ...duration, '-i', path, '-map', '0:a:0', ...outputArgs(target)];
+  // -xerror: a damaged input (a truncated FLAC, a corrupt frame) fails instead of giving the part ffmpeg could decode.
+  const args = ['-xerror', ...seek, ...duration, '-i', path, '-map', '0:a:0', ...outputArgs(target)];
   const output = await runFfmpeg(args, { ffmpegPath: target.ffmpegPath, timeoutMs: target.timeoutMs, input: label, action: 'decode the audio' });
   const pcm = deinterleave(new Float32Array(output.buffer, output.byteOffset, output.byteLength >> 2), target.channels, target.sampleRate);
   if (crop.end === undefined) return pcm;
