@@ -31,13 +31,14 @@ function values(count: number, seed: number): Float64Array {
   return out;
 }
 
-const COMPLEX_SIZES = [1, 2, 3, 4, 5, 6, 7, 8, 12, 16, 25, 49, 77, 100, 128, 200, 243, 256, 360, 510, 1000];
+const COMPLEX_SIZES = [1, 2, 3, 4, 5, 6, 7, 8, 12, 16, 24, 25, 40, 49, 64, 77, 100, 128, 200, 243, 256, 360, 510, 512, 1000];
 const REAL_SIZES = [2, 4, 10, 64, 199, 400, 441, 512, 1024, 1023, 2048, 882, 7 * 11 * 13];
 
 describe('complex FFT', () => {
-  it('factors sizes into radices 4, 2, 3, 5 then other primes', () => {
-    expect(fftRadices(200)).toEqual([4, 2, 5, 5]);
-    expect(fftRadices(256)).toEqual([4, 4, 4, 4]);
+  it("factors sizes into radices 8, 4, 2, 3, 5 then other primes", () => {
+    expect(fftRadices(200)).toEqual([8, 5, 5]);
+    expect(fftRadices(256)).toEqual([8, 8, 4]);
+    expect(fftRadices(100)).toEqual([4, 5, 5]);
     expect(fftRadices(1001)).toEqual([7, 11, 13]);
     expect(fftRadices(2 * 7919)).toEqual([2, 7919]);
     expect(fftRadices(1)).toEqual([]);

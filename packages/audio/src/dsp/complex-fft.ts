@@ -27,10 +27,14 @@ interface Stage {
   readonly twiddleOffset: number;
 }
 
-/** Factors `size` into radices, 4 first (fewest multiplications), then 2, 3, 5 and other primes. */
+/** Factors `size` into radices: 8 and 4 first (fewest passes and multiplications), then 2, 3, 5 and other primes. */
 export function fftRadices(size: number): number[] {
   const radices: number[] = [];
   let rest = size;
+  while (rest % 8 === 0) {
+    radices.push(8);
+    rest /= 8;
+  }
   while (rest % 4 === 0) {
     radices.push(4);
     rest /= 4;
@@ -117,7 +121,22 @@ class StockhamFft implements ComplexFft {
     for (let index = 0; index < stages.length; index++) {
       const stage = stages[index]!;
       const m = stage.length / stage.radix;
-      switch (stage.radix) {
+      switch (m === 1 && stage.radix <= 5 ? -stage.radix : stage.radix) {
+        case -2:
+          lastRadix2(fromReal, fromImaginary, toReal, toImaginary, stage.stride);
+          break;
+        case -3:
+          radix3(fromReal, fromImaginary, toReal, toImaginary, m, stage.stride, this.twiddleReal, this.twiddleImaginary, stage.twiddleOffset);
+          break;
+        case -4:
+          lastRadix4(fromReal, fromImaginary, toReal, toImaginary, stage.stride);
+          break;
+        case -5:
+          lastRadix5(fromReal, fromImaginary, toReal, toImaginary, stage.stride);
+          break;
+        case 8:
+          radix8(fromReal, fromImaginary, toReal, toImaginary, m, stage.stride, this.twiddleReal, this.twiddleImaginary, stage.twiddleOffset);
+          break;
         case 4:
           radix4(fromReal, fromImaginary, toReal, toImaginary, m, stage.stride, this.twiddleReal, this.twiddleImaginary, stage.twiddleOffset);
           break;
@@ -381,6 +400,204 @@ function radixGeneric(
         yr[out + s * j] = sumReal[j]! * twr - sumImaginary[j]! * twi;
         yi[out + s * j] = sumReal[j]! * twi + sumImaginary[j]! * twr;
       }
+    }
+  }
+}
+
+/** The last stage (m = 1): every twiddle is 1. */
+function lastRadix2(xr: Float64Array, xi: Float64Array, yr: Float64Array, yi: Float64Array, s: number): void {
+  for (let q = 0; q < s; q++) {
+    const ar = xr[q]!;
+    const ai = xi[q]!;
+    const br = xr[s + q]!;
+    const bi = xi[s + q]!;
+    yr[q] = ar + br;
+    yi[q] = ai + bi;
+    yr[s + q] = ar - br;
+    yi[s + q] = ai - bi;
+  }
+}
+
+function lastRadix4(xr: Float64Array, xi: Float64Array, yr: Float64Array, yi: Float64Array, s: number): void {
+  for (let q = 0; q < s; q++) {
+    const a0r = xr[q]!;
+    const a0i = xi[q]!;
+    const a1r = xr[s + q]!;
+    const a1i = xi[s + q]!;
+    const a2r = xr[2 * s + q]!;
+    const a2i = xi[2 * s + q]!;
+    const a3r = xr[3 * s + q]!;
+    const a3i = xi[3 * s + q]!;
+    const t0r = a0r + a2r;
+    const t0i = a0i + a2i;
+    const t1r = a0r - a2r;
+    const t1i = a0i - a2i;
+    const t2r = a1r + a3r;
+    const t2i = a1i + a3i;
+    const t3r = a1i - a3i;
+    const t3i = a3r - a1r;
+    yr[q] = t0r + t2r;
+    yi[q] = t0i + t2i;
+    yr[s + q] = t1r + t3r;
+    yi[s + q] = t1i + t3i;
+    yr[2 * s + q] = t0r - t2r;
+    yi[2 * s + q] = t0i - t2i;
+    yr[3 * s + q] = t1r - t3r;
+    yi[3 * s + q] = t1i - t3i;
+  }
+}
+
+function lastRadix5(xr: Float64Array, xi: Float64Array, yr: Float64Array, yi: Float64Array, s: number): void {
+  for (let q = 0; q < s; q++) {
+    const a0r = xr[q]!;
+    const a0i = xi[q]!;
+    const a1r = xr[s + q]!;
+    const a1i = xi[s + q]!;
+    const a2r = xr[2 * s + q]!;
+    const a2i = xi[2 * s + q]!;
+    const a3r = xr[3 * s + q]!;
+    const a3i = xi[3 * s + q]!;
+    const a4r = xr[4 * s + q]!;
+    const a4i = xi[4 * s + q]!;
+    const b1r = a1r + a4r;
+    const b1i = a1i + a4i;
+    const b2r = a2r + a3r;
+    const b2i = a2i + a3i;
+    const d1r = a1r - a4r;
+    const d1i = a1i - a4i;
+    const d2r = a2r - a3r;
+    const d2i = a2i - a3i;
+    yr[q] = a0r + b1r + b2r;
+    yi[q] = a0i + b1i + b2i;
+    const r1r = a0r + COS_1 * b1r + COS_2 * b2r;
+    const r1i = a0i + COS_1 * b1i + COS_2 * b2i;
+    const r2r = a0r + COS_2 * b1r + COS_1 * b2r;
+    const r2i = a0i + COS_2 * b1i + COS_1 * b2i;
+    const i1r = SIN_1 * d1r + SIN_2 * d2r;
+    const i1i = SIN_1 * d1i + SIN_2 * d2i;
+    const i2r = SIN_2 * d1r - SIN_1 * d2r;
+    const i2i = SIN_2 * d1i - SIN_1 * d2i;
+    yr[s + q] = r1r + i1i;
+    yi[s + q] = r1i - i1r;
+    yr[2 * s + q] = r2r + i2i;
+    yi[2 * s + q] = r2i - i2r;
+    yr[3 * s + q] = r2r - i2i;
+    yi[3 * s + q] = r2i + i2r;
+    yr[4 * s + q] = r1r - i1i;
+    yi[4 * s + q] = r1i + i1r;
+  }
+}
+
+const SQRT_HALF = Math.SQRT1_2;
+
+/** Radix 8 as 2 × 4: u_k = a_k + a_{k+4}, v_k = (a_k − a_{k+4})·W8^k, y_{2j} = DFT4(u)_j, y_{2j+1} = DFT4(v)_j. */
+function radix8(xr: Float64Array, xi: Float64Array, yr: Float64Array, yi: Float64Array, m: number, s: number, wr: Float64Array, wi: Float64Array, offset: number): void {
+  for (let p = 0; p < m; p++) {
+    const t = offset + 7 * p;
+    const w1r = wr[t]!;
+    const w1i = wi[t]!;
+    const w2r = wr[t + 1]!;
+    const w2i = wi[t + 1]!;
+    const w3r = wr[t + 2]!;
+    const w3i = wi[t + 2]!;
+    const w4r = wr[t + 3]!;
+    const w4i = wi[t + 3]!;
+    const w5r = wr[t + 4]!;
+    const w5i = wi[t + 4]!;
+    const w6r = wr[t + 5]!;
+    const w6i = wi[t + 5]!;
+    const w7r = wr[t + 6]!;
+    const w7i = wi[t + 6]!;
+    const in0 = s * p;
+    const sm = s * m;
+    const out0 = s * 8 * p;
+    for (let q = 0; q < s; q++) {
+      const i0 = in0 + q;
+      const a0r = xr[i0]!;
+      const a0i = xi[i0]!;
+      const a1r = xr[i0 + sm]!;
+      const a1i = xi[i0 + sm]!;
+      const a2r = xr[i0 + 2 * sm]!;
+      const a2i = xi[i0 + 2 * sm]!;
+      const a3r = xr[i0 + 3 * sm]!;
+      const a3i = xi[i0 + 3 * sm]!;
+      const a4r = xr[i0 + 4 * sm]!;
+      const a4i = xi[i0 + 4 * sm]!;
+      const a5r = xr[i0 + 5 * sm]!;
+      const a5i = xi[i0 + 5 * sm]!;
+      const a6r = xr[i0 + 6 * sm]!;
+      const a6i = xi[i0 + 6 * sm]!;
+      const a7r = xr[i0 + 7 * sm]!;
+      const a7i = xi[i0 + 7 * sm]!;
+      const u0r = a0r + a4r;
+      const u0i = a0i + a4i;
+      const u1r = a1r + a5r;
+      const u1i = a1i + a5i;
+      const u2r = a2r + a6r;
+      const u2i = a2i + a6i;
+      const u3r = a3r + a7r;
+      const u3i = a3i + a7i;
+      const v0r = a0r - a4r;
+      const v0i = a0i - a4i;
+      const d1r = a1r - a5r;
+      const d1i = a1i - a5i;
+      const v1r = (d1r + d1i) * SQRT_HALF;
+      const v1i = (d1i - d1r) * SQRT_HALF;
+      const v2r = a2i - a6i;
+      const v2i = a6r - a2r;
+      const d3r = a3r - a7r;
+      const d3i = a3i - a7i;
+      const v3r = (d3i - d3r) * SQRT_HALF;
+      const v3i = -(d3r + d3i) * SQRT_HALF;
+      // DFT4 of u → y0, y2, y4, y6
+      const e0r = u0r + u2r;
+      const e0i = u0i + u2i;
+      const e1r = u0r - u2r;
+      const e1i = u0i - u2i;
+      const e2r = u1r + u3r;
+      const e2i = u1i + u3i;
+      const e3r = u1i - u3i;
+      const e3i = u3r - u1r;
+      // DFT4 of v → y1, y3, y5, y7
+      const f0r = v0r + v2r;
+      const f0i = v0i + v2i;
+      const f1r = v0r - v2r;
+      const f1i = v0i - v2i;
+      const f2r = v1r + v3r;
+      const f2i = v1i + v3i;
+      const f3r = v1i - v3i;
+      const f3i = v3r - v1r;
+      const o = out0 + q;
+      yr[o] = e0r + e2r;
+      yi[o] = e0i + e2i;
+      let zr = f0r + f2r;
+      let zi = f0i + f2i;
+      yr[o + s] = zr * w1r - zi * w1i;
+      yi[o + s] = zr * w1i + zi * w1r;
+      zr = e1r + e3r;
+      zi = e1i + e3i;
+      yr[o + 2 * s] = zr * w2r - zi * w2i;
+      yi[o + 2 * s] = zr * w2i + zi * w2r;
+      zr = f1r + f3r;
+      zi = f1i + f3i;
+      yr[o + 3 * s] = zr * w3r - zi * w3i;
+      yi[o + 3 * s] = zr * w3i + zi * w3r;
+      zr = e0r - e2r;
+      zi = e0i - e2i;
+      yr[o + 4 * s] = zr * w4r - zi * w4i;
+      yi[o + 4 * s] = zr * w4i + zi * w4r;
+      zr = f0r - f2r;
+      zi = f0i - f2i;
+      yr[o + 5 * s] = zr * w5r - zi * w5i;
+      yi[o + 5 * s] = zr * w5i + zi * w5r;
+      zr = e1r - e3r;
+      zi = e1i - e3i;
+      yr[o + 6 * s] = zr * w6r - zi * w6i;
+      yi[o + 6 * s] = zr * w6i + zi * w6r;
+      zr = f1r - f3r;
+      zi = f1i - f3i;
+      yr[o + 7 * s] = zr * w7r - zi * w7i;
+      yi[o + 7 * s] = zr * w7i + zi * w7r;
     }
   }
 }

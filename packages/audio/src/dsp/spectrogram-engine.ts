@@ -33,6 +33,8 @@ export class SpectrogramEngine {
   private readonly fft: RealFft;
   private readonly reader: FrameReader;
   private readonly spectrum: Float64Array;
+  /** one frame's mel values before they are written into the strided output */
+  private readonly rows: Float64Array;
 
   constructor(settings: EngineSettings) {
     this.settings = settings;
@@ -40,6 +42,7 @@ export class SpectrogramEngine {
     this.reader = new FrameReader(settings.fftSize);
     this.spectrum = new Float64Array(this.fft.binCount);
     this.rowCount = settings.filterbank === null ? this.fft.binCount : settings.filterbank.melCount;
+    this.rows = new Float64Array(this.rowCount);
   }
 
   frameCount(sampleCount: number): number {
@@ -63,6 +66,7 @@ export class SpectrogramEngine {
     const fft = this.fft;
     const reader = this.reader;
     const spectrum = this.spectrum;
+    const rows = this.rows;
     const shift = center ? Math.floor(fftSize / 2) : 0;
     const binCount = fft.binCount;
     const logScale = log === 'log10' ? 1 / Math.LN10 : log === 'ln' ? 1 : log === 'db' ? (power === 2 ? 10 : 20) / Math.LN10 : 0;
@@ -88,8 +92,10 @@ export class SpectrogramEngine {
         const offset = weightOffsets[mel]! - first;
         let sum = 0;
         for (let bin = first; bin < first + count; bin++) sum += weights[offset + bin]! * spectrum[bin]!;
-        out[outOffset + mel * outRowStride + frame] = logScale === 0 ? sum : Math.log(Math.max(sum, logFloor)) * logScale;
+        rows[mel] = sum;
       }
+      if (logScale !== 0) logInPlace(rows, melCount, logFloor, logScale);
+      for (let mel = 0; mel < melCount; mel++) out[outOffset + mel * outRowStride + frame] = rows[mel]!;
     }
     if (this.settings.whisperNormalize) {
       let maximum = Number.NEGATIVE_INFINITY;
@@ -108,4 +114,10 @@ export class SpectrogramEngine {
     }
     return frames;
   }
+}
+
+
+/** values[i] = ln(max(values[i], floor)) · scale for i < count. */
+function logInPlace(values: Float64Array, count: number, floor: number, scale: number): void {
+  for (let index = 0; index < count; index++) values[index] = Math.log(Math.max(values[index]!, floor)) * scale;
 }
