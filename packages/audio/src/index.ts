@@ -38,3 +38,23 @@ export type {
 
 export { createKaldiFbank, createMelFilterbank, createMelSpectrogram, createRealFft, createResampler, createSpectrogram, melSpectrogramPreset, resolveMelSpectrogramParams } from './dsp/index.js';
 export type { KaldiFbank, KaldiFbankParams, MelFilterbank, MelSpectrogram, MelSpectrogramParams, MelSpectrogramPreset, RealFft, Resampler, ResamplerOptions, Spectrogram, SpectrogramParams } from './dsp/index.js';
+
+export { AUDIO_FIELD_KINDS, buildAudioDataset, listAudioFolder, readAudioManifest } from './ingest/index.js';
+export type {
+  AudioFieldKind,
+  AudioFolderEntry,
+  AudioFolderListing,
+  AudioManifest,
+  AudioManifestEntry,
+  BuildAudioDatasetOptions,
+  BuildAudioProgress,
+  BuildAudioSummary,
+  LogMelPreset,
+  SkippedAudio,
+} from './ingest/index.js';
+export { AUDIO_EXTENSIONS, AudioInputError, MP3_SAMPLE_RATES, OPUS_SAMPLE_RATES, encodeAudio, loadAudio } from './input/index.js';
+export type { AudioInput, AudioInputErrorDetails, AudioTarget, EncodeAudioOptions, EncodedAudioFormat, Pcm } from './input/index.js';
+export { FfmpegNotFoundError, ffmpegInfo, resolveFfmpeg } from './ffmpeg/index.js';
+export type { FfmpegAttempt, FfmpegInfo, FfmpegSource, ResolvedFfmpeg, ResolveFfmpegOptions } from './ffmpeg/index.js';
+export { createFlacDecoder, encodeFlacFile, parseFlacFile, stripFlacPadding } from './flac/index.js';
+export type { FlacDecoder, FlacStream, FlacStreamInfo } from './flac/index.js';

@@ -2,7 +2,19 @@
  * Every audio field through @tessera/test-kit's conformance suite. The plugin is imported by package
  * name, i.e. from the built dist/ (run the build first): worker threads rebuild it from its origin.
  */
-import { type AlignmentSpan, type StoredCodecTokens, type StoredSpectrogram, type StoredWaveform, alignments, audioPlugin, codecTokens, spectrogram, waveform } from '@tessera/audio';
+import {
+  type AlignmentSpan,
+  type StoredCodecTokens,
+  type StoredCompressedAudio,
+  type StoredSpectrogram,
+  type StoredWaveform,
+  alignments,
+  audioPlugin,
+  codecTokens,
+  compressedAudio,
+  spectrogram,
+  waveform,
+} from '@tessera/audio';
 import { describeDifference, runFieldConformance } from '@tessera/test-kit';
 import { chirp, int16Exact } from './signals.js';
 
@@ -143,6 +155,67 @@ for (const dtype of ['float32', 'float16'] as const) {
         if (start < 0) throw new Error('the decoded window is no window of the features');
       }
       for (let bin = 0; bin < 80; bin++) fail(describeDifference(written.data.subarray(bin * written.frames + start, bin * written.frames + start + count), data.subarray(bin * width, bin * width + count)));
+    },
+  });
+}
+
+/** Signal-to-noise ratio of `actual` against `expected`, in dB. */
+function snrDb(expected: Float32Array, actual: Float32Array): number {
+  let signal = 0;
+  let noise = 0;
+  for (let index = 0; index < expected.length; index++) {
+    signal += expected[index]! ** 2;
+    noise += (expected[index]! - (actual[index] ?? 0)) ** 2;
+  }
+  return noise === 0 ? Number.POSITIVE_INFINITY : 10 * Math.log10(signal / noise);
+}
+
+for (const [format, channels] of [['flac', 1], ['flac', 2], ['opus', 1], ['opus', 2], ['mp3', 1]] as const) {
+  const lossless = format === 'flac';
+  const mono = (length: number, seed: number) => int16Exact(chirp(length, 16000, 150, 3000, seed, lossless ? 0.05 : 0));
+  const value = (length: number, seed: number): PcmValue => ({ samples: channels === 1 ? mono(length, seed) : [mono(length, seed), mono(length, seed + 100)], sampleRate: 16000 });
+  // Lossy codecs at 32–64 kb/s keep a chirp well above 15 dB; the exact length is checked separately.
+  const close = (expected: Float32Array, actual: Float32Array, what: string) => {
+    if (expected.length !== actual.length) throw new Error(`${what}: ${actual.length} samples, expected ${expected.length}`);
+    if (lossless) return fail(describeDifference(expected, actual));
+    if (expected.length >= 1600 && snrDb(expected, actual) < 12) throw new Error(`${what}: SNR ${snrDb(expected, actual).toFixed(1)} dB, below 12 dB`);
+  };
+  runFieldConformance<PcmValue>({
+    name: `audio/compressed ${format} ${channels}ch`,
+    plugin: () => audioPlugin(),
+    field: compressedAudio({ format, sampleRate: 16000, channels }),
+    values: [value(16000, 1), value(7919, 2), value(40037, 3)],
+    edgeValues: [value(0, 4), value(1, 5), value(4096, 6), value(4097, 7)],
+    invalidValueCodes: ['E_AUDIO_INPUT'],
+    invalidValues: [42, null, 'no-such-file.wav', { samples: new Float32Array([Number.NaN, 0]), sampleRate: 16000 }],
+    equals(written, read) {
+      const stored = read as StoredCompressedAudio;
+      const rows = rowsOf(written);
+      if (stored.format !== format || stored.sampleRate !== 16000 || stored.samples.length !== channels) return false;
+      for (let channel = 0; channel < channels; channel++) close(rows[channel]!, stored.samples[channel]!, `channel ${channel}`);
+    },
+    decoders: { waveform: undefined, length: undefined, 'waveform#crop': { maxSamples: 5000, crop: 'random' } },
+    checkDecoded(written, slot, output, { decoder, decoderOptions }) {
+      const rows = rowsOf(written);
+      const length = rows[0]!.length;
+      if (decoder === 'length') return fail(describeDifference(length, slot.data[0]));
+      const width = output.shape[1]!;
+      const count = slot.lengths[0]!;
+      if (count !== Math.min(width, length)) throw new Error(`lengths[0] is ${count}, expected ${Math.min(width, length)}`);
+      const data = slot.data as Float32Array;
+      if (decoderOptions === undefined) {
+        for (let channel = 0; channel < channels; channel++) close(rows[channel]!, data.subarray(channel * width, channel * width + count), `channel ${channel}`);
+      } else if (lossless && length > width) {
+        let start = -1;
+        for (let candidate = 0; candidate <= length - width && start < 0; candidate++) {
+          if (rows[0]![candidate] === data[0] && rows[0]![candidate + 1] === data[1] && rows[0]![candidate + 9] === data[9]) start = candidate;
+        }
+        if (start < 0) throw new Error('the decoded window is no window of the clip');
+        for (let channel = 0; channel < channels; channel++) close(rows[channel]!.subarray(start, start + count), data.subarray(channel * width, channel * width + count), `channel ${channel}`);
+      }
+      for (let channel = 0; channel < channels; channel++) {
+        if (data.subarray(channel * width + count, (channel + 1) * width).some((sample) => sample !== 0)) throw new Error(`channel ${channel}: padding is not zero`);
+      }
     },
   });
 }

@@ -40,6 +40,7 @@ export function directPcm(value: unknown, target: PcmTarget): FieldPcm | undefin
   const length = rows[0]!.length;
   for (const [channel, row] of rows.entries()) {
     if (row.length !== length) throw new RangeError(`channel ${channel} has ${row.length} samples, channel 0 has ${length}: planar channels must have equal lengths`);
+    if (row instanceof Float32Array) checkFinite(row, channel);
   }
   if (rows.length === target.channels) return { rows, length };
   if (target.channels === 1 && rows.every((row) => row instanceof Float32Array)) {
@@ -67,6 +68,14 @@ export function fieldPcm(value: unknown, target: PcmTarget): FieldPcm | Promise<
     }
   }
   return loadAudio(value as AudioInput, target).then((pcm: Pcm) => ({ rows: pcm.channels, length: pcm.length }));
+}
+
+function checkFinite(row: Float32Array, channel: number): void {
+  for (let index = 0; index < row.length; index++) {
+    const sample = row[index]!;
+    // NaN fails both comparisons.
+    if (!(sample >= -1e30 && sample <= 1e30)) throw new RangeError(`channel ${channel} sample ${index} is ${sample}; audio samples must be finite`);
+  }
 }
 
 function toFloat(row: PcmRow): Float32Array {
