@@ -16,6 +16,8 @@ export interface ComplexFft {
    * other half of each ping-pong, so the arrays passed must not be the plan's own buffers.
    */
   transform(real: Float64Array, imaginary: Float64Array): void;
+  /** The FFT of the packed pairs of a real frame (see StockhamFft.transformPacked). */
+  transformPacked(input: Float32Array | Float64Array, inputOffset: number, window: Float64Array, real: Float64Array, imaginary: Float64Array): void;
 }
 
 interface Stage {
@@ -112,13 +114,46 @@ class StockhamFft implements ComplexFft {
     this.scratchImaginary = new Float64Array(size);
   }
 
-  transform(real: Float64Array, imaginary: Float64Array): void {
-    let fromReal = real;
-    let fromImaginary = imaginary;
-    let toReal = this.scratchReal;
-    let toImaginary = this.scratchImaginary;
+  /**
+   * The FFT of z[j] = window[2j]·input[o + 2j] + i·window[2j+1]·input[o + 2j + 1] (j < size), the packed
+   * form of a real frame of 2·size samples, into `real`/`imaginary`. With a radix-8 first stage the
+   * packing is folded into it (no separate pass); otherwise the pairs are packed first.
+   */
+  transformPacked(input: Float32Array | Float64Array, inputOffset: number, window: Float64Array, real: Float64Array, imaginary: Float64Array): void {
     const stages = this.stages;
-    for (let index = 0; index < stages.length; index++) {
+    if (stages.length === 0 || stages[0]!.radix !== 8) {
+      for (let j = 0; j < this.size; j++) {
+        real[j] = input[inputOffset + 2 * j]! * window[2 * j]!;
+        imaginary[j] = input[inputOffset + 2 * j + 1]! * window[2 * j + 1]!;
+      }
+      this.transform(real, imaginary);
+      return;
+    }
+    // the first stage writes where an even number of further stages ends in real/imaginary
+    const rest = stages.length - 1;
+    const firstReal = rest % 2 === 0 ? real : this.scratchReal;
+    const firstImaginary = rest % 2 === 0 ? imaginary : this.scratchImaginary;
+    const first = stages[0]!;
+    firstRadix8(input, inputOffset, window, firstReal, firstImaginary, first.length / 8, this.twiddleReal, this.twiddleImaginary, first.twiddleOffset);
+    this.runStages(1, firstReal, firstImaginary, firstReal === real ? this.scratchReal : real, firstReal === real ? this.scratchImaginary : imaginary);
+  }
+
+  transform(real: Float64Array, imaginary: Float64Array): void {
+    const end = this.runStages(0, real, imaginary, this.scratchReal, this.scratchImaginary);
+    if (end !== real) {
+      real.set(end.subarray(0, this.size));
+      imaginary.set(this.scratchImaginary.subarray(0, this.size));
+    }
+  }
+
+  /** Runs stages [from, end) ping-ponging between the two pairs; returns the real array holding the result. */
+  private runStages(from: number, startReal: Float64Array, startImaginary: Float64Array, otherReal: Float64Array, otherImaginary: Float64Array): Float64Array {
+    let fromReal = startReal;
+    let fromImaginary = startImaginary;
+    let toReal = otherReal;
+    let toImaginary = otherImaginary;
+    const stages = this.stages;
+    for (let index = from; index < stages.length; index++) {
       const stage = stages[index]!;
       const m = stage.length / stage.radix;
       switch (m === 1 && stage.radix <= 5 ? -stage.radix : stage.radix) {
@@ -161,10 +196,7 @@ class StockhamFft implements ComplexFft {
       toReal = swapReal;
       toImaginary = swapImaginary;
     }
-    if (fromReal !== real) {
-      real.set(fromReal.subarray(0, this.size));
-      imaginary.set(fromImaginary.subarray(0, this.size));
-    }
+    return fromReal;
   }
 }
 
@@ -529,6 +561,128 @@ function radix8(xr: Float64Array, xi: Float64Array, yr: Float64Array, yi: Float6
       const a6i = xi[i0 + 6 * sm]!;
       const a7r = xr[i0 + 7 * sm]!;
       const a7i = xi[i0 + 7 * sm]!;
+      const u0r = a0r + a4r;
+      const u0i = a0i + a4i;
+      const u1r = a1r + a5r;
+      const u1i = a1i + a5i;
+      const u2r = a2r + a6r;
+      const u2i = a2i + a6i;
+      const u3r = a3r + a7r;
+      const u3i = a3i + a7i;
+      const v0r = a0r - a4r;
+      const v0i = a0i - a4i;
+      const d1r = a1r - a5r;
+      const d1i = a1i - a5i;
+      const v1r = (d1r + d1i) * SQRT_HALF;
+      const v1i = (d1i - d1r) * SQRT_HALF;
+      const v2r = a2i - a6i;
+      const v2i = a6r - a2r;
+      const d3r = a3r - a7r;
+      const d3i = a3i - a7i;
+      const v3r = (d3i - d3r) * SQRT_HALF;
+      const v3i = -(d3r + d3i) * SQRT_HALF;
+      // DFT4 of u → y0, y2, y4, y6
+      const e0r = u0r + u2r;
+      const e0i = u0i + u2i;
+      const e1r = u0r - u2r;
+      const e1i = u0i - u2i;
+      const e2r = u1r + u3r;
+      const e2i = u1i + u3i;
+      const e3r = u1i - u3i;
+      const e3i = u3r - u1r;
+      // DFT4 of v → y1, y3, y5, y7
+      const f0r = v0r + v2r;
+      const f0i = v0i + v2i;
+      const f1r = v0r - v2r;
+      const f1i = v0i - v2i;
+      const f2r = v1r + v3r;
+      const f2i = v1i + v3i;
+      const f3r = v1i - v3i;
+      const f3i = v3r - v1r;
+      const o = out0 + q;
+      yr[o] = e0r + e2r;
+      yi[o] = e0i + e2i;
+      let zr = f0r + f2r;
+      let zi = f0i + f2i;
+      yr[o + s] = zr * w1r - zi * w1i;
+      yi[o + s] = zr * w1i + zi * w1r;
+      zr = e1r + e3r;
+      zi = e1i + e3i;
+      yr[o + 2 * s] = zr * w2r - zi * w2i;
+      yi[o + 2 * s] = zr * w2i + zi * w2r;
+      zr = f1r + f3r;
+      zi = f1i + f3i;
+      yr[o + 3 * s] = zr * w3r - zi * w3i;
+      yi[o + 3 * s] = zr * w3i + zi * w3r;
+      zr = e0r - e2r;
+      zi = e0i - e2i;
+      yr[o + 4 * s] = zr * w4r - zi * w4i;
+      yi[o + 4 * s] = zr * w4i + zi * w4r;
+      zr = f0r - f2r;
+      zi = f0i - f2i;
+      yr[o + 5 * s] = zr * w5r - zi * w5i;
+      yi[o + 5 * s] = zr * w5i + zi * w5r;
+      zr = e1r - e3r;
+      zi = e1i - e3i;
+      yr[o + 6 * s] = zr * w6r - zi * w6i;
+      yi[o + 6 * s] = zr * w6i + zi * w6r;
+      zr = f1r - f3r;
+      zi = f1i - f3i;
+      yr[o + 7 * s] = zr * w7r - zi * w7i;
+      yi[o + 7 * s] = zr * w7i + zi * w7r;
+    }
+  }
+}
+
+/** The first stage (stride 1) of radix 8 reading the packed pairs z[j] = w[2j]·x[2j] + i·w[2j+1]·x[2j+1] straight from a real input. */
+function firstRadix8(input: Float32Array | Float64Array, inputOffset: number, window: Float64Array, yr: Float64Array, yi: Float64Array, m: number, wr: Float64Array, wi: Float64Array, offset: number): void {
+  const s = 1;
+  for (let p = 0; p < m; p++) {
+    const t = offset + 7 * p;
+    const w1r = wr[t]!;
+    const w1i = wi[t]!;
+    const w2r = wr[t + 1]!;
+    const w2i = wi[t + 1]!;
+    const w3r = wr[t + 2]!;
+    const w3i = wi[t + 2]!;
+    const w4r = wr[t + 3]!;
+    const w4i = wi[t + 3]!;
+    const w5r = wr[t + 4]!;
+    const w5i = wi[t + 4]!;
+    const w6r = wr[t + 5]!;
+    const w6i = wi[t + 5]!;
+    const w7r = wr[t + 6]!;
+    const w7i = wi[t + 6]!;
+    const in0 = s * p;
+    const sm = s * m;
+    const out0 = s * 8 * p;
+    {
+      const q = 0;
+      const i0 = in0;
+      const e0 = 2 * (i0);
+      const a0r = input[inputOffset + e0]! * window[e0]!;
+      const a0i = input[inputOffset + e0 + 1]! * window[e0 + 1]!;
+      const e1 = 2 * (i0 + sm);
+      const a1r = input[inputOffset + e1]! * window[e1]!;
+      const a1i = input[inputOffset + e1 + 1]! * window[e1 + 1]!;
+      const e2 = 2 * (i0 + 2 * sm);
+      const a2r = input[inputOffset + e2]! * window[e2]!;
+      const a2i = input[inputOffset + e2 + 1]! * window[e2 + 1]!;
+      const e3 = 2 * (i0 + 3 * sm);
+      const a3r = input[inputOffset + e3]! * window[e3]!;
+      const a3i = input[inputOffset + e3 + 1]! * window[e3 + 1]!;
+      const e4 = 2 * (i0 + 4 * sm);
+      const a4r = input[inputOffset + e4]! * window[e4]!;
+      const a4i = input[inputOffset + e4 + 1]! * window[e4 + 1]!;
+      const e5 = 2 * (i0 + 5 * sm);
+      const a5r = input[inputOffset + e5]! * window[e5]!;
+      const a5i = input[inputOffset + e5 + 1]! * window[e5 + 1]!;
+      const e6 = 2 * (i0 + 6 * sm);
+      const a6r = input[inputOffset + e6]! * window[e6]!;
+      const a6i = input[inputOffset + e6 + 1]! * window[e6 + 1]!;
+      const e7 = 2 * (i0 + 7 * sm);
+      const a7r = input[inputOffset + e7]! * window[e7]!;
+      const a7i = input[inputOffset + e7 + 1]! * window[e7 + 1]!;
       const u0r = a0r + a4r;
       const u0i = a0i + a4i;
       const u1r = a1r + a5r;

@@ -37,10 +37,13 @@ class EvenRealFft implements RealFft {
   private readonly splitSin: Float64Array;
   private readonly binReal: Float64Array;
   private readonly binImaginary: Float64Array;
+  /** the window used when none is given */
+  private readonly ones: Float64Array;
 
   constructor(size: number) {
     this.size = size;
     this.half = size / 2;
+    this.ones = new Float64Array(size).fill(1);
     this.binCount = this.half + 1;
     this.complex = createComplexFft(this.half);
     this.packedReal = new Float64Array(this.half);
@@ -56,21 +59,7 @@ class EvenRealFft implements RealFft {
   }
 
   private pack(input: SampleArray, inputOffset: number, window: Float64Array | undefined): void {
-    const packedReal = this.packedReal;
-    const packedImaginary = this.packedImaginary;
-    const half = this.half;
-    if (window === undefined) {
-      for (let t = 0; t < half; t++) {
-        packedReal[t] = input[inputOffset + 2 * t]!;
-        packedImaginary[t] = input[inputOffset + 2 * t + 1]!;
-      }
-    } else {
-      for (let t = 0; t < half; t++) {
-        packedReal[t] = input[inputOffset + 2 * t]! * window[2 * t]!;
-        packedImaginary[t] = input[inputOffset + 2 * t + 1]! * window[2 * t + 1]!;
-      }
-    }
-    this.complex.transform(packedReal, packedImaginary);
+    this.complex.transformPacked(input, inputOffset, window ?? this.ones, this.packedReal, this.packedImaginary);
   }
 
   /**
