@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TesseraError } from '@tessera/core';
+import type { TesseraError } from '@tessera/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AudioFormatError } from '../src/audio-errors.js';
 import { createOpusDecoder, parseOggOpus } from '../src/opus/index.js';
