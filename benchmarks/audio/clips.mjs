@@ -35,6 +35,8 @@ const NOISE_FLOOR_RMS = 0.00316; // -50 dBFS
 const SOURCE_MIN_SECONDS = 90;
 /** Clips per ffmpeg run when encoding the files. */
 const ENCODE_BATCH = 10;
+/** Samples per writer chunk (the writer encodes a chunk's values concurrently, one ffmpeg each). */
+const WRITE_CHUNK_SIZE = 4;
 
 const SENTENCES = [
   'The quick brown fox jumps over the lazy dog near the river bank.',
@@ -70,21 +72,31 @@ const SENTENCES = [
 ];
 const VOICES = ['en-us', 'en-gb', 'en-gb-scotland', 'en-gb-x-rp', 'en-us', 'en-gb-x-gbclan'];
 
-/** The ffmpeg binary: @tessera/audio's resolver when the package is built and exports it, else TESSERA_FFMPEG, /usr/bin/ffmpeg or PATH. */
+/**
+ * The ffmpeg binary, found with @tessera/audio's resolver when the package exports it: TESSERA_FFMPEG,
+ * else /usr/bin/ffmpeg when present (Debian's build; the resolver would otherwise prefer an npm
+ * package's binary), else the resolver's own chain. Without the resolver: TESSERA_FFMPEG,
+ * /usr/bin/ffmpeg or PATH. `{ path, source, version }`, or undefined when none runs.
+ */
 export async function findFfmpeg() {
+  const preferred = process.env.TESSERA_FFMPEG || (existsSync('/usr/bin/ffmpeg') ? '/usr/bin/ffmpeg' : undefined);
+  let audio;
   try {
-    const audio = await import('@tessera/audio');
-    if (typeof audio.resolveFfmpeg === 'function') {
-      const found = audio.resolveFfmpeg();
-      return { path: found.path, source: `@tessera/audio resolveFfmpeg (${found.source})`, version: found.version };
-    }
+    audio = await import('@tessera/audio');
   } catch {
     // not built yet: fall through
   }
-  const candidates = [process.env.TESSERA_FFMPEG, '/usr/bin/ffmpeg', 'ffmpeg'].filter((candidate) => candidate !== undefined && candidate !== '');
-  for (const candidate of candidates) {
+  if (typeof audio?.resolveFfmpeg === 'function') {
+    try {
+      const found = audio.resolveFfmpeg(preferred === undefined ? {} : { ffmpegPath: preferred });
+      return { path: found.path, source: `@tessera/audio resolveFfmpeg (${found.source})`, version: found.version };
+    } catch {
+      return undefined;
+    }
+  }
+  for (const candidate of [preferred, 'ffmpeg'].filter((candidate) => candidate !== undefined)) {
     const result = spawnSync(candidate, ['-hide_banner', '-version'], { encoding: 'utf8' });
-    if (result.status === 0) return { path: candidate, source: candidate === process.env.TESSERA_FFMPEG ? 'TESSERA_FFMPEG' : 'fallback', version: result.stdout.split('\n')[0].split(' ')[2] ?? '?' };
+    if (result.status === 0) return { path: candidate, source: 'TESSERA_FFMPEG, /usr/bin/ffmpeg or PATH', version: result.stdout.split('\n')[0].split(' ')[2] ?? '?' };
   }
   return undefined;
 }
@@ -99,10 +111,7 @@ function hasEspeak() {
  * clips per set.
  */
 export async function ensureClips(counts, { ffmpeg }) {
-  const generator = hasEspeak() ? 'espeak-ng' : 'lavfi';
-  const recipe = { version: RECIPE_VERSION, generator, sampleRate: SAMPLE_RATE, sentences: SENTENCES, voices: VOICES, noise: NOISE_FLOOR_RMS, encoders: ENCODER_ARGUMENTS };
-  const hash = createHash('sha256').update(JSON.stringify(recipe)).digest('hex').slice(0, 12);
-  const directory = benchDataPath(`audio-${hash}`);
+  const { generator, hash, directory } = clipRecipe(ffmpeg);
   mkdirSync(directory, { recursive: true });
   let source;
   const sets = {};
@@ -136,6 +145,14 @@ export async function ensureClips(counts, { ffmpeg }) {
     sets[name] = { seconds, count, directory: setDirectory, files };
   }
   return { directory, generator, hash, sets };
+}
+
+/** The generator, the recipe's hash and the folder `.bench-data/audio-<hash>` (the hash covers the recipe and ffmpeg's version). */
+export function clipRecipe(ffmpeg) {
+  const generator = hasEspeak() ? 'espeak-ng' : 'lavfi';
+  const recipe = { version: RECIPE_VERSION, ffmpeg: ffmpeg.version, generator, sampleRate: SAMPLE_RATE, sentences: SENTENCES, voices: VOICES, noise: NOISE_FLOOR_RMS, encoders: ENCODER_ARGUMENTS };
+  const hash = createHash('sha256').update(JSON.stringify(recipe)).digest('hex').slice(0, 12);
+  return { generator, hash, directory: benchDataPath(`audio-${hash}`) };
 }
 
 function clipFiles(setDirectory, count) {
@@ -274,7 +291,8 @@ export async function ensureClipDatasets(clips, name, { audio, core, ffmpeg, for
       const previous = process.env.TESSERA_FFMPEG;
       process.env.TESSERA_FFMPEG = ffmpeg.path; // the writer encodes with the ffmpeg that made the files
       try {
-        await core.writeDataset(path, { audio: field }, records, { workers: 2 });
+        // Each value of a chunk spawns its own ffmpeg at once: small chunks keep that to a few processes.
+        await core.writeDataset(path, { audio: field }, records, { workers: 2, chunkSize: WRITE_CHUNK_SIZE });
       } finally {
         if (previous === undefined) delete process.env.TESSERA_FFMPEG;
         else process.env.TESSERA_FFMPEG = previous;

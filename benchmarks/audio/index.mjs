@@ -158,8 +158,14 @@ function peerFigure(measured, referenceKey, unitScale = 1) {
   return { value: high * unitScale, low: low * unitScale, measured: false };
 }
 
-const countText = (value) => (Number.isFinite(value) ? formatCount(value) : '—');
-const peerText = (figure) => (figure.measured ? countText(figure.value) : figure.low === figure.value ? countText(figure.value) : `${countText(figure.low)}–${countText(figure.value)}`);
+function countText(value) {
+  return Number.isFinite(value) ? formatCount(value) : '—';
+}
+
+function peerText(figure) {
+  if (figure.measured || figure.low === figure.value) return countText(figure.value);
+  return `${countText(figure.low)}–${countText(figure.value)}`;
+}
 
 function addGoal(name, ratio, target, basis) {
   goals.push({ name, ratio, target, met: Number.isFinite(ratio) && ratio >= target, basis });
