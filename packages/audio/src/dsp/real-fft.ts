@@ -114,7 +114,8 @@ class EvenRealFft implements RealFft {
     const nyquist = zr[0]! - zi[0]!;
     output[outputOffset] = dc * dc;
     output[outputOffset + half] = nyquist * nyquist;
-    for (let k = 1; k < half; k++) {
+    // X[k] = E + W^k·O and X[M−k] = conj(E − W^k·O): one pass over k ≤ M/2 gives both bins.
+    for (let k = 1; 2 * k <= half; k++) {
       const ar = zr[k]!;
       const ai = zi[k]!;
       const br = zr[half - k]!;
@@ -125,9 +126,14 @@ class EvenRealFft implements RealFft {
       const oi = br - ar;
       const wr = cos[k]!;
       const wi = sin[k]!;
-      const xr = er + or * wr - oi * wi;
-      const xi = ei + or * wi + oi * wr;
-      output[outputOffset + k] = 0.25 * (xr * xr + xi * xi);
+      const rotatedReal = or * wr - oi * wi;
+      const rotatedImaginary = or * wi + oi * wr;
+      const plusReal = er + rotatedReal;
+      const plusImaginary = ei + rotatedImaginary;
+      const minusReal = er - rotatedReal;
+      const minusImaginary = ei - rotatedImaginary;
+      output[outputOffset + k] = 0.25 * (plusReal * plusReal + plusImaginary * plusImaginary);
+      output[outputOffset + half - k] = 0.25 * (minusReal * minusReal + minusImaginary * minusImaginary);
     }
   }
 
