@@ -8,4 +8,4 @@ export * as spec from './spec/index.js';
 export { ORDER_RANDOM_STREAM, createOrderContext } from './loader/orders/index.js';
 export { checkKnownOptions, editDistance, nearestName } from './util/check-options.js';
 export { ioError, isSystemError } from './util/io-error.js';
-export { workerExecArgv } from './util/worker-exec-argv.js';
+export { startWorker, workerExecArgv } from './util/worker-exec-argv.js';

@@ -14,6 +14,8 @@ describe('worker threads and the parent’s Node options', () => {
       '--conditions=dev',
     ]);
     expect(workerExecArgv(['--input-type', 'module', '--enable-source-maps'])).toEqual(['--enable-source-maps']);
+    // Nothing to drop: undefined, so the worker inherits exactly as Node does (--expose-gc included).
+    expect(workerExecArgv(['--expose-gc', '--enable-source-maps'])).toBeUndefined();
   });
 
   it('a script run with `node --input-type=module -e` writes and loads with worker threads', () => {
@@ -26,7 +28,7 @@ describe('worker threads and the parent’s Node options', () => {
       for await (const batch of loader) for (const value of batch.label.data) sum += Number(value);
       await loader.close();
       console.log(sum);`;
-    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: import.meta.dirname, encoding: 'utf8' });
+    const result = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', script], { cwd: import.meta.dirname, encoding: 'utf8' });
     expect(result.stderr).toBe('');
     expect(result.stdout.trim()).toBe(String((63 * 64) / 2));
   });

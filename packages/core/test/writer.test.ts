@@ -162,3 +162,20 @@ describe('writeDataset', () => {
     expect(() => openDataset(path)).toThrow(expect.objectContaining({ code: 'E_UNSUPPORTED_VERSION' }));
   });
 });
+
+describe("pageSize 'auto' does not depend on the worker count", () => {
+  it('a small dataset from an async source gives the same bytes with workers 0 and 2', async () => {
+    async function* source() {
+      for (let index = 0; index < 40; index++) yield { id: index, data: new Uint8Array(300 + index).fill(index) };
+    }
+    const paths: string[] = [];
+    for (const workers of [0, 2]) {
+      const path = file(`auto-page-${workers}.beton`);
+      await writeDataset(path, { id: int64(), data: bytes() }, source(), { workers, chunkSize: 64 });
+      paths.push(path);
+    }
+    // Same layout: the page size is part of the header and decides every pointer.
+    expect(readFileSync(paths[0]!).subarray(0, 4096)).toEqual(readFileSync(paths[1]!).subarray(0, 4096));
+    expect(openDataset(paths[0]!).pageSize).toBe(openDataset(paths[1]!).pageSize);
+  });
+});

@@ -1,13 +1,13 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { workerExecArgv } from '@tessera/core/internals';
+import { startWorker } from '@tessera/core/internals';
 import { fail } from './conformance-error.js';
 import type { DecodeWorkerRequest, DecodeWorkerResponse } from './decode-worker-protocol.js';
 
 /** Starts the kit's decode worker and resolves with its one response (or fails after `timeoutMs`). */
 export async function decodeInWorker(request: DecodeWorkerRequest, timeoutMs: number): Promise<Extract<DecodeWorkerResponse, { ok: true }>> {
-  const worker = new Worker(resolveWorkerUrl(), { workerData: request, execArgv: workerExecArgv() });
+  const worker = startWorker(resolveWorkerUrl(), { workerData: request });
   let timer: NodeJS.Timeout | undefined;
   try {
     const response = await new Promise<DecodeWorkerResponse>((resolve, reject) => {

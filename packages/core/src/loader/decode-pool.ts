@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { TesseraError } from '../errors.js';
 import { deserializeError } from '../util/serialize-error.js';
-import { workerExecArgv } from '../util/worker-exec-argv.js';
+import { startWorker } from '../util/worker-exec-argv.js';
 import { resolveWorkerUrl } from '../util/worker-url.js';
 import type { DecodeRequest, DecodeResponse, DecodeWorkerSetup } from './decode-protocol.js';
 
@@ -56,7 +56,7 @@ export function createDecodePool(setup: DecodeWorkerSetup, size: number): Decode
   };
 
   for (let index = 0; index < size; index++) {
-    const worker = new Worker(url, { workerData: { ...setup, workerIndex: index } satisfies DecodeWorkerSetup, execArgv: workerExecArgv() });
+    const worker = startWorker(url, { workerData: { ...setup, workerIndex: index } satisfies DecodeWorkerSetup });
     let markReady!: () => void;
     let markFailed!: (error: unknown) => void;
     const ready = new Promise<void>((resolve, reject) => {

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { TesseraError } from '../errors.js';
 import { type SerializedError, deserializeError } from '../util/serialize-error.js';
-import { workerExecArgv } from '../util/worker-exec-argv.js';
+import { startWorker } from '../util/worker-exec-argv.js';
 import { resolveWorkerUrl } from '../util/worker-url.js';
 import type { SerializedSchema } from './field-plan.js';
 import type { EncodedChunk, SampleRecord } from './sample-encoder.js';
@@ -40,7 +40,7 @@ export function createEncodePool(schema: SerializedSchema, size: number): Encode
   };
 
   for (let index = 0; index < size; index++) {
-    const worker = new Worker(workerUrl, { workerData: { schema }, execArgv: workerExecArgv() });
+    const worker = startWorker(workerUrl, { workerData: { schema } });
     const state: WorkerState = { worker, inFlight: 0 };
     worker.on('message', (response: EncodeResponse) => {
       state.inFlight -= 1;

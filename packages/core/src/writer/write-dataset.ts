@@ -178,6 +178,9 @@ export async function writeDataset(path: string, schema: Schema, source: DataSou
       if (options.signal?.aborted) throw abortError(options.signal);
       const largest = ffcv ? largestSample(chunk, true) : undefined;
       if (allocator === undefined) {
+        // Whether the first chunk is the whole dataset must not depend on how far the source was read
+        // ahead (more with workers): ask for one more chunk before deciding.
+        if (requestedPageSize === 'auto' && !sourceDone && queue.length === 0) await fill();
         pageSize = requestedPageSize === 'auto' ? choosePageSize(chunk, sourceDone && queue.length === 0) : requestedPageSize;
         if (largest !== undefined && requestedPageSize === 'auto') pageSize = Math.max(pageSize, ffcvPageSize(largest));
         if (knownLength !== undefined) {
