@@ -42,7 +42,7 @@ const root = values.folder ?? syntheticAudioFolder(join(output, `clips-${clipCou
 
 // 2. Build the dataset: every clip resampled to 16 kHz mono and stored as FLAC (ffmpeg encodes, in 2 workers).
 const path = join(output, 'train.beton');
-const built = await buildAudioDataset({ input: root, output: path, field: 'flac', sampleRate: SAMPLE_RATE, channels: 1, workers: 2 });
+const built = await buildAudioDataset({ folder: root, output: path, field: 'flac', sampleRate: SAMPLE_RATE, channels: 1, workers: 2 });
 console.log(
   `built ${path}: ${built.numSamples} clips, ${built.classes?.length ?? '?'} classes, ${(built.fileByteLength / 2 ** 20).toFixed(2)} MiB in ${(built.elapsedMs / 1000).toFixed(2)} s`,
 );
