@@ -42,9 +42,9 @@ function ffmpeg(args: string[]): Buffer {
  * a worst case for Opus's long-term prediction, whose errors after a crop then decay very slowly.
  */
 function signal(channel: number): string {
-  return channel === 0
-    ? '(0.4*sin(2*PI*(200+700*t)*t)+0.1*sin(2*PI*2500*t))*(0.55+0.45*sin(2*PI*3*t))+0.08*(random(0)-0.5)'
-    : '(0.3*sin(2*PI*(900-300*t)*t)+0.15*sin(2*PI*330*t))*(0.55+0.45*sin(2*PI*4*t+1))+0.08*(random(1)-0.5)';
+  if (channel === 0) return '(0.4*sin(2*PI*(200+700*t)*t)+0.1*sin(2*PI*2500*t))*(0.55+0.45*sin(2*PI*3*t))+0.08*(random(0)-0.5)';
+  if (channel === 1) return '(0.3*sin(2*PI*(900-300*t)*t)+0.15*sin(2*PI*330*t))*(0.55+0.45*sin(2*PI*4*t+1))+0.08*(random(1)-0.5)';
+  return `0.3*sin(2*PI*${150 + 230 * channel}*t)*(0.55+0.45*sin(2*PI*${channel}*t))+0.05*(random(${channel})-0.5)`;
 }
 
 export interface ClipSpec {
