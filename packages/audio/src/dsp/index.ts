@@ -19,6 +19,6 @@ export { FLOAT32_EPSILON, KALDI_FBANK_PARAMS, type KaldiFbank, type KaldiFbankPa
 export { type Resampler, type ResamplerOptions, createResampler } from './resampler.js';
 export { type RandomNumbers, nextGaussian, nextUniform } from './random-numbers.js';
 export { type NoiseColor, fillNoise, fillPinkNoise, fillWhiteNoise } from './noise.js';
-export { addScaled, applyGain, decibelsToAmplitude, meanSquare, mixdown, noiseScaleForSnr } from './signal-level.js';
+export { addScaled, applyGain, decibelsToAmplitude, meanSquare, mixdownChannels, noiseScaleForSnr } from './signal-level.js';
 export { createSpeedPerturbation } from './speed-perturbation.js';
 export { LHOTSE_SPEC_AUGMENT, type SpecAugment, type SpecAugmentParams, checkSpecAugmentParams, createSpecAugment } from './spec-augment.js';

@@ -36,7 +36,7 @@ export function addScaled(signal: Float32Array | Float64Array, signalOffset: num
  * Mean of `channels` rows (row r at input[inputOffset + r·rowStride]) over `count` samples into
  * out[outOffset, outOffset + count). `out` may alias row 0 of the input.
  */
-export function mixdown(input: Float32Array | Float64Array, inputOffset: number, channels: number, rowStride: number, count: number, out: Float32Array | Float64Array, outOffset: number): void {
+export function mixdownChannels(input: Float32Array | Float64Array, inputOffset: number, channels: number, rowStride: number, count: number, out: Float32Array | Float64Array, outOffset: number): void {
   const scale = 1 / channels;
   for (let index = 0; index < count; index++) {
     let sum = 0;

@@ -1,5 +1,5 @@
 import type { SampleOperation } from '@tessera/core';
-import { mixdown as mixChannels } from '../dsp/signal-level.js';
+import { mixdownChannels } from '../dsp/signal-level.js';
 import { operationOptions, operationOrigin, validSamples, waveformLayout, waveformSpec } from './operation-support.js';
 
 /** Mono mixdown: the mean of the channels, [channels, L] → [1, L] (a rank-1 waveform passes unchanged). */
@@ -18,7 +18,7 @@ export function mixdown(options?: Record<string, never>): SampleOperation {
         apply(slotIn, slotOut) {
           const samples = validSamples(layout, slotIn, 'mixdown');
           const out = slotOut.data as Float32Array;
-          mixChannels(slotIn.data as Float32Array, 0, layout.channels, layout.maxSamples, samples, out, 0);
+          mixdownChannels(slotIn.data as Float32Array, 0, layout.channels, layout.maxSamples, samples, out, 0);
           out.fill(0, samples, layout.maxSamples);
           if (layout.variable) slotOut.lengths[0] = samples;
         },
