@@ -1,4 +1,4 @@
-export { audioPlugin, PACKAGE_NAME, PACKAGE_VERSION } from './audio-plugin.js';
+export { audioPlugin } from './audio-plugin.js';
 export { alignments, codecTokens, compressedAudio, flac, mp3, opus, spectrogram, waveform } from './field-specs.js';
 export type { CodecTokensOptions, CompressedAudioOptions, SpectrogramOptions, WaveformOptions } from './field-specs.js';
 export { AudioFormatError } from './audio-errors.js';
@@ -36,8 +36,24 @@ export type {
   SpeedPerturbOptions,
 } from './operations/index.js';
 
-export { createKaldiFbank, createMelFilterbank, createMelSpectrogram, createRealFft, createResampler, createSpectrogram, melSpectrogramPreset, resolveMelSpectrogramParams } from './dsp/index.js';
-export type { KaldiFbank, KaldiFbankParams, MelFilterbank, MelSpectrogram, MelSpectrogramParams, MelSpectrogramPreset, RealFft, Resampler, ResamplerOptions, Spectrogram, SpectrogramParams } from './dsp/index.js';
+export {
+  LHOTSE_SPEC_AUGMENT,
+  createKaldiFbank,
+  createKaldiMelFilterbank,
+  createMelFilterbank,
+  createMelSpectrogram,
+  createRealFft,
+  createResampler,
+  createSpecAugment,
+  createSpectrogram,
+  createSpeedPerturbation,
+  createWindow,
+  hzToMel,
+  melSpectrogramPreset,
+  melToHz,
+  resolveMelSpectrogramParams,
+} from './dsp/index.js';
+export type { KaldiFbank, KaldiFbankParams, MelScale, SpecAugment, SpecAugmentParams, WindowKind, MelFilterbank, MelSpectrogram, MelSpectrogramParams, MelSpectrogramPreset, RealFft, Resampler, ResamplerOptions, Spectrogram, SpectrogramParams } from './dsp/index.js';
 
 export { AUDIO_FIELD_KINDS, buildAudioDataset, listAudioFolder, readAudioManifest } from './ingest/index.js';
 export type {
