@@ -3,12 +3,25 @@
  * folder at test time, ffprobe's packet list and ffmpeg's own decode to compare against.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { resolveFfmpeg } from '../src/ffmpeg/index.js';
 
-export const FFMPEG = process.env.TESSERA_FFMPEG ?? 'ffmpeg';
-export const FFPROBE = process.env.TESSERA_FFPROBE ?? (basename(FFMPEG) === 'ffmpeg' && FFMPEG.includes('/') ? join(dirname(FFMPEG), 'ffprobe') : 'ffprobe');
+/** The project's ffmpeg (src/ffmpeg: TESSERA_FFMPEG, an installed ffmpeg package, PATH), else 'ffmpeg' (then the tests skip, saying why). */
+export const FFMPEG: string = (() => {
+  try {
+    return resolveFfmpeg().path;
+  } catch {
+    return 'ffmpeg';
+  }
+})();
+/** TESSERA_FFPROBE, else the ffprobe beside that ffmpeg, else ffprobe on PATH (packet lists only). */
+export const FFPROBE: string = (() => {
+  if (process.env.TESSERA_FFPROBE !== undefined) return process.env.TESSERA_FFPROBE;
+  const sibling = join(dirname(FFMPEG), basename(FFMPEG).replace(/ffmpeg/, 'ffprobe'));
+  return FFMPEG.includes('/') && existsSync(sibling) ? sibling : 'ffprobe';
+})();
 
 function runs(tool: string, argument: string): boolean {
   const result = spawnSync(tool, [argument], { stdio: 'ignore' });
