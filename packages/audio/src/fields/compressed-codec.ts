@@ -1,5 +1,7 @@
 import type { DecoderDefinition, DecoderInstance, FieldCodec, FieldReader, MetadataLayout, OutputSlot } from '@tessera/core';
 import { AudioFormatError } from '../audio-errors.js';
+import { flacIntegerRows } from '../flac/flac-encode-pcm.js';
+import { encodeFlac } from '../flac/flac-encoder.js';
 import { createFlacDecoder, encodeFlacFile, parseFlacFile } from '../flac/index.js';
 import type { FlacStream, FlacStreamInfo } from '../flac/index.js';
 import { encodeAudio } from '../input/index.js';
@@ -169,30 +171,23 @@ function writeIndexed(indexed: IndexedFrames, args: CompressedAudioArguments, me
 async function encodeValue(value: WaveformInput, args: CompressedAudioArguments): Promise<IndexedFrames> {
   const pcm = await fieldPcm(value, { sampleRate: args.sampleRate, channels: args.channels, resample: true });
   if (pcm.length === 0) return { frames: new Uint8Array(0), offsets: [0], firstSamples: [0], samples: 0, delay: 0 };
-  let rows = pcm.rows.map((row) => (row instanceof Float32Array ? row : Float32Array.from(row, (sample) => sample / (row instanceof Int16Array ? 32768 : 2147483648))));
-  let encodedLength = pcm.length;
-  if (args.format !== 'flac') {
-    // 40 ms of silence after the clip: lossy encoders emit nothing for a clip shorter than their
-    // look-ahead (libopus gave no packet for one sample) and fade the last frame; the stored length
-    // stays the clip's own.
-    encodedLength = pcm.length + Math.ceil(args.sampleRate / 25);
-    rows = rows.map((row) => {
-      const padded = new Float32Array(encodedLength);
-      padded.set(row);
-      return padded;
-    });
-  }
-  const file = await encodeAudio(
-    { channels: rows, sampleRate: args.sampleRate, length: encodedLength },
-    args.format === 'flac'
-      ? { format: 'flac', frameSize: args.frameSize, compressionLevel: args.compressionLevel, bitsPerSample: args.bitsPerSample as 16 | 24 }
-      : { format: args.format, bitrate: args.bitrate },
-  );
-  const indexed = indexEncoded(file, args);
   if (args.format === 'flac') {
-    if (indexed.samples !== pcm.length) throw new AudioFormatError(`the FLAC encoder gave ${indexed.samples} samples for ${pcm.length}`);
-    return indexed;
+    // FLAC is encoded in process (flac/flac-encoder.ts): PCM and WAV at the field's rate need no ffmpeg.
+    const bitsPerSample = args.bitsPerSample as 16 | 24;
+    const stream = encodeFlac(flacIntegerRows(pcm.rows, bitsPerSample), { sampleRate: args.sampleRate, bitsPerSample, blockSize: args.frameSize });
+    return { frames: stream.frames, offsets: stream.frameByteOffsets, firstSamples: stream.frameFirstSamples, samples: stream.info.totalSamples, delay: 0, md5: stream.info.md5 };
   }
+  // 40 ms of silence after the clip: lossy encoders emit nothing for a clip shorter than their
+  // look-ahead (libopus gave no packet for one sample) and fade the last frame; the stored length
+  // stays the clip's own.
+  const encodedLength = pcm.length + Math.ceil(args.sampleRate / 25);
+  const rows = pcm.rows.map((row) => {
+    const padded = new Float32Array(encodedLength);
+    padded.set(row instanceof Float32Array ? row : Float32Array.from(row, (sample) => sample / (row instanceof Int16Array ? 32768 : 2147483648)));
+    return padded;
+  });
+  const file = await encodeAudio({ channels: rows, sampleRate: args.sampleRate, length: encodedLength }, { format: args.format, bitrate: args.bitrate });
+  const indexed = indexEncoded(file, args);
   // The exact length is the PCM's: the containers' own accounting (Ogg granules, the LAME tag) can
   // be off for clips shorter than a frame. Decoders stop there; the packets hold at least that much.
   return { ...indexed, samples: pcm.length };
@@ -285,7 +280,7 @@ function createClipDecoder(args: CompressedAudioArguments): ClipDecoder {
     const flac = createFlacDecoder();
     return {
       parts,
-      decode(field, sampleIndex, start, count, out, rowStride) {
+      decode(field, _sampleIndex, start, count, out, rowStride) {
         const first = parts.frameAt(start);
         const last = parts.frameAt(start + count - 1);
         const table = tableBytes(parts.header.frames, 'flac');

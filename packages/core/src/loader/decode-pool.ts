@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { TesseraError } from '../errors.js';
 import { deserializeError } from '../util/serialize-error.js';
 import { startWorker } from '../util/worker-exec-argv.js';
