@@ -271,9 +271,11 @@ async function forEachInFlight(count, inFlight, task) {
 
 /**
  * The Tessera datasets of a set: `{ flac, opus, mp3 }` paths of .beton files with one field `audio`
- * (flac()/opus()/mp3() at 16 kHz mono, the package's defaults, which are the encoder settings of the
- * files), written from the set's WAV clips with 2 writer workers; reused when a completion marker
- * holding the same tag exists.
+ * (flac()/opus()/mp3() at 16 kHz mono with the package's defaults: level 5 and 4096-sample frames,
+ * 32 and 64 kb/s, as the files), written from the set's WAV clips (the same PCM as the files) with 2
+ * writer workers and encoded by the package's writer itself (ffmpeg, or its own encoder where it has
+ * one, so the bytes need not equal the files'); reused when a completion marker holding the same tag
+ * exists and the file opens with the right sample count.
  */
 export async function ensureClipDatasets(clips, name, { audio, core, ffmpeg, formats = FORMATS }) {
   const set = clips.sets[name];

@@ -208,7 +208,7 @@ async function benchDecode(format, setName, { epochs, referenceKey }) {
   const rows = Object.entries(figures).map(([, figure]) => [figure.label, countText(figure.clipsPerSecond), countText(figure.medianClipsPerSecond), formatRatio(figure.clipsPerSecond / soundfile.value)]);
   if (!soundfile.measured) rows.push(['soundfile.read, Pool(2) (reference, not measured)', peerText(soundfile), '', '1.00×']);
   printTable(
-    `${format.toUpperCase()} decode, ${set.count} × ${seconds}-s clips (${(totalByteLength(files) / 1e6).toFixed(1)} MB of .${format === 'opus' ? 'ogg' : format} files), whole clips, best of ${repeats}`,
+    `${format.toUpperCase()} decode, ${set.count} × ${seconds}-s clips (${(totalByteLength(files) / 1e6).toFixed(1)} MB of .${format === 'opus' ? 'ogg' : format} files from ffmpeg, ${(totalByteLength([betons[format]]) / 1e6).toFixed(1)} MB .beton from Tessera's writer), whole clips, best of ${repeats}`,
     ['contender', 'clips/s', 'median', 'vs soundfile'],
     rows,
   );
@@ -217,6 +217,8 @@ async function benchDecode(format, setName, { epochs, referenceKey }) {
   console.log(`${goalName} ${formatRatio(ratio)} (goal ≥ ${GOALS.vsSoundfile}: ${ratio >= GOALS.vsSoundfile ? 'met' : 'MISSED'}${soundfile.measured ? '' : ', against the reference figure'}); decoder placement with 2 workers: ${placement?.thread ?? '?'}`);
   return {
     contenders: figures,
+    fileByteLength: totalByteLength(files),
+    betonByteLength: totalByteLength([betons[format]]),
     soundfile,
     tesseraVsSoundfile: ratio,
     scaling1to2: tessera2 / figures.tessera1.clipsPerSecond,
