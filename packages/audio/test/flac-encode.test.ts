@@ -237,6 +237,17 @@ describe.skipIf(NO_FFMPEG)(`encodeFlac: ffmpeg decodes the files${NO_FFMPEG ? ` 
     { name: 'full-scale square waves, stereo 16-bit', rows: () => squareRows(2, 48000, 16, 40), bits: 16, sampleRate: 16000, bound: 1.15 },
     { name: 'full-scale white noise, stereo 16-bit', rows: () => noiseRows(2, 48000, 16, 11), bits: 16, sampleRate: 16000, bound: 1.15 },
   ];
+  const espeak = spawnSync('espeak-ng', ['--version']).status === 0 ? 'espeak-ng' : undefined;
+  it.skipIf(espeak === undefined)(`speech (espeak-ng, made at test time), mono 16-bit 16 kHz: frames within 1.05× of ffmpeg level 5${espeak === undefined ? ' (skipped: no espeak-ng on PATH)' : ''}`, () => {
+    const wav = writeTemporary('speech.wav', new Uint8Array(0));
+    execFileSync(espeak!, ['-w', wav, 'The committee discussed the budget for next year in great detail, then the quick brown fox jumped over the lazy dog.']);
+    const raw = execFileSync(ffmpegPath!, ['-hide_banner', '-v', 'error', '-nostdin', '-i', wav, '-ar', '16000', '-ac', '1', '-f', 's16le', '-'], { maxBuffer: 1 << 26 });
+    const rows = [new Int16Array(new Uint8Array(raw).slice().buffer)];
+    const ours = encodeFlac(rows, { sampleRate: 16000, bitsPerSample: 16 }).frames.byteLength;
+    const theirs = ffmpegFlacBytes(rows, 16, 16000);
+    console.log(`flac-encode size speech: ${ours} B vs ffmpeg level 5 ${theirs} B = ${(ours / theirs).toFixed(4)}×`);
+    expect(ours / theirs).toBeLessThanOrEqual(1.05);
+  });
   for (const { name, rows: makeRows, bits, sampleRate, bound } of SIZE_CASES) {
     it(`${name}: frames within ${bound}× of ffmpeg -compression_level 5`, () => {
       const rows = makeRows();
