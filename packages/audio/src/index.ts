@@ -72,5 +72,5 @@ export { AUDIO_EXTENSIONS, AudioInputError, MP3_SAMPLE_RATES, OPUS_SAMPLE_RATES,
 export type { AudioInput, AudioInputErrorDetails, AudioTarget, EncodeAudioOptions, EncodedAudioFormat, Pcm } from './input/index.js';
 export { FfmpegNotFoundError, ffmpegInfo, resolveFfmpeg } from './ffmpeg/index.js';
 export type { FfmpegAttempt, FfmpegInfo, FfmpegSource, ResolvedFfmpeg, ResolveFfmpegOptions } from './ffmpeg/index.js';
-export { createFlacDecoder, encodeFlacFile, parseFlacFile, stripFlacPadding } from './flac/index.js';
-export type { FlacDecoder, FlacStream, FlacStreamInfo } from './flac/index.js';
+export { DEFAULT_FLAC_BLOCK_SIZE, createFlacDecoder, encodeFlac, encodeFlacFile, parseFlacFile, stripFlacPadding } from './flac/index.js';
+export type { EncodeFlacOptions, FlacDecoder, FlacStream, FlacStreamInfo } from './flac/index.js';

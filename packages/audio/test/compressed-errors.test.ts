@@ -101,12 +101,12 @@ describe('compressed audio: bad input', () => {
     expect(() => readFileSync(target)).toThrow();
   });
 
-  it('no ffmpeg: writing a FLAC field fails with E_FFMPEG_NOT_FOUND naming what was tried', () => {
+  it('no ffmpeg: writing an Opus field fails with E_FFMPEG_NOT_FOUND naming what was tried (FLAC needs none)', () => {
     const script = `
-      import { flac } from '@tessera/audio';
+      import { opus } from '@tessera/audio';
       import { writeDataset } from '@tessera/core';
       try {
-        await writeDataset(${JSON.stringify(join(directory, 'no-ffmpeg.beton'))}, { audio: flac({ sampleRate: 16000 }) }, [{ audio: { samples: new Float32Array(1600), sampleRate: 16000 } }]);
+        await writeDataset(${JSON.stringify(join(directory, 'no-ffmpeg.beton'))}, { audio: opus({ sampleRate: 16000 }) }, [{ audio: { samples: new Float32Array(1600), sampleRate: 16000 } }]);
         console.log(JSON.stringify({ ok: true }));
       } catch (error) {
         console.log(JSON.stringify({ code: error.code, message: error.message }));

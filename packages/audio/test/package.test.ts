@@ -44,7 +44,7 @@ describe('package hygiene', () => {
   it('exports the public API', () => {
     expect(Object.keys(audio).sort()).toEqual(
       [
-        'AUDIO_EXTENSIONS', 'AUDIO_FIELD_KINDS', 'AudioFormatError', 'AudioInputError', 'FfmpegNotFoundError', 'LHOTSE_SPEC_AUGMENT', 'MP3_SAMPLE_RATES',
+        'AUDIO_EXTENSIONS', 'AUDIO_FIELD_KINDS', 'DEFAULT_FLAC_BLOCK_SIZE', 'encodeFlac', 'AudioFormatError', 'AudioInputError', 'FfmpegNotFoundError', 'LHOTSE_SPEC_AUGMENT', 'MP3_SAMPLE_RATES',
         'OPUS_SAMPLE_RATES', 'addNoise', 'alignments', 'audioPlugin', 'buildAudioDataset', 'codecTokens', 'compressedAudio', 'createFlacDecoder',
         'createKaldiFbank', 'createKaldiMelFilterbank', 'createMelFilterbank', 'createMelSpectrogram', 'createRealFft', 'createResampler',
         'createSpecAugment', 'createSpectrogram', 'createSpeedPerturbation', 'createWindow', 'encodeAudio', 'encodeFlacFile', 'ffmpegInfo', 'flac',

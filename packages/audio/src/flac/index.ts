@@ -4,3 +4,4 @@ export { type FlacDecoder, createFlacDecoder } from './flac-decoder.js';
 export { encodeFlacFile } from './encode-flac-file.js';
 export { stripFlacPadding } from './strip-flac-padding.js';
 export { type FlacFrameRange, locateFlacFrames } from './locate-flac-frames.js';
+export { DEFAULT_FLAC_BLOCK_SIZE, type EncodeFlacOptions, encodeFlac } from './flac-encoder.js';
