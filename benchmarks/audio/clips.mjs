@@ -283,7 +283,7 @@ export async function ensureClipDatasets(clips, name, { audio, core, ffmpeg, for
   for (const format of formats) {
     const path = join(clips.directory, `${name}-${set.count}-${format}.beton`);
     const marker = `${path}.complete`;
-    const tag = `${clips.hash}:${name}:${set.count}:${format}:${audio.PACKAGE_VERSION ?? ''}`;
+    const tag = `${clips.hash}:${name}:${set.count}:${format}:${audio.audioPlugin().version}`;
     if (!(existsSync(marker) && existsSync(path) && readFileSync(marker, 'utf8') === tag && datasetHolds(core, audio, path, set.count))) {
       removePath(marker);
       progress(`  writing ${path} (${set.count} ${set.seconds}-s clips, ${format})`);

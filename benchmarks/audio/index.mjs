@@ -78,7 +78,7 @@ const benchRun = createBenchRun(BENCH, {
   quick,
   repeats,
   core: coreSource,
-  audioPackage: audio.PACKAGE_VERSION,
+  audioPackage: audio.audioPlugin().version,
   ffmpeg: `${ffmpeg.path} ${ffmpeg.version} (${ffmpeg.source})`,
   python: PYTHON,
   pythonSoundfile: python.soundfile,

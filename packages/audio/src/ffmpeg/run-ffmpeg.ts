@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { AudioInputError } from '../input/audio-input-error.js';
 import { resolveFfmpeg } from './resolve-ffmpeg.js';
 
@@ -26,6 +27,39 @@ const STDERR_TAIL_LINES = 8;
  * status. A failed run is an AudioInputError naming the input and quoting ffmpeg's last stderr lines.
  */
 export function runFfmpeg(args: readonly string[], options: RunFfmpegOptions): Promise<Uint8Array> {
+  // Resolve first, so a missing ffmpeg fails at once rather than after the queue.
+  resolveFfmpeg({ ffmpegPath: options.ffmpegPath });
+  return acquireSlot().then(() => {
+    const run = startFfmpeg(args, options);
+    run.then(releaseSlot, releaseSlot);
+    return run;
+  });
+}
+
+/**
+ * At most one ffmpeg process per core runs at once from this thread: the writer encodes a whole
+ * chunk of values concurrently, and a process per value (128 with 2 workers) made each one slow
+ * enough to reach its timeout on a loaded machine. The timeout counts from the process's start.
+ */
+const MAX_RUNNING = Math.max(1, availableParallelism());
+let running = 0;
+const waiting: Array<() => void> = [];
+
+function acquireSlot(): Promise<void> {
+  if (running < MAX_RUNNING) {
+    running++;
+    return Promise.resolve();
+  }
+  return new Promise((resolve) => waiting.push(resolve));
+}
+
+function releaseSlot(): void {
+  const next = waiting.shift();
+  if (next === undefined) running--;
+  else next();
+}
+
+function startFfmpeg(args: readonly string[], options: RunFfmpegOptions): Promise<Uint8Array> {
   const ffmpeg = resolveFfmpeg({ ffmpegPath: options.ffmpegPath });
   const timeoutMs = options.timeoutMs ?? DEFAULT_FFMPEG_TIMEOUT_MS;
   const fullArgs = ['-hide_banner', ...(options.stdin === undefined ? ['-nostdin'] : []), '-v', 'error', ...args];
