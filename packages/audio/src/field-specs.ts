@@ -40,8 +40,6 @@ export interface CompressedAudioOptions {
   bitrate?: number;
   /** FLAC: samples per frame, the granularity of crop decoding. Default 4096. */
   frameSize?: number;
-  /** FLAC: 0–12. Default 5. */
-  compressionLevel?: number;
 }
 
 /** Audio encoded at write time (ffmpeg) and decoded in-process when read; crops decode only their frames. */
@@ -54,9 +52,9 @@ export function compressedAudio(options: CompressedAudioOptions): FieldSpec<Comp
 /** FLAC (lossless): decodes bit-exactly to the PCM that was written (at 16 or 24 bits). */
 export const flac = (options: Omit<CompressedAudioOptions, 'format' | 'bitrate'>): FieldSpec<CompressedAudioArguments> => compressedAudio({ ...options, format: 'flac' });
 /** Opus in 20 ms packets (lossy). */
-export const opus = (options: Omit<CompressedAudioOptions, 'format' | 'bitsPerSample' | 'frameSize' | 'compressionLevel'>): FieldSpec<CompressedAudioArguments> => compressedAudio({ ...options, format: 'opus' });
+export const opus = (options: Omit<CompressedAudioOptions, 'format' | 'bitsPerSample' | 'frameSize'>): FieldSpec<CompressedAudioArguments> => compressedAudio({ ...options, format: 'opus' });
 /** MP3 (lossy), with its encoder delay and padding removed exactly. */
-export const mp3 = (options: Omit<CompressedAudioOptions, 'format' | 'bitsPerSample' | 'frameSize' | 'compressionLevel'>): FieldSpec<CompressedAudioArguments> => compressedAudio({ ...options, format: 'mp3' });
+export const mp3 = (options: Omit<CompressedAudioOptions, 'format' | 'bitsPerSample' | 'frameSize'>): FieldSpec<CompressedAudioArguments> => compressedAudio({ ...options, format: 'mp3' });
 
 export type SpectrogramOptions =
   | ({ kind?: 'mel'; preset?: 'torchaudio' | 'whisper'; dtype?: SpectrogramDType } & MelSpectrogramParams)

@@ -43,8 +43,6 @@ export type CompressedAudioArguments = {
   bitrate: number;
   /** FLAC only: samples per frame (the granularity of crops). */
   frameSize: number;
-  /** FLAC only: 0–12. */
-  compressionLevel: number;
 };
 
 /** What `read()` gives: the decoded clip (float32, planar). FLAC fields also give a standalone .flac file. */
@@ -91,7 +89,7 @@ const tableBytes = (frames: number, format: CompressedFormat): number => 8 * (fr
 export function normalizeCompressedArguments(args: CompressedAudioArguments): CompressedAudioArguments {
   const where = 'compressedAudio()';
   const record = optionRecord(args, where);
-  rejectUnknown(record, ['format', 'sampleRate', 'channels', 'bitsPerSample', 'bitrate', 'frameSize', 'compressionLevel'], where);
+  rejectUnknown(record, ['format', 'sampleRate', 'channels', 'bitsPerSample', 'bitrate', 'frameSize'], where);
   const format = choiceValue(record, 'format', COMPRESSED_FORMATS, 'flac', where);
   const sampleRate = integerValue(record, 'sampleRate', undefined, MIN_SAMPLE_RATE, MAX_SAMPLE_RATE, where);
   const channels = integerValue(record, 'channels', 1, 1, format === 'flac' ? MAX_CHANNELS : 2, where);
@@ -112,14 +110,13 @@ export function normalizeCompressedArguments(args: CompressedAudioArguments): Co
       bitsPerSample,
       bitrate: 0,
       frameSize: integerValue(record, 'frameSize', 4096, 16, 65535, where),
-      compressionLevel: integerValue(record, 'compressionLevel', 5, 0, 12, where),
     };
   }
-  for (const key of ['bitsPerSample', 'frameSize', 'compressionLevel']) {
+  for (const key of ['bitsPerSample', 'frameSize']) {
     if (record[key] !== undefined && record[key] !== 0) throw new TypeError(`${where}: ${key} applies to flac only`);
   }
   const defaultBitrate = format === 'opus' ? 32_000 : 64_000;
-  return { format, sampleRate, channels, bitsPerSample: 0, bitrate: integerValue(record, 'bitrate', defaultBitrate, 6_000, 512_000, where), frameSize: 0, compressionLevel: 0 };
+  return { format, sampleRate, channels, bitsPerSample: 0, bitrate: integerValue(record, 'bitrate', defaultBitrate, 6_000, 512_000, where), frameSize: 0 };
 }
 
 // ── write side ────────────────────────────────────────────────────────────────────────────────
