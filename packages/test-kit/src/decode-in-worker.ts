@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Worker } from 'node:worker_threads';
 import { startWorker } from '@tessera/core/internals';
 import { fail } from './conformance-error.js';
 import type { DecodeWorkerRequest, DecodeWorkerResponse } from './decode-worker-protocol.js';

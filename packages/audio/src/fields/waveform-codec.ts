@@ -92,13 +92,13 @@ function writeRows(rows: readonly PcmRow[], length: number, args: WaveformArgume
           const sample = row[index]!;
           if (!Number.isFinite(sample)) throw new RangeError(`channel ${channel} sample ${index} is ${sample}; audio samples must be finite`);
           const value = Math.round(sample * scale);
-          out[offset + index] = value > max ? max : value < min ? min : value;
+          out[offset + index] = Math.min(max, Math.max(min, value));
         }
       } else if (row instanceof Int32Array && args.dtype === 'int16') {
         // int32 PCM into an int16 field: the top 16 bits, rounded.
         for (let index = 0; index < length; index++) {
           const value = Math.round(row[index]! / 65536);
-          out[offset + index] = value > max ? max : value;
+          out[offset + index] = Math.min(max, value);
         }
       } else if (row instanceof Int16Array && args.dtype === 'int32') {
         for (let index = 0; index < length; index++) out[offset + index] = row[index]! * 65536;
