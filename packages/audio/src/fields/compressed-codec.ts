@@ -249,6 +249,17 @@ class ClipParts {
     };
   }
 
+  private float64Scratch = new Float64Array(64);
+
+  /** The first samples as the lossy decoders take them, in a reused buffer (no copy allocated per sample). */
+  private firstSamplesAsFloat64(): Float64Array {
+    const count = this.firstSamples.length;
+    if (this.float64Scratch.length < count) this.float64Scratch = new Float64Array(Math.max(count, this.float64Scratch.length * 2));
+    const out = this.float64Scratch.subarray(0, count);
+    for (let index = 0; index < count; index++) out[index] = this.firstSamples[index]!;
+    return out;
+  }
+
   packetStream(field: FieldReader, args: CompressedAudioArguments, preRollSamples: number): PacketStream {
     const table = tableBytes(this.header.frames, args.format);
     return {
@@ -257,7 +268,7 @@ class ClipParts {
       channels: args.channels,
       packets: field.bytes(this.header.pointer + table, this.header.byteLength - table),
       packetByteOffsets: this.offsets,
-      packetFirstSamples: Float64Array.from(this.firstSamples),
+      packetFirstSamples: this.firstSamplesAsFloat64(),
       delaySamples: this.header.delay,
       totalSamples: this.header.samples,
       preRollSamples,
