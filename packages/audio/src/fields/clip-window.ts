@@ -12,6 +12,7 @@ import { MAX_OUTPUT_ELEMENTS, choiceValue, integerValue, numberValue } from './o
 export type CropMode = 'start' | 'center' | 'random';
 export const CROP_MODES: readonly CropMode[] = ['start', 'center', 'random'];
 export const CLIP_WINDOW_OPTIONS = ['seconds', 'maxSamples', 'crop'] as const;
+export const FRAME_WINDOW_OPTIONS = ['seconds', 'maxFrames', 'crop'] as const;
 
 export interface ClipWindow {
   /** Output samples per channel. */
@@ -20,18 +21,38 @@ export interface ClipWindow {
 }
 
 export function clipWindow(options: Record<string, unknown>, sampleRate: number, channels: number, longest: () => number, where: string): ClipWindow {
-  const maxPerChannel = Math.floor(MAX_OUTPUT_ELEMENTS / channels);
-  if (options.seconds !== undefined && options.maxSamples !== undefined) throw new TypeError(`${where}: give seconds or maxSamples, not both`);
+  return windowOf(options, { lengthKey: 'maxSamples', unitsPerSecond: sampleRate, rows: channels, unit: 'samples per channel', longest, where });
+}
+
+/** The same window over frames (spectrogram frames, codec-token frames): `seconds | maxFrames`, `crop`. */
+export function frameWindow(options: Record<string, unknown>, framesPerSecond: number, rows: number, longest: () => number, where: string): ClipWindow {
+  return windowOf(options, { lengthKey: 'maxFrames', unitsPerSecond: framesPerSecond, rows, unit: 'frames', longest, where });
+}
+
+interface WindowUnits {
+  lengthKey: 'maxSamples' | 'maxFrames';
+  unitsPerSecond: number;
+  /** Rows of the output (channels, bins, codebooks): the length limit is per row. */
+  rows: number;
+  unit: string;
+  longest: () => number;
+  where: string;
+}
+
+function windowOf(options: Record<string, unknown>, units: WindowUnits): ClipWindow {
+  const { lengthKey, unitsPerSecond, where } = units;
+  const maxPerRow = Math.floor(MAX_OUTPUT_ELEMENTS / units.rows);
+  if (options.seconds !== undefined && options[lengthKey] !== undefined) throw new TypeError(`${where}: give seconds or ${lengthKey}, not both`);
   let outputLength: number;
   if (options.seconds !== undefined) {
-    const seconds = numberValue(options, 'seconds', undefined, 1 / sampleRate, maxPerChannel / sampleRate, where);
-    outputLength = Math.round(seconds * sampleRate);
-  } else if (options.maxSamples !== undefined) {
-    outputLength = integerValue(options, 'maxSamples', undefined, 1, maxPerChannel, where);
+    const seconds = numberValue(options, 'seconds', undefined, 1 / unitsPerSecond, maxPerRow / unitsPerSecond, where);
+    outputLength = Math.max(1, Math.round(seconds * unitsPerSecond));
+  } else if (options[lengthKey] !== undefined) {
+    outputLength = integerValue(options, lengthKey, undefined, 1, maxPerRow, where);
   } else {
-    outputLength = Math.max(1, longest());
-    if (outputLength > maxPerChannel) {
-      throw new RangeError(`${where}: the longest clip has ${outputLength} samples per channel, more than a decoded output may hold (${maxPerChannel}); give seconds or maxSamples`);
+    outputLength = Math.max(1, units.longest());
+    if (outputLength > maxPerRow) {
+      throw new RangeError(`${where}: the longest sample has ${outputLength} ${units.unit}, more than a decoded output may hold (${maxPerRow}); give seconds or ${lengthKey}`);
     }
   }
   return { outputLength, crop: choiceValue(options, 'crop', CROP_MODES, 'start', where) };

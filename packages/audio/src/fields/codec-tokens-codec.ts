@@ -1,6 +1,6 @@
 import type { DecoderDefinition, FieldCodec, FieldReader, MetadataLayout, OutputSlot } from '@tessera/core';
-import { CROP_MODES, type CropMode } from './clip-window.js';
-import { MAX_OUTPUT_ELEMENTS, choiceValue, integerValue, numberValue, optionRecord, rejectUnknown } from './option-values.js';
+import { FRAME_WINDOW_OPTIONS, frameWindow, windowStart } from './clip-window.js';
+import { choiceValue, integerValue, numberValue, optionRecord, rejectUnknown } from './option-values.js';
 import { ByteScratch, checkPayloadRange } from './payload-range.js';
 
 /**
@@ -37,6 +37,12 @@ const METADATA_LAYOUT: MetadataLayout = { byteLength: 16, alignment: 8 };
 const FRAMES_OFFSET = 8;
 const readFrames = (field: FieldReader, sampleIndex: number): number => field.metadata.getUint32(field.recordOffset(sampleIndex) + FRAMES_OFFSET, true);
 const readPointer = (field: FieldReader, sampleIndex: number): number => field.readUint64(field.recordOffset(sampleIndex));
+
+function longestFrames(field: FieldReader): number {
+  let longest = 0;
+  for (let sampleIndex = 0; sampleIndex < field.numSamples; sampleIndex++) longest = Math.max(longest, readFrames(field, sampleIndex));
+  return longest;
+}
 const itemSize = (args: CodecTokensArguments): number => (args.dtype === 'int16' ? 2 : 4);
 
 export function normalizeCodecTokensArguments(args: CodecTokensArguments): CodecTokensArguments {
@@ -100,30 +106,21 @@ function encodeTokens(value: CodecTokensInput, args: CodecTokensArguments, metad
 
 /** int32 [codebooks, maxFrames], variable in dimension 1 (a window of maxFrames: 'start', 'center' or 'random'). */
 const tokensDecoder: DecoderDefinition<CodecTokensArguments> = {
-  options: ['maxFrames', 'seconds', 'crop'],
+  options: [...FRAME_WINDOW_OPTIONS],
   setup(field, rawOptions) {
     const where = `decoder "tokens" of field "${field.name}"`;
     const options = optionRecord(rawOptions, where);
     const { codebooks, frameRate } = field.arguments;
     const size = itemSize(field.arguments);
-    const limit = Math.floor(MAX_OUTPUT_ELEMENTS / codebooks);
-    let maxFrames: number;
-    if (options.seconds !== undefined) maxFrames = Math.max(1, Math.round(numberValue(options, 'seconds', undefined, 0, limit / frameRate, where) * frameRate));
-    else if (options.maxFrames !== undefined) maxFrames = integerValue(options, 'maxFrames', undefined, 1, limit, where);
-    else {
-      maxFrames = 1;
-      for (let sampleIndex = 0; sampleIndex < field.numSamples; sampleIndex++) maxFrames = Math.max(maxFrames, readFrames(field, sampleIndex));
-      if (maxFrames > limit) throw new RangeError(`${where}: the longest sample has ${maxFrames} frames; give maxFrames`);
-    }
-    const crop: CropMode = choiceValue(options, 'crop', CROP_MODES, 'start', where);
+    const window = frameWindow(options, frameRate, codebooks, () => longestFrames(field), where);
+    const maxFrames = window.outputLength;
     const local = new ByteScratch();
     return {
       output: { dtype: 'int32', shape: [codebooks, maxFrames], variableDims: [1] },
-      random: crop === 'random',
+      random: window.crop === 'random',
       decode(sampleIndex: number, slot: OutputSlot, context) {
         const frames = readFrames(field, sampleIndex);
-        const spare = frames - maxFrames;
-        const start = spare <= 0 || crop === 'start' ? 0 : crop === 'center' || context === undefined ? spare >> 1 : context.random.nextInt(spare + 1);
+        const start = windowStart(window, frames, context?.random);
         const count = Math.min(maxFrames, frames);
         const out = slot.data as Int32Array;
         out.fill(0);

@@ -1,8 +1,8 @@
 import { type DecoderDefinition, type FieldCodec, type FieldReader, type MetadataLayout, type OutputSlot, float16BitsToNumber, numberToFloat16Bits } from '@tessera/core';
 import { createKaldiFbank, createMelSpectrogram, createSpectrogram, melSpectrogramPreset, resolveMelSpectrogramParams } from '../dsp/index.js';
 import type { KaldiFbankParams, MelSpectrogramParams, SpectrogramParams } from '../dsp/index.js';
-import { CROP_MODES, type CropMode } from './clip-window.js';
-import { MAX_OUTPUT_ELEMENTS, choiceValue, integerValue, numberValue, optionRecord, rejectUnknown } from './option-values.js';
+import { FRAME_WINDOW_OPTIONS, frameWindow, windowStart } from './clip-window.js';
+import { choiceValue, optionRecord, rejectUnknown } from './option-values.js';
 import { ByteScratch, checkPayloadRange } from './payload-range.js';
 import { type WaveformInput, fieldPcm } from './pcm-value.js';
 
@@ -56,6 +56,12 @@ const METADATA_LAYOUT: MetadataLayout = { byteLength: 16, alignment: 8 };
 const FRAMES_OFFSET = 8;
 const readFrames = (field: FieldReader, sampleIndex: number): number => field.metadata.getUint32(field.recordOffset(sampleIndex) + FRAMES_OFFSET, true);
 const readPointer = (field: FieldReader, sampleIndex: number): number => field.readUint64(field.recordOffset(sampleIndex));
+
+function longestFrames(field: FieldReader): number {
+  let longest = 0;
+  for (let sampleIndex = 0; sampleIndex < field.numSamples; sampleIndex++) longest = Math.max(longest, readFrames(field, sampleIndex));
+  return longest;
+}
 const itemSize = (dtype: SpectrogramDType): number => (dtype === 'float16' ? 2 : 4);
 
 function createTransform(kind: SpectrogramKind, parameters: Record<string, unknown>): FeatureTransform {
@@ -168,30 +174,21 @@ function computeFeatures(rows: ArrayLike<number>[], length: number, args: Spectr
 
 /** float32 [bins, maxFrames], variable in dimension 1 (a window of maxFrames: 'start', 'center' or 'random'). */
 const featuresDecoder: DecoderDefinition<SpectrogramArguments> = {
-  options: ['maxFrames', 'seconds', 'crop'],
+  options: [...FRAME_WINDOW_OPTIONS],
   setup(field, rawOptions) {
     const where = `decoder "features" of field "${field.name}"`;
     const options = optionRecord(rawOptions, where);
     const { bins, dtype, sampleRate, hopLength } = field.arguments;
     const size = itemSize(dtype);
-    const limit = Math.floor(MAX_OUTPUT_ELEMENTS / bins);
-    let maxFrames: number;
-    if (options.seconds !== undefined) maxFrames = Math.max(1, Math.round((numberValue(options, 'seconds', undefined, 0, (limit * hopLength) / sampleRate, where) * sampleRate) / hopLength));
-    else if (options.maxFrames !== undefined) maxFrames = integerValue(options, 'maxFrames', undefined, 1, limit, where);
-    else {
-      maxFrames = 1;
-      for (let sampleIndex = 0; sampleIndex < field.numSamples; sampleIndex++) maxFrames = Math.max(maxFrames, readFrames(field, sampleIndex));
-      if (maxFrames > limit) throw new RangeError(`${where}: the longest sample has ${maxFrames} frames; give maxFrames`);
-    }
-    const crop: CropMode = choiceValue(options, 'crop', CROP_MODES, 'start', where);
+    const window = frameWindow(options, sampleRate / hopLength, bins, () => longestFrames(field), where);
+    const maxFrames = window.outputLength;
     const scratch = new ByteScratch();
     return {
       output: { dtype: 'float32', shape: [bins, maxFrames], variableDims: [1] },
-      random: crop === 'random',
+      random: window.crop === 'random',
       decode(sampleIndex: number, slot: OutputSlot, context) {
         const frames = readFrames(field, sampleIndex);
-        const spare = frames - maxFrames;
-        const start = spare <= 0 || crop === 'start' ? 0 : crop === 'center' || context === undefined ? spare >> 1 : context.random.nextInt(spare + 1);
+        const start = windowStart(window, frames, context?.random);
         const count = Math.min(maxFrames, frames);
         const out = slot.data as Float32Array;
         if (count > 0) {
