@@ -2,7 +2,7 @@ import type { DecoderDefinition, DecoderInstance, FieldCodec, FieldReader, Metad
 import { AudioFormatError } from '../audio-errors.js';
 import { flacIntegerRows } from '../flac/flac-encode-pcm.js';
 import { encodeFlac } from '../flac/flac-encoder.js';
-import { createFlacDecoder, encodeFlacFile, parseFlacFile } from '../flac/index.js';
+import { createFlacDecoder, encodeFlacFile } from '../flac/index.js';
 import type { FlacStream, FlacStreamInfo } from '../flac/index.js';
 import { encodeAudio } from '../input/index.js';
 import { createMp3Decoder, parseMp3 } from '../mp3/index.js';
@@ -11,7 +11,7 @@ import type { PacketDecoder, PacketStream } from '../opus/index.js';
 import { CLIP_WINDOW_OPTIONS, clipWindow, windowStart } from './clip-window.js';
 import { MAX_CHANNELS, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, choiceValue, integerValue, optionRecord, rejectUnknown } from './option-values.js';
 import { ByteScratch, checkPayloadRange } from './payload-range.js';
-import { type WaveformInput, fieldPcm } from './pcm-value.js';
+import { type WaveformInput, fieldPcm, pcmAsFloat } from './pcm-value.js';
 
 /**
  * `compressedAudio({ format, sampleRate, channels })` (and `flac()`, `opus()`, `mp3()`): audio
@@ -130,15 +130,8 @@ interface IndexedFrames {
   md5?: Uint8Array;
 }
 
+/** The packets and index of an Opus (Ogg) or MP3 file made by ffmpeg. (FLAC is encoded in process.) */
 function indexEncoded(file: Uint8Array, args: CompressedAudioArguments): IndexedFrames {
-  if (args.format === 'flac') {
-    const stream = parseFlacFile(file);
-    const { info } = stream;
-    if (info.sampleRate !== args.sampleRate || info.channels !== args.channels || info.bitsPerSample !== args.bitsPerSample) {
-      throw new AudioFormatError(`the FLAC encoder gave ${info.sampleRate} Hz, ${info.channels} channels, ${info.bitsPerSample} bits; the field is ${args.sampleRate} Hz, ${args.channels} channels, ${args.bitsPerSample} bits`);
-    }
-    return { frames: stream.frames, offsets: stream.frameByteOffsets, firstSamples: stream.frameFirstSamples, samples: info.totalSamples, delay: 0, md5: info.md5 };
-  }
   const stream: PacketStream = args.format === 'opus' ? parseOggOpus(file, args.sampleRate) : parseMp3(file);
   if (stream.sampleRate !== args.sampleRate || stream.channels !== args.channels) {
     throw new AudioFormatError(`the ${args.format} encoder gave ${stream.sampleRate} Hz, ${stream.channels} channels; the field is ${args.sampleRate} Hz, ${args.channels} channels`);
@@ -180,7 +173,7 @@ async function encodeValue(value: WaveformInput, args: CompressedAudioArguments)
   const encodedLength = pcm.length + Math.ceil(args.sampleRate / 25);
   const rows = pcm.rows.map((row) => {
     const padded = new Float32Array(encodedLength);
-    padded.set(row instanceof Float32Array ? row : Float32Array.from(row, (sample) => sample / (row instanceof Int16Array ? 32768 : 2147483648)));
+    padded.set(pcmAsFloat(row));
     return padded;
   });
   const file = await encodeAudio({ channels: rows, sampleRate: args.sampleRate, length: encodedLength }, { format: args.format, bitrate: args.bitrate });

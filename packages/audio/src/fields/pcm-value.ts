@@ -63,7 +63,7 @@ export function fieldPcm(value: unknown, target: PcmTarget): FieldPcm | Promise<
     const rows = isRow(samples) ? [samples] : (samples as PcmRow[]);
     if (Array.isArray(rows) && rows.some((row) => !(row instanceof Float32Array))) {
       // loadAudio takes float PCM; integer rows at another rate are converted first.
-      const floats = rows.map((row) => toFloat(row));
+      const floats = rows.map(pcmAsFloat);
       value = { ...(value as object), samples: floats };
     }
   }
@@ -78,7 +78,8 @@ function checkFinite(row: Float32Array, channel: number): void {
   }
 }
 
-function toFloat(row: PcmRow): Float32Array {
+/** A PCM row as float32 (int16 x → x/32768, int32 x → x/2^31); float rows are returned as they are. */
+export function pcmAsFloat(row: PcmRow): Float32Array {
   if (row instanceof Float32Array) return row;
   const scale = row instanceof Int16Array ? 1 / 32768 : 1 / 2147483648;
   const out = new Float32Array(row.length);

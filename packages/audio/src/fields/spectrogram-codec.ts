@@ -4,7 +4,7 @@ import type { KaldiFbankParams, MelSpectrogramParams, SpectrogramParams } from '
 import { FRAME_WINDOW_OPTIONS, frameWindow, windowStart } from './clip-window.js';
 import { choiceValue, optionRecord, rejectUnknown } from './option-values.js';
 import { ByteScratch, checkPayloadRange } from './payload-range.js';
-import { type WaveformInput, fieldPcm } from './pcm-value.js';
+import { type PcmRow, type WaveformInput, fieldPcm, pcmAsFloat } from './pcm-value.js';
 
 /**
  * `spectrogram({ kind, … })`: precomputed features, [bins, frames] per sample, float16 or float32.
@@ -164,7 +164,7 @@ function precomputed(value: unknown, args: SpectrogramArguments): { data: Float3
 }
 
 function computeFeatures(rows: ArrayLike<number>[], length: number, args: SpectrogramArguments): { data: Float32Array; frames: number } {
-  const mono = rows[0] instanceof Float32Array ? (rows[0] as Float32Array) : Float32Array.from(rows[0]!, (sample) => sample / (rows[0] instanceof Int16Array ? 32768 : 2147483648));
+  const mono = pcmAsFloat(rows[0] as PcmRow);
   const transform = transformOf(args);
   const frames = length === 0 ? 0 : transform.frameCount(length);
   const data = new Float32Array(args.bins * frames);
