@@ -1,3 +1,5 @@
+import { checkKnownOptions } from '@tessera/core/internals';
+
 /**
  * Reading JSON options of this package's field constructors and decoders. Core has already rejected
  * unknown option names (decoders declare theirs); these check the values and name the option.
@@ -9,10 +11,9 @@ export function optionRecord(options: unknown, where: string): Record<string, un
   return options as Record<string, unknown>;
 }
 
+/** Unknown keys are E_ARGUMENT naming the nearest known one (core's check, as for decoder options). */
 export function rejectUnknown(record: Record<string, unknown>, known: readonly string[], where: string): void {
-  for (const key of Object.keys(record)) {
-    if (!known.includes(key)) throw new TypeError(`${where} has no option "${key}"; its options are: ${known.join(', ') || '(none)'}`);
-  }
+  checkKnownOptions(where, record, known);
 }
 
 export function integerValue(record: Record<string, unknown>, key: string, fallback: number | undefined, min: number, max: number, where: string): number {
