@@ -2,6 +2,8 @@ export { audioPlugin } from './audio-plugin.js';
 export { alignments, codecTokens, compressedAudio, flac, mp3, opus, spectrogram, waveform } from './field-specs.js';
 export type { CodecTokensOptions, CompressedAudioOptions, SpectrogramOptions, WaveformOptions } from './field-specs.js';
 export { AudioFormatError } from './audio-errors.js';
+export { audioBackend } from './audio-backend.js';
+export type { AudioBackend } from './audio-backend.js';
 export type { AudioFormatErrorDetails } from './audio-errors.js';
 
 export type { StoredWaveform, WaveformArguments, WaveformDType } from './fields/waveform-codec.js';

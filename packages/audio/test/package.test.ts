@@ -19,10 +19,13 @@ describe('package hygiene', () => {
     }
   });
 
-  it('peer-depends on @tessera/core; the ffmpeg binaries are optional, the WebAssembly decoders are dependencies', () => {
+  it('peer-depends on @tessera/core; the ffmpeg binaries and minimp3 (the native MP3 source) are optional, the WebAssembly decoders are dependencies', () => {
     expect(packageJson.peerDependencies).toEqual({ '@tessera/core': 'workspace:^' });
     expect(Object.keys(packageJson.dependencies).sort()).toEqual(['mpg123-decoder', 'opus-decoder']);
-    expect(Object.keys(packageJson.optionalDependencies).sort()).toEqual(['@ffmpeg-installer/ffmpeg', 'ffmpeg-static']);
+    expect(Object.keys(packageJson.optionalDependencies).sort()).toEqual(['@ffmpeg-installer/ffmpeg', 'ffmpeg-static', 'minimp3']);
+    // the native addon builds at install from what the package ships, and never fails the install
+    expect(packageJson.scripts.install).toBe('node scripts/build-native.mjs');
+    expect(packageJson.files).toEqual(expect.arrayContaining(['dist', 'native/tessera-audio.c', 'scripts', 'binding.gyp']));
   });
 
   it('names the plugin after the package, with five codecs', () => {
@@ -45,7 +48,7 @@ describe('package hygiene', () => {
     expect(Object.keys(audio).sort()).toEqual(
       [
         'AUDIO_EXTENSIONS', 'AUDIO_FIELD_KINDS', 'DEFAULT_FLAC_BLOCK_SIZE', 'encodeFlac', 'AudioFormatError', 'AudioInputError', 'FfmpegNotFoundError', 'LHOTSE_SPEC_AUGMENT', 'MP3_SAMPLE_RATES',
-        'OPUS_SAMPLE_RATES', 'addNoise', 'alignments', 'audioPlugin', 'buildAudioDataset', 'codecTokens', 'compressedAudio', 'createFlacDecoder',
+        'OPUS_SAMPLE_RATES', 'addNoise', 'alignments', 'audioBackend', 'audioPlugin', 'buildAudioDataset', 'codecTokens', 'compressedAudio', 'createFlacDecoder',
         'createKaldiFbank', 'createKaldiMelFilterbank', 'createMelFilterbank', 'createMelSpectrogram', 'createRealFft', 'createResampler',
         'createSpecAugment', 'createSpectrogram', 'createSpeedPerturbation', 'createWindow', 'encodeAudio', 'encodeFlacFile', 'ffmpegInfo', 'flac',
         'gain', 'hzToMel', 'listAudioFolder', 'loadAudio', 'logMel', 'melSpectrogram', 'melSpectrogramPreset', 'melToHz', 'mixNoiseField', 'mixdown',

@@ -4,6 +4,7 @@
  */
 import { ArgumentError } from '@tessera/core';
 import { AudioFormatError } from '../audio-errors.js';
+import { nativeAudio } from '../audio-backend.js';
 import { FlacFrameDecoder } from './flac-frame-decoder.js';
 import type { FlacStreamInfo } from './flac-stream.js';
 
@@ -30,7 +31,32 @@ export interface FlacDecoder {
   ): number;
 }
 
+/**
+ * The active backend's decoder (audioBackend(): the native addon's C decoder when it loaded, else
+ * JavaScript). Both give identical output and identical errors: a native failure re-runs the
+ * JavaScript decoder on the same bytes, which throws the typed error.
+ */
 export function createFlacDecoder(): FlacDecoder {
+  const native = nativeAudio();
+  return native === undefined ? createJsFlacDecoder() : createNativeFlacDecoder(native);
+}
+
+function createNativeFlacDecoder(native: NonNullable<ReturnType<typeof nativeAudio>>): FlacDecoder {
+  let fallback: FlacDecoder | undefined;
+  return {
+    decode(frames, info, framesFirstSample, startSample, sampleCount, out, outOffset, rowStride) {
+      checkArguments(info, framesFirstSample, startSample, sampleCount, out, outOffset, rowStride);
+      const written = native.flacDecode(frames, info.channels, info.bitsPerSample, framesFirstSample, startSample, sampleCount, out, outOffset, rowStride);
+      if (written >= 0) return written;
+      // The JavaScript decoder (the reference) names the problem and its byte offset exactly: it throws here.
+      fallback ??= createJsFlacDecoder();
+      return fallback.decode(frames, info, framesFirstSample, startSample, sampleCount, out, outOffset, rowStride);
+    },
+  };
+}
+
+/** The JavaScript decoder, whatever the active backend (tests compare the two). */
+export function createJsFlacDecoder(): FlacDecoder {
   const frameDecoder = new FlacFrameDecoder();
 
   function decode(

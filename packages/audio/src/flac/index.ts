@@ -1,6 +1,6 @@
 export type { FlacStream, FlacStreamInfo } from './flac-stream.js';
 export { parseFlacFile } from './parse-flac-file.js';
-export { type FlacDecoder, createFlacDecoder } from './flac-decoder.js';
+export { type FlacDecoder, createFlacDecoder, createJsFlacDecoder } from './flac-decoder.js';
 export { encodeFlacFile } from './encode-flac-file.js';
 export { stripFlacPadding } from './strip-flac-padding.js';
 export { type FlacFrameRange, locateFlacFrames } from './locate-flac-frames.js';

@@ -1,5 +1,6 @@
 import { ArgumentError } from '@tessera/core';
 import { AudioFormatError } from '../audio-errors.js';
+import { type NativeAudio, nativeAudio } from '../audio-backend.js';
 import type { PacketDecoder, PacketStream } from '../opus/packet-stream.js';
 import { checkDecodeRequest, checkPacketBounds, closedError, packetAt } from '../opus/packet-window.js';
 import { mp3HeaderProblem, readMp3Header, sameMp3Stream } from './mp3-frame-header.js';
@@ -10,13 +11,27 @@ import { mp3OverlapSamples, mp3ReservoirBytes } from './parse-mp3.js';
 const FRAME_OVERHEAD_BYTES = 4 + 2 + 32;
 
 /**
- * An MP3 decoder reused for any number of clips (any rate and channel count). Every `decode`
+ * An MP3 decoder reused for any number of clips (any rate and channel count), on the active backend
+ * (audioBackend().mp3): minimp3 in the native addon, or mpg123 in WebAssembly. Both decode the same
+ * frames (from enough before the start to refill the bit reservoir and the filter bank) from a reset
+ * state and write the requested samples straight into `out`. With mpg123, every `decode`
  * starts a fresh mpg123 handle in the thread's WebAssembly instance (~30 µs, released when it
  * returns), feeds the frames from
  * enough before the start to refill the bit reservoir and the filter bank, and copies the requested
  * samples straight from the heap into `out` (mono from mpg123's first channel: it always writes two).
  */
 export function createMp3Decoder(): PacketDecoder {
+  const native = nativeAudio();
+  return createDecoder(native?.hasMp3 === true ? native : undefined);
+}
+
+/** The WebAssembly mpg123 decoder, whatever the active backend (tests compare the two). */
+export function createWasmMp3Decoder(): PacketDecoder {
+  return createDecoder(undefined);
+}
+
+/** minimp3 in the native addon when `minimp3` is given, else mpg123 in WebAssembly. */
+function createDecoder(minimp3: NativeAudio | undefined): PacketDecoder {
   let freed = false;
   let engine: Mp3Engine | undefined;
   let handle = 0;
@@ -47,7 +62,7 @@ export function createMp3Decoder(): PacketDecoder {
     }
   }
 
-  function decodeWindow(current: Mp3Engine, stream: PacketStream, from: number, to: number, out: Float32Array, outOffset: number, rowStride: number): number {
+  function decodeWindow(current: Mp3Engine | undefined, stream: PacketStream, from: number, to: number, out: Float32Array, outOffset: number, rowStride: number): number {
     const offsets = stream.packetByteOffsets;
     const firsts = stream.packetFirstSamples;
     const frames = offsets.length - 1;
@@ -63,6 +78,7 @@ export function createMp3Decoder(): PacketDecoder {
     }
     const last = packetAt(firsts, frames, to - 1);
     checkFrames(stream, first, last);
+    if (current === undefined) return decodeNatively(minimp3 as NativeAudio, stream, first, last, from, to, out, outOffset, rowStride);
     handle = current.createHandle();
     if (handle === 0) throw new AudioFormatError('mpg123 could not make a decoder handle (WebAssembly heap exhausted?)');
     let feedPosition = offsets[first]!;
@@ -113,6 +129,7 @@ export function createMp3Decoder(): PacketDecoder {
       if (stream.codec !== 'mp3') throw new ArgumentError('stream', `this decoder decodes mp3; the stream is ${stream.codec}`);
       const end = checkDecodeRequest(stream, startSample, sampleCount, out, outOffset, rowStride);
       if (end <= startSample) return 0;
+      if (minimp3 !== undefined) return decodeWindow(undefined, stream, startSample + stream.delaySamples, end + stream.delaySamples, out, outOffset, rowStride);
       const current = mp3Engine();
       if (current === undefined) throw new AudioFormatError('the MP3 WebAssembly instance trapped on an earlier clip and is being replaced; retry');
       if (engine !== current) handle = 0;
@@ -137,4 +154,11 @@ export function createMp3Decoder(): PacketDecoder {
       releaseHandle();
     },
   };
+}
+
+/** minimp3 in the native addon: the same frames and window as mpg123's path, decoded straight into `out`. */
+function decodeNatively(native: NativeAudio, stream: PacketStream, first: number, last: number, from: number, to: number, out: Float32Array, outOffset: number, rowStride: number): number {
+  const reached = native.mp3DecodeFrames(stream.packets, stream.packetByteOffsets, stream.packetFirstSamples, first, last, from, to, stream.channels, out, outOffset, rowStride);
+  if (reached < 0) throw new AudioFormatError(`could not decode MP3 frames ${first}–${last}: ${native.lastError()}`, { byteOffset: stream.packetByteOffsets[first]! });
+  return Math.max(0, Math.min(reached, to) - from);
 }
