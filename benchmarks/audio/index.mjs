@@ -79,6 +79,8 @@ const benchRun = createBenchRun(BENCH, {
   repeats,
   core: coreSource,
   audioPackage: audio.audioPlugin().version,
+  // which decoders ran: the native addon (FLAC in C, MP3 by minimp3) or JS/WASM (TESSERA_AUDIO_BACKEND=js)
+  audioBackend: (({ flac, mp3, reason }) => ({ flac, mp3, reason }))(audio.audioBackend()),
   ffmpeg: `${ffmpeg.path} ${ffmpeg.version} (${ffmpeg.source})`,
   python: PYTHON,
   pythonSoundfile: python.soundfile,
@@ -92,6 +94,7 @@ const peers = python.soundfile ? startPythonPeers() : undefined;
 if (peers !== undefined) metrics.pythonVersions = await peers.request({ op: 'hello' });
 else progress(`python peers unavailable: ${python.reason}; printing reference figures (apt-get install python3-soundfile python3-torchaudio)`);
 
+progress(`audio decoders: FLAC ${metrics.audioBackend.flac}, MP3 ${metrics.audioBackend.mp3} (${metrics.audioBackend.reason}; TESSERA_AUDIO_BACKEND=js measures the JavaScript/WebAssembly path)`);
 progress(`clips: ${counts['1s']} × 1 s, ${counts['10s']} × 10 s, ${counts['30s']} × 30 s at ${SAMPLE_RATE} Hz; ffmpeg ${ffmpeg.path}`);
 const clips = await ensureClips(counts, { ffmpeg });
 metrics.clips = { generator: clips.generator, directory: clips.directory, counts };
