@@ -11,5 +11,7 @@ const specifier = override === undefined || override === '' ? '@tessera/core' : 
 
 /** The module namespace of @tessera/core (or of the override). */
 export const core = await import(specifier);
+/** Its `@tessera/core/internals` (order contexts and other helpers the docs do not promise), from the same build. */
+export const coreInternals = await import(override === undefined || override === '' ? '@tessera/core/internals' : new URL('internals.js', specifier).href);
 /** Where it came from, for the report. */
 export const coreSource = override === undefined || override === '' ? '@tessera/core (workspace)' : specifier;

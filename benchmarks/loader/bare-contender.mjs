@@ -6,7 +6,7 @@
 import { closeSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { allocatePageAligned } from '../lib/index.mjs';
-import { core } from '../lib/tessera-core.mjs';
+import { core, coreInternals } from '../lib/tessera-core.mjs';
 import { BATCH_SIZE, ORDER_SEED } from './contenders.mjs';
 import { IMAGE_BYTE_LENGTH, IMAGE_ELEMENT_COUNT } from './dataset.mjs';
 
@@ -34,7 +34,7 @@ export function bareMmapContender(betonPath, numSamples) {
     workers: 0,
     order: 'bare',
     run() {
-      const permutation = order.epochOrder(core.createOrderContext({ numSamples, seed: ORDER_SEED, epoch: epoch++ }));
+      const permutation = order.epochOrder(coreInternals.createOrderContext({ numSamples, seed: ORDER_SEED, epoch: epoch++ }));
       for (let start = 0; start < permutation.length; start += BATCH_SIZE) {
         const count = Math.min(BATCH_SIZE, permutation.length - start);
         for (let slot = 0; slot < count; slot++) {

@@ -6,10 +6,11 @@
  */
 import { openLmdbForRead } from '../lib/cached-datasets.mjs';
 import { allocatePageAligned } from '../lib/index.mjs';
-import { core } from '../lib/tessera-core.mjs';
+import { core, coreInternals } from '../lib/tessera-core.mjs';
 import { IMAGE_BYTE_LENGTH, IMAGE_ELEMENT_COUNT } from './dataset.mjs';
 
-const { createLoader, createOrderContext, randomOrder } = core;
+const { createLoader, randomOrder } = core;
+const { createOrderContext } = coreInternals;
 
 export const BATCH_SIZE = 256;
 export const ORDER_SEED = 0x10ade7;

@@ -27,7 +27,7 @@ import {
   printTable,
   progress,
 } from '../lib/index.mjs';
-import { core, coreSource } from '../lib/tessera-core.mjs';
+import { core, coreInternals, coreSource } from '../lib/tessera-core.mjs';
 import { bareMmapContender } from './bare-contender.mjs';
 import { COLD_ORDERS, detectProcessCache, measureColdCache } from './cold-cache.mjs';
 import { BATCH_SIZE, ORDER_SEED, PIPELINES, lmdbContender, tesseraContender } from './contenders.mjs';
@@ -77,7 +77,7 @@ function warmPageCache(path) {
 /** The first batch of epoch 0 from Tessera (workers 0 and 2) and the lmdb loop: same samples, same bytes. */
 async function checkSameBatches(lmdb) {
   const hashOf = (images, labels) => createHash('sha256').update(new Uint8Array(images.buffer, images.byteOffset, images.byteLength)).update(new Uint8Array(labels.buffer, labels.byteOffset, labels.byteLength)).digest('hex');
-  const permutation = core.randomOrder().epochOrder(core.createOrderContext({ numSamples: spec.numSamples, seed: ORDER_SEED, epoch: 0 }));
+  const permutation = core.randomOrder().epochOrder(coreInternals.createOrderContext({ numSamples: spec.numSamples, seed: ORDER_SEED, epoch: 0 }));
   lmdb.fillBatch(permutation, 0, BATCH_SIZE);
   const expected = hashOf(lmdb.images, lmdb.labels);
   for (const workers of [0, 2]) {
