@@ -33,6 +33,9 @@ export type TesseraErrorCode =
   | 'E_UNKNOWN_TYPE_ID'
   | 'E_UNSUPPORTED_VERSION'
   | 'E_USAGE'
+  | 'E_VIDEO_BACKEND'
+  | 'E_VIDEO_FORMAT'
+  | 'E_VIDEO_INPUT'
   | 'E_WORKER'
   | 'E_WRITE_ABORTED';
 

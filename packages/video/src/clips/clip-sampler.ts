@@ -1,0 +1,132 @@
+/**
+ * Which frames a clip holds. Pure functions of the video's frame times and the options, plus the
+ * seeded random source for random clips: the frames decoder and the times decoder call the same
+ * code with the same draws, so they agree on every clip.
+ */
+import { type CropWindow, centerCrop, randomResizedCrop } from '@tessera/image';
+import { VideoFormatError } from '../video-errors.js';
+
+export type ClipSampler = 'random' | 'uniform' | 'regular';
+export type EndPolicy = 'repeat_last' | 'wrap' | 'error';
+export type ClipCrop = 'none' | 'center' | 'random-resized';
+export const CLIP_SAMPLERS: readonly ClipSampler[] = ['random', 'uniform', 'regular'];
+export const END_POLICIES: readonly EndPolicy[] = ['repeat_last', 'wrap', 'error'];
+export const CLIP_CROPS: readonly ClipCrop[] = ['none', 'center', 'random-resized'];
+
+/** Options shared by the decoders that sample clips (resolved, validated). */
+export interface ClipOptions {
+  /** Frames per clip. */
+  frames: number;
+  /** Clips per video per sample (the output gets a leading dimension when > 1). */
+  clips: number;
+  sampler: ClipSampler;
+  /** Frame-index mode: every `stride`-th frame. Ignored when `fps` is set. */
+  stride: number;
+  /** Time mode: frames at this rate (the frame shown at each instant), whatever the video's rate or VFR. */
+  fps: number | undefined;
+  /** 'regular': clip i starts at i × interval (frames in index mode, seconds in time mode). */
+  interval: number | undefined;
+  endPolicy: EndPolicy;
+  crop: ClipCrop;
+  scale: [number, number];
+  ratio: [number, number];
+  centerRatio: number;
+  /** Probability of a horizontal flip (one draw per clip). */
+  flip: number;
+}
+
+export interface ClipVideo {
+  /** Frames in presentation order. */
+  frames: number;
+  width: number;
+  height: number;
+  /** Seconds of frame k after the first frame. */
+  frameTime(k: number): number;
+  durationSeconds(): number;
+}
+
+export interface RandomDraws {
+  nextFloat(): number;
+  nextInt(bound: number): number;
+}
+
+/** One clip: the frames (presentation indices, with repeats), the crop window and the flip. */
+export interface ClipPlan {
+  frames: Int32Array;
+  crop: CropWindow;
+  flip: boolean;
+}
+
+/** Fixed choices when no random source is given (standalone decode): a clip from the start, center crop, no flip. */
+const NO_RANDOM: RandomDraws = { nextFloat: () => 0.5, nextInt: (bound) => Math.floor(bound / 2) };
+
+/** Fills `plans` (one per clip) for a video; throws VideoFormatError with `endPolicy: 'error'` when a clip does not fit. */
+export function planClips(video: ClipVideo, options: ClipOptions, random: RandomDraws | undefined, plans: ClipPlan[], where: string): void {
+  const draws = random ?? NO_RANDOM;
+  const n = video.frames;
+  for (let clip = 0; clip < options.clips; clip++) {
+    const plan = plans[clip]!;
+    if (options.fps === undefined) planByIndex(n, options, clip, draws, plan.frames, where);
+    else planByTime(video, options, clip, draws, plan.frames, where);
+    if (options.crop === 'random-resized') randomResizedCrop(video.width, video.height, options.scale, options.ratio, draws, plan.crop);
+    else if (options.crop === 'center') centerCrop(video.width, video.height, options.centerRatio, plan.crop);
+    else plan.crop.splice(0, 4, 0, 0, video.width, video.height);
+    plan.flip = options.flip > 0 && (random === undefined ? false : draws.nextFloat() < options.flip);
+  }
+}
+
+function planByIndex(n: number, options: ClipOptions, clip: number, draws: RandomDraws, out: Int32Array, where: string): void {
+  const span = (options.frames - 1) * options.stride + 1;
+  const room = Math.max(0, n - span);
+  let start: number;
+  if (options.sampler === 'random') start = draws.nextInt(room + 1);
+  else if (options.sampler === 'uniform') start = options.clips === 1 ? Math.floor(room / 2) : Math.round((clip * room) / (options.clips - 1));
+  else start = clip * (options.interval ?? span);
+  for (let k = 0; k < options.frames; k++) out[k] = resolveEnd(start + k * options.stride, n, options, where);
+}
+
+function planByTime(video: ClipVideo, options: ClipOptions, clip: number, draws: RandomDraws, out: Int32Array, where: string): void {
+  const fps = options.fps!;
+  const length = options.frames / fps;
+  const duration = video.durationSeconds();
+  const room = Math.max(0, duration - length);
+  let start: number;
+  if (options.sampler === 'random') start = draws.nextFloat() * room;
+  else if (options.sampler === 'uniform') start = options.clips === 1 ? room / 2 : (clip * room) / (options.clips - 1);
+  else start = clip * (options.interval ?? length);
+  const n = video.frames;
+  for (let k = 0; k < options.frames; k++) {
+    const time = start + k / fps;
+    if (time >= duration) {
+      // Past the end: the same policies, counted in frames past the last one.
+      const over = Math.floor((time - duration) * fps) + 1;
+      out[k] = resolveEnd(n - 1 + over, n, options, where, time);
+      continue;
+    }
+    out[k] = frameAt(video, time);
+  }
+}
+
+/** The frame shown at `time` (seconds after the first frame): the last one whose time is ≤ it. */
+export function frameAt(video: ClipVideo, time: number): number {
+  let low = 0;
+  let high = video.frames - 1;
+  while (low < high) {
+    const middle = (low + high + 1) >> 1;
+    if (video.frameTime(middle) <= time + 1e-9) low = middle;
+    else high = middle - 1;
+  }
+  return low;
+}
+
+function resolveEnd(index: number, n: number, options: ClipOptions, where: string, time?: number): number {
+  if (index < n) return index;
+  if (options.endPolicy === 'repeat_last') return n - 1;
+  if (options.endPolicy === 'wrap') return index % n;
+  const asked = time === undefined ? `frame ${index}` : `${time.toFixed(3)} s`;
+  throw new VideoFormatError(`${where}: the clip needs ${asked}, the video has ${n} frames (endPolicy 'error'; use 'repeat_last' or 'wrap' to pad short videos)`);
+}
+
+export function createPlans(options: ClipOptions): ClipPlan[] {
+  return Array.from({ length: options.clips }, () => ({ frames: new Int32Array(options.frames), crop: [0, 0, 0, 0] as CropWindow, flip: false }));
+}

@@ -1,0 +1,421 @@
+import type { DecodeContext, DecoderDefinition, DecoderInstance, FieldCodec, FieldReader, MetadataLayout, OutputSlot } from '@tessera/core';
+import { TesseraError } from '@tessera/core';
+import { type PictureDecoder, createPictureDecoder, demuxVideo } from '../backend/node-av-backend.js';
+import { CLIP_OPTION_NAMES, FRAME_OPTION_NAMES, asRecord, clipOptions, frameOptions } from '../clips/clip-options.js';
+import { type ClipOptions, type ClipPlan, type ClipVideo, createPlans, planClips } from '../clips/clip-sampler.js';
+import { VideoFormatError, VideoInputError } from '../video-errors.js';
+import { METADATA_BYTES, StoredStream, emptyHeader, encodeStream, readHeader } from './stored-stream.js';
+
+/**
+ * `compressedVideo()`: each video's encoded stream (H.264, H.265, VP9, AV1, …) stored as its
+ * packets, remuxed without re-encoding, with a per-packet index (pts, dts, duration, key flag, byte
+ * offset) so a clip decodes only from the keyframe before its first frame (see stored-stream.ts for
+ * the bytes). Decoded in-process by FFmpeg (node-av) straight into the batch.
+ */
+export type CompressedVideoArguments = {
+  /** 'copy': the packets as the container holds them. */
+  mode: 'copy';
+};
+
+/** A video as written: a file path, or a path with a [start, end) range in seconds. */
+export type VideoInput = string | { path: string; start?: number; end?: number };
+
+export interface StoredPacket {
+  pts: number;
+  dts: number;
+  duration: number;
+  key: boolean;
+  data: Uint8Array;
+}
+
+/** What `read()` gives: the stored stream and its properties. */
+export interface StoredVideo {
+  codecId: number;
+  width: number;
+  height: number;
+  timeBase: [number, number];
+  averageFrameRate: [number, number];
+  rotation: number;
+  frames: number;
+  durationSeconds: number;
+  /** In decode order. */
+  packets: StoredPacket[];
+}
+
+export const COMPRESSED_VIDEO_CODEC_ID = 'video/compressed';
+const METADATA_LAYOUT: MetadataLayout = { byteLength: METADATA_BYTES, alignment: 8 };
+/** The largest output a decoder may declare per sample, in bytes (1 GiB). */
+const MAX_OUTPUT_BYTES = 1 << 30;
+
+export function normalizeCompressedVideoArguments(args: CompressedVideoArguments): CompressedVideoArguments {
+  const record = asRecord(args, 'compressedVideo()');
+  for (const key of Object.keys(record)) if (key !== 'mode') throw new TesseraError('E_ARGUMENT', `compressedVideo(): unknown option "${key}" (options: mode)`);
+  if ((record.mode ?? 'copy') !== 'copy') throw new TesseraError('E_ARGUMENT', `compressedVideo(): mode must be 'copy', got ${JSON.stringify(record.mode)}`);
+  return { mode: 'copy' };
+}
+
+function inputOf(value: unknown): { path: string; start?: number; end?: number; label: string } {
+  if (typeof value === 'string' && value.length > 0) return { path: value, label: value };
+  if (value !== null && typeof value === 'object' && typeof (value as { path?: unknown }).path === 'string') {
+    const { path, start, end } = value as { path: string; start?: unknown; end?: unknown };
+    for (const [name, seconds] of [
+      ['start', start],
+      ['end', end],
+    ] as const) {
+      if (seconds !== undefined && (typeof seconds !== 'number' || !(seconds >= 0) || !Number.isFinite(seconds))) {
+        throw new TesseraError('E_FIELD_VALUE', `video ${path}: ${name} must be seconds ≥ 0, got ${JSON.stringify(seconds)}`);
+      }
+    }
+    return { path, start: start as number | undefined, end: end as number | undefined, label: path };
+  }
+  throw new TesseraError('E_FIELD_VALUE', `a video value must be a file path or { path, start?, end? }, got ${value === null ? 'null' : typeof value === 'object' ? 'an object without path' : JSON.stringify(value)}`);
+}
+
+// ── read side ─────────────────────────────────────────────────────────────────────────────────
+
+/** The stored stream as the clip sampler sees it. */
+class VideoView implements ClipVideo {
+  constructor(private readonly stream: StoredStream) {}
+  get frames() {
+    return this.stream.header.frames;
+  }
+  get width() {
+    return this.stream.header.width;
+  }
+  get height() {
+    return this.stream.header.height;
+  }
+  frameTime(k: number) {
+    return this.stream.frameTime(k);
+  }
+  durationSeconds() {
+    return this.stream.durationSeconds();
+  }
+}
+
+/** Decodes the frames of a set of clips: from the keyframe before each run of needed frames. */
+class ClipReader {
+  readonly stream: StoredStream;
+  readonly video: VideoView;
+  private decoder: PictureDecoder | undefined;
+  private decoderParams: unknown;
+  private delivered = new Uint8Array(0);
+  private needed = new Int32Array(0);
+
+  constructor(private readonly where: string) {
+    this.stream = new StoredStream(where);
+    this.video = new VideoView(this.stream);
+  }
+
+  load(field: FieldReader, sampleIndex: number): void {
+    this.stream.load(field, sampleIndex);
+    if (this.decoderParams !== this.stream.params) {
+      this.decoder?.close();
+      this.decoder = createPictureDecoder(this.stream.params!, this.where);
+      this.decoderParams = this.stream.params;
+    }
+  }
+
+  /**
+   * Decodes every frame named in `plans` and calls `deliver(frame)` once per distinct frame, in
+   * presentation order, while that picture is current in the decoder.
+   */
+  decode(field: FieldReader, sampleIndex: number, plans: readonly ClipPlan[], deliver: (frame: number, decoder: PictureDecoder) => void): void {
+    const stream = this.stream;
+    const decoder = this.decoder!;
+    const n = stream.header.frames;
+    if (this.delivered.length < n) this.delivered = new Uint8Array(Math.max(n, this.delivered.length * 2));
+    const delivered = this.delivered;
+    delivered.fill(0, 0, n);
+    let count = 0;
+    for (const plan of plans) count += plan.frames.length;
+    if (this.needed.length < count) this.needed = new Int32Array(count);
+    let unique = 0;
+    for (const plan of plans) for (const frame of plan.frames) this.needed[unique++] = frame;
+    const needed = this.needed.subarray(0, unique).sort();
+    decoder.reset();
+    let next = 0; // next packet to send
+    let drained = false;
+    let started = false;
+    for (let index = 0; index < needed.length; index++) {
+      const frame = needed[index]!;
+      if (delivered[frame] === 1) continue;
+      const packet = stream.order[frame]!;
+      const framePts = stream.sortedPts[frame]!;
+      // The last keyframe at or before the frame's packet whose pts is not after the frame's.
+      let keyframe = packet;
+      while (keyframe > 0 && !(stream.keys[keyframe] === 1 && stream.pts[keyframe]! <= framePts)) keyframe--;
+      if (!started || keyframe > next || drained) {
+        if (started) decoder.reset();
+        next = keyframe;
+        drained = false;
+        started = true;
+      }
+      while (delivered[frame] === 0) {
+        if (next < n) {
+          decoder.send(stream.packet(field, next), stream.pts[next]!, stream.dts[next]!, stream.keys[next] === 1);
+          next++;
+        } else if (!drained) {
+          decoder.send(undefined, 0, 0, false);
+          drained = true;
+        } else {
+          throw new VideoFormatError(`${this.where}, sample ${sampleIndex}: the decoder gave no picture for frame ${frame} (pts ${framePts}); the stream is corrupt`);
+        }
+        while (decoder.receive()) {
+          const shown = ptsIndex(stream.sortedPts, decoder.pts);
+          if (shown < 0 || delivered[shown] === 1) continue;
+          delivered[shown] = 1;
+          if (isNeeded(needed, shown)) deliver(shown, decoder);
+        }
+      }
+    }
+  }
+}
+
+function ptsIndex(sorted: Float64Array, pts: number): number {
+  let low = 0;
+  let high = sorted.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    const value = sorted[middle]!;
+    if (value === pts) return middle;
+    if (value < pts) low = middle + 1;
+    else high = middle - 1;
+  }
+  return -1;
+}
+
+function isNeeded(sortedNeeded: Int32Array, frame: number): boolean {
+  let low = 0;
+  let high = sortedNeeded.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    const value = sortedNeeded[middle]!;
+    if (value === frame) return true;
+    if (value < frame) low = middle + 1;
+    else high = middle - 1;
+  }
+  return false;
+}
+
+const isRandom = (options: ClipOptions): boolean => options.sampler === 'random' || options.crop === 'random-resized' || options.flip > 0;
+
+function sameSize(field: FieldReader): [number, number] | string {
+  const header = emptyHeader();
+  const sizes = new Set<string>();
+  let first: [number, number] = [0, 0];
+  for (let sampleIndex = 0; sampleIndex < field.numSamples; sampleIndex++) {
+    readHeader(field, sampleIndex, header);
+    if (sizes.size === 0) first = [header.height, header.width];
+    sizes.add(`${header.width}×${header.height}`);
+    if (sizes.size > 3) break;
+  }
+  if (sizes.size === 1) return first;
+  return sizes.size === 0 ? 'the dataset is empty' : `the videos have different sizes (${[...sizes].slice(0, 3).join(', ')}${sizes.size > 3 ? ', …' : ''})`;
+}
+
+/**
+ * uint8 [T, H, W, 3] (THWC) or [3, T, H, W] (CTHW), with a leading clip dimension when clips > 1:
+ * the clip's frames, each cropped (one window per clip) and resized (bilinear, in swscale) to `size`.
+ */
+const framesDecoder: DecoderDefinition<CompressedVideoArguments> = {
+  options: [...CLIP_OPTION_NAMES, ...FRAME_OPTION_NAMES],
+  setup(field, rawOptions): DecoderInstance {
+    const where = `decoder "frames" of field "${field.name}"`;
+    const record = asRecord(rawOptions, where);
+    const options = clipOptions(record, where);
+    const frame = frameOptions(record, where);
+    let size = frame.size;
+    if (size === undefined) {
+      if (options.crop !== 'none') throw new TesseraError('E_ARGUMENT', `${where}: crop '${options.crop}' needs size: [height, width] (the output size)`);
+      const found = sameSize(field);
+      if (typeof found === 'string') throw new TesseraError('E_ARGUMENT', `${where}: ${found}; give size: [height, width] to resize every clip to one size`);
+      size = found;
+    }
+    const [height, width] = size;
+    const frameBytes = height * width * 3;
+    const clipBytes = frameBytes * options.frames;
+    if (clipBytes * options.clips > MAX_OUTPUT_BYTES) throw new TesseraError('E_ARGUMENT', `${where}: ${options.clips} × ${options.frames} frames of ${width}×${height} need ${clipBytes * options.clips} bytes per sample, more than 1 GiB`);
+    const clipShape = frame.layout === 'THWC' ? [options.frames, height, width, 3] : [3, options.frames, height, width];
+    const reader = new ClipReader(where);
+    const plans = createPlans(options);
+    const cthw = frame.layout === 'CTHW';
+    const scratch = cthw ? new Uint8Array(frameBytes) : undefined;
+    let out: Uint8Array = new Uint8Array(0);
+    let base = 0;
+
+    const writeFrame = (shown: number, decoder: PictureDecoder): void => {
+      for (let clip = 0; clip < plans.length; clip++) {
+        const plan = plans[clip]!;
+        const crop = { x: plan.crop[0], y: plan.crop[1], width: plan.crop[2], height: plan.crop[3] };
+        let converted = false;
+        for (let k = 0; k < plan.frames.length; k++) {
+          if (plan.frames[k] !== shown) continue;
+          const clipBase = base + clip * clipBytes;
+          if (cthw) {
+            if (!converted) {
+              decoder.convert(crop, width, height, scratch!, 0);
+              if (plan.flip) flipRows(scratch!, 0, width, height);
+              converted = true;
+            }
+            scatterPlanes(scratch!, out, clipBase, k, options.frames, width * height);
+            continue;
+          }
+          const offset = clipBase + k * frameBytes;
+          decoder.convert(crop, width, height, out, offset);
+          if (plan.flip) flipRows(out, offset, width, height);
+        }
+      }
+    };
+
+    return {
+      output: { dtype: 'uint8', shape: options.clips > 1 ? [options.clips, ...clipShape] : clipShape },
+      random: isRandom(options),
+      decode(sampleIndex: number, slot: OutputSlot, context?: DecodeContext) {
+        reader.load(field, sampleIndex);
+        planClips(reader.video, options, context?.random, plans, `${where}, sample ${sampleIndex}`);
+        out = slot.bytes;
+        base = 0;
+        reader.decode(field, sampleIndex, plans, writeFrame);
+      },
+    };
+  },
+};
+
+function flipRows(data: Uint8Array, offset: number, width: number, height: number): void {
+  for (let row = 0; row < height; row++) {
+    let left = offset + row * width * 3;
+    let right = left + (width - 1) * 3;
+    while (left < right) {
+      for (let channel = 0; channel < 3; channel++) {
+        const value = data[left + channel]!;
+        data[left + channel] = data[right + channel]!;
+        data[right + channel] = value;
+      }
+      left += 3;
+      right -= 3;
+    }
+  }
+}
+
+/** HWC frame → the k-th frame of each of the three [T, H, W] planes of a CTHW clip. */
+function scatterPlanes(frame: Uint8Array, out: Uint8Array, clipBase: number, k: number, frames: number, pixels: number): void {
+  for (let channel = 0; channel < 3; channel++) {
+    const target = clipBase + (channel * frames + k) * pixels;
+    for (let pixel = 0; pixel < pixels; pixel++) out[target + pixel] = frame[pixel * 3 + channel]!;
+  }
+}
+
+/** float64 [T] (or [clips, T]): seconds after the video's first frame of each frame of the clip — the same clips as "frames" with the same options and seed. */
+const timesDecoder: DecoderDefinition<CompressedVideoArguments> = {
+  options: [...CLIP_OPTION_NAMES],
+  setup(field, rawOptions): DecoderInstance {
+    const where = `decoder "times" of field "${field.name}"`;
+    const options = clipOptions(asRecord(rawOptions, where), where);
+    const stream = new StoredStream(where);
+    const video = new VideoView(stream);
+    const plans = createPlans(options);
+    return {
+      output: { dtype: 'float64', shape: options.clips > 1 ? [options.clips, options.frames] : [options.frames] },
+      random: isRandom(options),
+      decode(sampleIndex: number, slot: OutputSlot, context?: DecodeContext) {
+        stream.load(field, sampleIndex);
+        planClips(video, options, context?.random, plans, `${where}, sample ${sampleIndex}`);
+        const out = slot.data as Float64Array;
+        for (let clip = 0; clip < plans.length; clip++) {
+          const frames = plans[clip]!.frames;
+          for (let k = 0; k < frames.length; k++) out[clip * options.frames + k] = stream.frameTime(frames[k]!);
+        }
+      },
+    };
+  },
+};
+
+/** float64 [7]: frames, duration (s), average fps, width, height, rotation (degrees), first pts (s). */
+const infoDecoder: DecoderDefinition<CompressedVideoArguments> = {
+  options: [],
+  setup(field): DecoderInstance {
+    const stream = new StoredStream(`decoder "info" of field "${field.name}"`);
+    return {
+      output: { dtype: 'float64', shape: [7] },
+      decode(sampleIndex: number, slot: OutputSlot) {
+        const header = stream.load(field, sampleIndex);
+        const out = slot.data as Float64Array;
+        const [num, den] = header.averageFrameRate;
+        out[0] = header.frames;
+        out[1] = stream.durationSeconds();
+        out[2] = num > 0 ? num / den : header.frames / Math.max(out[1]!, 1e-9);
+        out[3] = header.width;
+        out[4] = header.height;
+        out[5] = header.rotation;
+        out[6] = (stream.sortedPts[0]! * header.timeBase[0]) / header.timeBase[1];
+      },
+    };
+  },
+};
+
+export const compressedVideoCodec: FieldCodec<VideoInput, CompressedVideoArguments> = {
+  id: COMPRESSED_VIDEO_CODEC_ID,
+  normalizeArguments: normalizeCompressedVideoArguments,
+  metadataLayout: () => METADATA_LAYOUT,
+  async encode(value, _args, target) {
+    const input = inputOf(value);
+    let video: Awaited<ReturnType<typeof demuxVideo>>;
+    try {
+      video = await demuxVideo(input.path, { startSeconds: input.start, endSeconds: input.end });
+    } catch (error) {
+      if (error instanceof TesseraError) throw error;
+      throw new VideoInputError(`cannot be read (${(error as Error)?.message ?? String(error)})`, { input: input.label, cause: error });
+    }
+    target.allocate(encodeStream(video, target.metadata), 0);
+  },
+  validate(field) {
+    const header = emptyHeader();
+    for (let sampleIndex = 0; sampleIndex < field.numSamples; sampleIndex++) {
+      readHeader(field, sampleIndex, header);
+      if (header.byteLength === 0 || header.frames === 0) throw new RangeError(`sample ${sampleIndex}: no stored stream`);
+      if (header.timeBase[0] === 0 || header.timeBase[1] === 0) throw new RangeError(`sample ${sampleIndex}: time base ${header.timeBase[0]}/${header.timeBase[1]}`);
+      const allocated = field.allocationByteLength(header.pointer, sampleIndex);
+      if (allocated < header.byteLength) throw new RangeError(`sample ${sampleIndex}: the stream has ${header.byteLength} bytes, its allocation ${allocated}`);
+    }
+  },
+  read(field, sampleIndex) {
+    const stream = new StoredStream(`field "${field.name}"`);
+    const header = stream.load(field, sampleIndex);
+    const packets: StoredPacket[] = [];
+    for (let index = 0; index < header.frames; index++) {
+      packets.push({ pts: stream.pts[index]!, dts: stream.dts[index]!, duration: stream.durations[index]!, key: stream.keys[index] === 1, data: stream.packet(field, index).slice() });
+    }
+    const stored: StoredVideo = {
+      codecId: header.codecId,
+      width: header.width,
+      height: header.height,
+      timeBase: [...header.timeBase],
+      averageFrameRate: [...header.averageFrameRate],
+      rotation: header.rotation,
+      frames: header.frames,
+      durationSeconds: stream.durationSeconds(),
+      packets,
+    };
+    return stored as unknown as VideoInput;
+  },
+  toJSON(field, sampleIndex) {
+    const stream = new StoredStream(`field "${field.name}"`);
+    const header = stream.load(field, sampleIndex);
+    let keyframes = 0;
+    for (let index = 0; index < header.frames; index++) keyframes += stream.keys[index]!;
+    return {
+      codecId: header.codecId,
+      width: header.width,
+      height: header.height,
+      frames: header.frames,
+      keyframes,
+      timeBase: `${header.timeBase[0]}/${header.timeBase[1]}`,
+      durationSeconds: stream.durationSeconds(),
+      rotation: header.rotation,
+      ...field.describeBytes(header.pointer, header.byteLength),
+    };
+  },
+  decoders: { frames: framesDecoder, times: timesDecoder, info: infoDecoder },
+  defaultDecoder: 'frames',
+};

@@ -1,0 +1,10 @@
+export { videoPlugin } from './video-plugin.js';
+export { compressedVideo } from './field-specs.js';
+export type { CompressedVideoOptions } from './field-specs.js';
+export type { CompressedVideoArguments, StoredPacket, StoredVideo, VideoInput } from './fields/compressed-video-codec.js';
+export type { ClipCrop, ClipSampler, EndPolicy } from './clips/clip-sampler.js';
+export type { ClipLayout } from './clips/clip-options.js';
+export { VideoBackendError, VideoFormatError, VideoInputError } from './video-errors.js';
+export type { BackendAttempt, VideoInputErrorDetails } from './video-errors.js';
+export { videoBackend } from './backend/node-av-backend.js';
+export type { VideoBackend } from './backend/node-av-backend.js';
