@@ -168,6 +168,23 @@ describe('createLoader', () => {
     expect(local[0]!.vector!.length).toBe(128 * 3);
   });
 
+  it('gives several outputs of one field: a pipeline may name the field it decodes, with the same random draws', async () => {
+    const jittered = { operations: [scale({ factor: 2, jitter: 1 })] };
+    const pipelines = { vector: jittered, 'vector.again': { field: 'vector', ...jittered }, 'vector.plain': { field: 'vector' }, blob: null };
+    const local = await collect({ batchSize: 32, order: 'random', seed: 3, pipelines });
+    const threaded = await collect({ batchSize: 32, order: 'random', seed: 3, pipelines, workers: 2 });
+    expect(threaded).toEqual(local);
+    for (const batch of local) {
+      expect(batch['vector.again']).toEqual(batch.vector);
+      const plain = batch['vector.plain']!;
+      // The jitter is drawn (not zero), and the plain output is the stored vector itself.
+      expect(batch.vector!.some((value, index) => value !== plain[index]! * 2)).toBe(true);
+      expect(plain.filter((_, index) => index % 8 === 0)).toEqual(batch.id);
+    }
+    expect(() => createLoader(path, { batchSize: 4, pipelines: { id: { field: 'vector' } } })).toThrow(/"id" is a field of the file/);
+    expect(() => createLoader(path, { batchSize: 4, pipelines: { extra: { field: 'nope' } } })).toThrow(TesseraError);
+  });
+
   it('reads through an in-process page cache with the same batches', async () => {
     const options: LoaderOptions = { batchSize: 50, order: 'quasi-random', seed: 9 };
     const viaOs = await collect(options, 2);

@@ -18,7 +18,10 @@ import type {
  * (so asynchronous stages can have many samples in flight); the last stage writes into the batch slot.
  */
 export interface CompiledField {
+  /** The output's name in the batch (the pipeline's key). */
   readonly name: string;
+  /** The stored field decoded (equal to `name` unless the pipeline names another field). */
+  readonly source: string;
   /** spec of what the field's pipeline produces per sample */
   readonly output: OutputSpec;
   readonly elementCount: number;
@@ -64,10 +67,11 @@ export function compileField(
   pipeline: FieldPipeline,
   positions: number,
   stageSalt: number,
+  source: string = name,
 ): CompiledField {
   let decoder: DecoderInstance;
   try {
-    decoder = dataset.createDecoder(name, pipeline.decoder, pipeline.decoderOptions as JsonValue | undefined);
+    decoder = dataset.createDecoder(source, pipeline.decoder, pipeline.decoderOptions as JsonValue | undefined);
   } catch (error) {
     if (error instanceof TesseraError) throw error;
     throw wrapPluginError(error, { plugin: 'unknown', hook: 'decoder setup', field: name });
@@ -123,7 +127,7 @@ export function compileField(
   const stageNames = stages.map((stage) => stage.name);
   const slotOf = (stageIndex: number, position: number, target: OutputSlot) => stages[stageIndex]!.scratch?.[position] ?? target;
 
-  const plugin = dataset.fields.find((field) => field.name === name)?.plugin ?? 'unknown';
+  const plugin = dataset.fields.find((field) => field.name === source)?.plugin ?? 'unknown';
   const fail = (error: unknown, stageIndex: number, sampleIndex: number): never => {
     if (error instanceof TesseraError && (error.code === 'E_SAMPLE_INDEX' || error.code === 'E_ALLOCATION_OUT_OF_BOUNDS')) throw error;
     throw wrapPluginError(error, { plugin: stageIndex === 0 ? plugin : stageNames[stageIndex]!, hook: stageNames[stageIndex]!, field: name, sampleIndex });
@@ -179,6 +183,7 @@ export function compileField(
 
   return {
     name,
+    source,
     output,
     elementCount,
     byteLength: specByteLength(output),

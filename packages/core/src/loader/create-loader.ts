@@ -171,7 +171,7 @@ const LOADER_OPTION_HINTS: Readonly<Record<string, string>> = {
   world_size: 'distributed: { rank, worldSize }',
 };
 
-const PIPELINE_OPTIONS: readonly (keyof FieldPipeline)[] = ['decoder', 'decoderOptions', 'operations'];
+const PIPELINE_OPTIONS: readonly (keyof FieldPipeline)[] = ['field', 'decoder', 'decoderOptions', 'operations'];
 const PIPELINE_OPTION_HINTS: Readonly<Record<string, string>> = { options: 'decoderOptions', decoder_options: 'decoderOptions', transforms: 'operations' };
 const DISTRIBUTED_OPTIONS = ['rank', 'worldSize'] as const;
 
@@ -289,14 +289,44 @@ class TesseraLoader implements Loader {
 
       // Compile every field's pipeline (file order, like FFCV), unknown names are errors.
       const pipelines = options.pipelines ?? {};
-      for (const name of Object.keys(pipelines)) this.dataset.field(name);
+      // Pipelines keyed by a stored field's name decode it; others name the field they decode (`field`).
+      const extraOutputs: Array<[name: string, pipeline: FieldPipeline]> = [];
+      for (const [name, pipeline] of Object.entries(pipelines)) {
+        const source = pipeline?.field;
+        if (source === undefined || source === name) {
+          this.dataset.field(name);
+          continue;
+        }
+        if (typeof source !== 'string') throw new ArgumentError(`pipelines.${name}.field`, `must be the name of a field of the file, got ${JSON.stringify(source)}`);
+        if (this.dataset.fields.some((field) => field.name === name)) {
+          throw new ArgumentError(`pipelines.${name}.field`, `"${name}" is a field of the file, so its pipeline decodes it; give this output another name to decode "${source}"`);
+        }
+        this.dataset.field(source);
+        if (pipeline !== null) extraOutputs.push([name, pipeline]);
+      }
       let salt = 0;
+      const saltOf = new Map<string, number>();
       for (const field of this.dataset.fields) {
         const pipeline = pipelines[field.name];
         if (pipeline === null) continue;
         const compiled = compileField(this.dataset, field.name, pipeline ?? {}, batchSize, salt);
+        saltOf.set(field.name, salt);
         this.stageSalts.push(salt);
         salt += 1024;
+        this.fields.push(compiled);
+        this.fieldSpecs.push(compiled.output);
+        this.stageMilliseconds.push(new Float64Array(compiled.stageNames.length));
+      }
+      for (const [name, pipeline] of extraOutputs) {
+        // The source field's random streams (a fresh one when the source itself is not loaded).
+        const source = pipeline.field!;
+        const sourceSalt = saltOf.get(source) ?? salt;
+        if (!saltOf.has(source)) {
+          saltOf.set(source, salt);
+          salt += 1024;
+        }
+        const compiled = compileField(this.dataset, name, pipeline, batchSize, sourceSalt, source);
+        this.stageSalts.push(sourceSalt);
         this.fields.push(compiled);
         this.fieldSpecs.push(compiled.output);
         this.stageMilliseconds.push(new Float64Array(compiled.stageNames.length));
@@ -325,7 +355,7 @@ class TesseraLoader implements Loader {
       const pipelineOf = (name: string) => pipelines[name] ?? {};
       for (const field of this.fields) {
         const pipeline = pipelineOf(field.name);
-        const reason = workers === 0 ? 'workers is 0' : this.mainThreadReason(field.name, pipeline);
+        const reason = workers === 0 ? 'workers is 0' : this.mainThreadReason(field.source, pipeline);
         this.inWorkers.push(reason === undefined);
         this.describePlacement(field, pipeline, reason);
       }
@@ -407,6 +437,7 @@ class TesseraLoader implements Loader {
         const pipeline = pipelineOf(field.name);
         return {
           name: field.name,
+          source: field.source,
           decoder: pipeline.decoder,
           decoderOptions: pipeline.decoderOptions,
           operations: (pipeline.operations ?? []).filter((operation) => operation.kind === 'sample').map((operation) => ({ name: operation.name, ...operation.origin! })),

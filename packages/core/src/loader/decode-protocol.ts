@@ -15,7 +15,10 @@ export interface DecodeWorkerSetup {
   cacheBytes: number | undefined;
   plugins: Array<PluginOrigin & { name: string }>;
   fields: Array<{
+    /** the output's name */
     name: string;
+    /** the stored field decoded */
+    source: string;
     decoder?: string;
     decoderOptions?: JsonValue;
     operations: Array<PluginOrigin & { name: string }>;

@@ -42,7 +42,7 @@ async function prepare(): Promise<Ready> {
     const operations: SampleOperation[] = [];
     for (const origin of field.operations) operations.push(await importFromOrigin<SampleOperation>(origin, origin.name));
     fields.push(
-      compileField(dataset, field.name, { decoder: field.decoder, decoderOptions: field.decoderOptions, operations }, setup.batchSize, field.stageSalt),
+      compileField(dataset, field.name, { decoder: field.decoder, decoderOptions: field.decoderOptions, operations }, setup.batchSize, field.stageSalt, field.source),
     );
   }
   const slots = setup.buffers.map((buffer) =>

@@ -123,6 +123,15 @@ export type Operation = SampleOperation | BatchOperation;
  * entry gets its codec's default decoder and no operations.
  */
 export interface FieldPipeline {
+  /**
+   * The stored field this pipeline decodes; default: the pipeline's own key. Naming another field
+   * adds an output to the batch under the pipeline's key, so one field can give several outputs:
+   * `{ video: { decoder: 'frames', … }, 'video.times': { field: 'video', decoder: 'times', … } }`.
+   * Such a pipeline draws from the same random streams as the field's own pipeline (same seed,
+   * epoch and sample), so a decoder making the same draws with the same options (a clip's start, a
+   * crop) makes the same choices.
+   */
+  field?: string;
   /** Decoder name of the field's codec (default: the codec's default decoder). */
   decoder?: string;
   /** JSON options of the decoder. */
