@@ -90,10 +90,10 @@ interface NativeCodecContext {
   threadCount: number;
 }
 interface NativeFormatContext {
-  openInput(url: string, format?: null, options?: null): Promise<number>;
-  findStreamInfo(options?: null): Promise<number>;
+  openInputSync(url: string, format?: null, options?: null): number;
+  findStreamInfoSync(options?: null): number;
   readFrameSync(packet: NativePacket): number;
-  closeInput(): Promise<void>;
+  closeInputSync(): void;
   streams: NativeStream[];
   iformat: { name: string } | null;
 }
@@ -114,10 +114,17 @@ interface NodeAv {
   avGetCodecName(id: number): string | null;
   avGetPixFmtName(format: number): string | null;
   getFFmpegInfo(): { version: string };
+  Log: { setLevel(level: number): void };
 }
 interface NodeAvConstants {
   AVMEDIA_TYPE_VIDEO: number;
   AV_PKT_FLAG_KEY: number;
+  AV_PKT_FLAG_CORRUPT: number;
+  AV_LOG_QUIET: number;
+  AV_LOG_ERROR: number;
+  AV_LOG_WARNING: number;
+  AV_LOG_INFO: number;
+  AV_LOG_DEBUG: number;
   AV_PKT_DATA_DISPLAYMATRIX: number;
   AV_PIX_FMT_RGB24: number;
   SWS_BILINEAR: number;
@@ -134,6 +141,10 @@ function nodeAv(): { av: NodeAv; constants: NodeAvConstants; version: string } {
       const av = require('node-av/lib') as NodeAv;
       const constants = require('node-av/constants') as NodeAvConstants;
       loaded = { av, constants, version: av.getFFmpegInfo().version };
+      // FFmpeg's own log goes to stderr from every thread; Tessera's errors say what failed. Set
+      // TESSERA_VIDEO_FFMPEG_LOG=error|warning|info|debug to see FFmpeg's messages.
+      const levels: Record<string, number> = { error: constants.AV_LOG_ERROR, warning: constants.AV_LOG_WARNING, info: constants.AV_LOG_INFO, debug: constants.AV_LOG_DEBUG };
+      av.Log.setLevel(levels[process.env.TESSERA_VIDEO_FFMPEG_LOG ?? ''] ?? constants.AV_LOG_QUIET);
     } catch (error) {
       const code = (error as { code?: string }).code;
       const [major, minor] = process.versions.node.split('.').map(Number) as [number, number];
@@ -228,17 +239,19 @@ export const CODEC_PARAMETER_KEYS = [
 const NO_PTS = -(2n ** 63n);
 
 /**
- * The packets of the best video stream of `path`, in decode order, as stored (no decoding). `start`
+ * The packets of the first video stream of `path`, in decode order, as stored (no decoding).
+ * Synchronous on purpose: node-av's asynchronous calls complete on libuv's pool, and one completing
+ * while a writer worker thread is torn down (after another sample failed) aborts the process. `start`
  * and `end` (seconds, presentation time) keep the packets from the keyframe at or before `start` to
  * the last packet whose presentation time is before `end`.
  */
-export async function demuxVideo(path: string, range: { startSeconds?: number; endSeconds?: number } = {}): Promise<DemuxedVideo> {
+export function demuxVideo(path: string, range: { startSeconds?: number; endSeconds?: number } = {}): DemuxedVideo {
   const { av, constants } = nodeAv();
   const format = new av.FormatContext();
-  const opened = await format.openInput(path, null, null);
+  const opened = format.openInputSync(path, null, null);
   if (opened < 0) throw new VideoInputError(`FFmpeg cannot open it (${ffmpegError(opened)})`, { input: path });
   try {
-    const probed = await format.findStreamInfo(null);
+    const probed = format.findStreamInfoSync(null);
     if (probed < 0) throw new VideoInputError(`FFmpeg cannot read its streams (${ffmpegError(probed)})`, { input: path });
     const stream = format.streams.find((candidate) => candidate.codecpar.codecType === constants.AVMEDIA_TYPE_VIDEO);
     if (stream === undefined) throw new VideoInputError(`it has no video stream (streams: ${format.streams.length === 0 ? 'none' : format.streams.map((s) => mediaTypeName(s.codecpar.codecType)).join(', ')})`, { input: path });
@@ -276,6 +289,7 @@ export async function demuxVideo(path: string, range: { startSeconds?: number; e
           break;
         }
         if (packet.streamIndex === stream.index && packet.data !== null && packet.data.length > 0) {
+          if ((packet.flags & constants.AV_PKT_FLAG_CORRUPT) !== 0) throw new VideoInputError(`packet ${packets.length} of its ${codecName} stream is corrupt or cut off: the file is truncated or damaged`, { input: path });
           const dts = packet.dts === NO_PTS ? Number.NaN : Number(packet.dts);
           const pts = packet.pts === NO_PTS ? dts : Number(packet.pts);
           packets.push({ data: new Uint8Array(packet.data), pts, dts, duration: Number(packet.duration), key: (packet.flags & constants.AV_PKT_FLAG_KEY) !== 0 });
@@ -296,7 +310,7 @@ export async function demuxVideo(path: string, range: { startSeconds?: number; e
       packets: selectRange(packets, timeBase, range, path),
     };
   } finally {
-    await format.closeInput();
+    format.closeInputSync();
   }
 }
 

@@ -358,11 +358,11 @@ export const compressedVideoCodec: FieldCodec<VideoInput, CompressedVideoArgumen
   id: COMPRESSED_VIDEO_CODEC_ID,
   normalizeArguments: normalizeCompressedVideoArguments,
   metadataLayout: () => METADATA_LAYOUT,
-  async encode(value, _args, target) {
+  encode(value, _args, target) {
     const input = inputOf(value);
-    let video: Awaited<ReturnType<typeof demuxVideo>>;
+    let video: ReturnType<typeof demuxVideo>;
     try {
-      video = await demuxVideo(input.path, { startSeconds: input.start, endSeconds: input.end });
+      video = demuxVideo(input.path, { startSeconds: input.start, endSeconds: input.end });
     } catch (error) {
       if (error instanceof TesseraError) throw error;
       throw new VideoInputError(`cannot be read (${(error as Error)?.message ?? String(error)})`, { input: input.label, cause: error });
