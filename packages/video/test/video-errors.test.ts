@@ -98,7 +98,7 @@ describe('corrupt stored videos', () => {
   });
 
   it('decoder options are checked before anything is decoded', () => {
-    const open = (decoderOptions: object) => createLoader(path, { batchSize: 1, plugins: [videoPlugin()], pipelines: { video: { decoderOptions } } });
+    const open = (decoderOptions: object) => createLoader(path, { batchSize: 1, plugins: [videoPlugin()], pipelines: { video: { decoderOptions: decoderOptions as never } } });
     expect(() => open({ frame: 8 })).toThrow(/frames/);
     expect(() => open({ frames: 0 })).toThrow(/frames must be an integer/);
     expect(() => open({ crop: 'random-resized' })).toThrow(/needs size/);

@@ -22,6 +22,8 @@ export interface CompiledField {
   readonly name: string;
   /** The stored field decoded (equal to `name` unless the pipeline names another field). */
   readonly source: string;
+  /** The decoder's own `description`, when it gives one. */
+  readonly description: string | undefined;
   /** spec of what the field's pipeline produces per sample */
   readonly output: OutputSpec;
   readonly elementCount: number;
@@ -184,6 +186,7 @@ export function compileField(
   return {
     name,
     source,
+    description: typeof decoder.description === 'string' ? decoder.description : undefined,
     output,
     elementCount,
     byteLength: specByteLength(output),

@@ -106,6 +106,8 @@ export interface LoaderStats {
    * operation without an `origin`, a batch operation).
    */
   placement: Record<string, { thread: 'worker' | 'main'; reason?: string }>;
+  /** What decodes each output, for decoders that describe themselves (library and version), keyed by output name. */
+  decoders: Record<string, string>;
 }
 
 export interface Loader extends AsyncIterable<Batch> {
@@ -535,6 +537,7 @@ class TesseraLoader implements Loader {
       consumerMs: this.totals.consumerMs,
       samplesPerSecond: workMs > 0 ? (this.totals.samples * 1000) / workMs : 0,
       placement: structuredClone(this.placement),
+      decoders: Object.fromEntries(this.fields.filter((field) => field.description !== undefined).map((field) => [field.name, field.description!])),
       ...(this.dataset.cacheMode === 'process' ? { cache: this.dataset.cacheStats() } : {}),
     };
   }

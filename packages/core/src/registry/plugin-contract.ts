@@ -220,6 +220,11 @@ export interface OutputSlot {
 export interface DecoderInstance {
   readonly output: OutputSpec;
   /**
+   * Optional: what does the decoding, for `loader.stats().decoders` (e.g. 'node-av: FFmpeg 8.1,
+   * decoder h264'), so a run records which library and version made its batches.
+   */
+  readonly description?: string;
+  /**
    * Set when `decode` draws random numbers (random crops, random windows): the loader then reseeds
    * `context.random` from (seed, epoch, sample) before each call, so results do not depend on
    * worker count or timing. Leave unset otherwise (reseeding costs a little per sample).

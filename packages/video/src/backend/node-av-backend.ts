@@ -14,7 +14,9 @@
  * VideoBackendError listing what was tried. Licence: node-av's wrapper is MIT; the FFmpeg it bundles
  * is built with --enable-gpl (GPLv3): see the package README.
  */
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { VideoBackendError, VideoFormatError, VideoInputError } from '../video-errors.js';
 
 // ── node-av, typed as far as this module uses it ──────────────────────────────────────────────
@@ -132,15 +134,24 @@ interface NodeAvConstants {
   AVERROR_EAGAIN?: number;
 }
 
-let loaded: { av: NodeAv; constants: NodeAvConstants; version: string } | VideoBackendError | undefined;
+interface Loaded {
+  av: NodeAv;
+  constants: NodeAvConstants;
+  /** FFmpeg's version */
+  version: string;
+  /** node-av's own version */
+  bindingVersion: string;
+}
 
-function nodeAv(): { av: NodeAv; constants: NodeAvConstants; version: string } {
+let loaded: Loaded | VideoBackendError | undefined;
+
+function nodeAv(): Loaded {
   if (loaded === undefined) {
     const require = createRequire(import.meta.url);
     try {
       const av = require('node-av/lib') as NodeAv;
       const constants = require('node-av/constants') as NodeAvConstants;
-      loaded = { av, constants, version: av.getFFmpegInfo().version };
+      loaded = { av, constants, version: av.getFFmpegInfo().version, bindingVersion: bindingVersion(require.resolve('node-av')) };
       // FFmpeg's own log goes to stderr from every thread; Tessera's errors say what failed. Set
       // TESSERA_VIDEO_FFMPEG_LOG=error|warning|info|debug to see FFmpeg's messages.
       const levels: Record<string, number> = { error: constants.AV_LOG_ERROR, warning: constants.AV_LOG_WARNING, info: constants.AV_LOG_INFO, debug: constants.AV_LOG_DEBUG };
@@ -161,15 +172,33 @@ function nodeAv(): { av: NodeAv; constants: NodeAvConstants; version: string } {
   return loaded;
 }
 
+/** node-av's version, from the package.json above its entry point ('unknown' if unreadable). */
+function bindingVersion(entry: string): string {
+  for (let folder = dirname(entry); folder !== dirname(folder); folder = dirname(folder)) {
+    try {
+      const manifest = JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (manifest.name === 'node-av') return manifest.version ?? 'unknown';
+    } catch {
+      // no package.json here: go up
+    }
+  }
+  return 'unknown';
+}
+
 export interface VideoBackend {
   name: 'node-av';
+  /** node-av's version. */
+  version: string;
   /** FFmpeg's version as the backend reports it, e.g. '8.1-Jellyfin'. */
   ffmpegVersion: string;
+  /** One line for logs and `loader.stats().decoders`: 'node-av 6.1.1 (FFmpeg 8.1-Jellyfin)'. */
+  description: string;
 }
 
 /** The loaded backend, or throws VideoBackendError (E_VIDEO_BACKEND) naming what was tried. */
 export function videoBackend(): VideoBackend {
-  return { name: 'node-av', ffmpegVersion: nodeAv().version };
+  const { version, bindingVersion: binding } = nodeAv();
+  return { name: 'node-av', version: binding, ffmpegVersion: version, description: `node-av ${binding} (FFmpeg ${version})` };
 }
 
 // ── write side: the video stream's packets ─────────────────────────────────────────────────────

@@ -1,6 +1,6 @@
 import type { DecodeContext, DecoderDefinition, DecoderInstance, FieldCodec, FieldReader, MetadataLayout, OutputSlot } from '@tessera/core';
 import { TesseraError } from '@tessera/core';
-import { type PictureDecoder, createPictureDecoder, demuxVideo } from '../backend/node-av-backend.js';
+import { type PictureDecoder, createPictureDecoder, demuxVideo, videoBackend } from '../backend/node-av-backend.js';
 import { CLIP_OPTION_NAMES, FRAME_OPTION_NAMES, asRecord, clipOptions, frameOptions } from '../clips/clip-options.js';
 import { type ClipOptions, type ClipPlan, type ClipVideo, createPlans, planClips } from '../clips/clip-sampler.js';
 import { VideoFormatError, VideoInputError } from '../video-errors.js';
@@ -268,7 +268,10 @@ const framesDecoder: DecoderDefinition<CompressedVideoArguments> = {
       }
     };
 
+    // Loads the backend now: a missing one is E_VIDEO_BACKEND when the loader is created, not at the first batch.
+    const description = videoBackend().description;
     return {
+      description,
       output: { dtype: 'uint8', shape: options.clips > 1 ? [options.clips, ...clipShape] : clipShape },
       random: isRandom(options),
       decode(sampleIndex: number, slot: OutputSlot, context?: DecodeContext) {
