@@ -457,6 +457,10 @@ const PLANAR_YUV_16: Record<string, [number, number]> = {
   gray10le: [0, 0],
 };
 
+/** Bytes past the last line of every swscale destination (its SIMD writes overrun, see convert()). */
+const SWS_PADDING = 256;
+const align = (value: number, to: number): number => Math.ceil(value / to) * to;
+
 /** Opens a decoder for stored codec parameters (single-threaded: decode workers give the parallelism). */
 export function createPictureDecoder(params: VideoCodecParameters, where: string): PictureDecoder {
   const { av, constants } = nodeAv();
@@ -497,6 +501,12 @@ export function createPictureDecoder(params: VideoCodecParameters, where: string
   let scalerKey = '';
   let planes: Buffer[] | null = null;
   let rgbScratch: Buffer | undefined;
+  let scratch: Buffer | undefined;
+  const destination = (stride: number, height: number): Buffer => {
+    const bytes = stride * height + SWS_PADDING;
+    if (scratch === undefined || scratch.length < bytes) scratch = Buffer.alloc(bytes);
+    return scratch;
+  };
   let framePts = 0;
   let hasFrame = false;
   const rgb = constants.AV_PIX_FMT_RGB24;
@@ -546,38 +556,41 @@ export function createPictureDecoder(params: VideoCodecParameters, where: string
       if (!hasFrame) throw new VideoFormatError(`${where}: no decoded picture to convert`);
       planes ??= frame.data;
       if (planes === null) throw new VideoFormatError(`${where}: the decoded picture has no data`);
-      const target = [Buffer.from(out.buffer, out.byteOffset + offset, outWidth * outHeight * 3)];
-      const targetStride = [outWidth * 3];
+      // swscale writes whole SIMD blocks: its unscaled YUV→RGB path runs past the end of a line whose
+      // width is not a multiple of 16 (heap corruption after the last line, seen at 90 pixels). So
+      // it writes into a padded scratch, copied into the caller's memory (a memcpy per frame).
+      const stride = align(outWidth * 3, 64);
+      const target = destination(stride, outHeight);
       const whole = crop.x === 0 && crop.y === 0 && crop.width === frame.width && crop.height === frame.height;
       const formatName = av.avGetPixFmtName(frame.format) ?? '';
       const subsampling = PLANAR_YUV[formatName] ?? PLANAR_YUV_16[formatName];
       if (whole) {
         configure(frame.width, frame.height, frame.format, outWidth, outHeight, rgb);
-        scaler.scaleSync(planes, frame.linesize, 0, frame.height, target, targetStride);
-        return;
-      }
-      if (subsampling !== undefined && (crop.x & ((1 << subsampling[0]) - 1)) === 0 && (crop.y & ((1 << subsampling[1]) - 1)) === 0) {
+        scaler.scaleSync(planes, frame.linesize, 0, frame.height, [target], [stride]);
+      } else if (subsampling !== undefined && (crop.x & ((1 << subsampling[0]) - 1)) === 0 && (crop.y & ((1 << subsampling[1]) - 1)) === 0) {
         // Offset the planes to the crop's corner: swscale reads only the crop.
         const bytesPerSample = PLANAR_YUV_16[formatName] !== undefined ? 2 : 1;
-        const offsets = planes.map((_plane, index) => {
+        const cropped = planes.map((plane, index) => {
           const [shiftX, shiftY] = index === 0 || index === 3 ? [0, 0] : subsampling;
-          return (crop.y >> shiftY) * frame.linesize[index]! + (crop.x >> shiftX) * bytesPerSample;
+          return plane.subarray((crop.y >> shiftY) * frame.linesize[index]! + (crop.x >> shiftX) * bytesPerSample);
         });
-        const cropped = planes.map((plane, index) => plane.subarray(offsets[index]!));
         configure(crop.width, crop.height, frame.format, outWidth, outHeight, rgb);
-        scaler.scaleSync(cropped, frame.linesize, 0, crop.height, target, targetStride);
-        return;
+        scaler.scaleSync(cropped, frame.linesize, 0, crop.height, [target], [stride]);
+      } else {
+        // Other formats (or an odd corner in subsampled chroma): the whole picture to RGB24, then the crop.
+        const rgbStride = align(frame.width * 3, 64);
+        if (rgbScratch === undefined || rgbScratch.length < rgbStride * frame.height + SWS_PADDING) rgbScratch = Buffer.alloc(rgbStride * frame.height + SWS_PADDING);
+        configure(frame.width, frame.height, frame.format, frame.width, frame.height, rgb);
+        scaler.scaleSync(planes, frame.linesize, 0, frame.height, [rgbScratch], [rgbStride]);
+        const cropScaler = new av.SoftwareScaleContext();
+        cropScaler.allocContext();
+        cropScaler.getContext(crop.width, crop.height, rgb, outWidth, outHeight, rgb, constants.SWS_BILINEAR);
+        cropScaler.scaleSync([rgbScratch.subarray(crop.y * rgbStride + crop.x * 3)], [rgbStride], 0, crop.height, [target], [stride]);
+        cropScaler.freeContext();
       }
-      // Other formats (or an odd corner in subsampled chroma): the whole picture to RGB24, then the crop.
-      const stride = frame.width * 3;
-      if (rgbScratch === undefined || rgbScratch.length < stride * frame.height) rgbScratch = Buffer.alloc(stride * frame.height);
-      configure(frame.width, frame.height, frame.format, frame.width, frame.height, rgb);
-      scaler.scaleSync(planes, frame.linesize, 0, frame.height, [rgbScratch], [stride]);
-      const cropScaler = new av.SoftwareScaleContext();
-      cropScaler.allocContext();
-      cropScaler.getContext(crop.width, crop.height, rgb, outWidth, outHeight, rgb, constants.SWS_BILINEAR);
-      cropScaler.scaleSync([rgbScratch.subarray(crop.y * stride + crop.x * 3)], [stride], 0, crop.height, target, targetStride);
-      cropScaler.freeContext();
+      const rowBytes = outWidth * 3;
+      if (stride === rowBytes) out.set(target.subarray(0, rowBytes * outHeight), offset);
+      else for (let row = 0; row < outHeight; row++) out.set(target.subarray(row * stride, row * stride + rowBytes), offset + row * rowBytes);
     },
     reset() {
       if (hasFrame) {
