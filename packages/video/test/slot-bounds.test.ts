@@ -26,7 +26,7 @@ it('writes nothing outside the slot, for odd sizes, crops and layouts', async ()
       { frames: 5, size: [62, 90], crop: 'random-resized', flip: 1 },
     ];
     for (const options of cases) {
-      const decoder = dataset.createDecoder('video', 'frames', options);
+      const decoder = dataset.createDecoder('video', 'frames', options as never);
       const length = decoder.output.shape.reduce((product, extent) => product * extent, 1);
       const memory = new Uint8Array(length + 2048).fill(0xa5);
       const bytes = memory.subarray(1024, 1024 + length);

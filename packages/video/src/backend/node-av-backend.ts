@@ -122,6 +122,7 @@ interface NodeAvConstants {
   AVMEDIA_TYPE_VIDEO: number;
   AV_PKT_FLAG_KEY: number;
   AV_PKT_FLAG_CORRUPT: number;
+  AV_PKT_FLAG_DISPOSABLE: number;
   AV_LOG_QUIET: number;
   AV_LOG_ERROR: number;
   AV_LOG_WARNING: number;
@@ -232,6 +233,8 @@ export interface DemuxedPacket {
   dts: number;
   duration: number;
   key: boolean;
+  /** No other frame references this one (H.264 nal_ref_idc 0, or the demuxer says so): a clip that does not show it need not decode it. */
+  disposable: boolean;
 }
 
 export interface DemuxedVideo {
@@ -308,6 +311,8 @@ export function demuxVideo(path: string, range: { startSeconds?: number; endSeco
     };
     const timeBase: [number, number] = [stream.timeBase.num, stream.timeBase.den];
     const packets: DemuxedPacket[] = [];
+    // avcC extradata (version 1) gives the NAL length size; without it the stream is Annex B.
+    const nalLengthSize = params.extradata.length > 4 && params.extradata[0] === 1 ? (params.extradata[4]! & 3) + 1 : 0;
     const packet = new av.Packet();
     packet.alloc();
     try {
@@ -321,7 +326,10 @@ export function demuxVideo(path: string, range: { startSeconds?: number; endSeco
           if ((packet.flags & constants.AV_PKT_FLAG_CORRUPT) !== 0) throw new VideoInputError(`packet ${packets.length} of its ${codecName} stream is corrupt or cut off: the file is truncated or damaged`, { input: path });
           const dts = packet.dts === NO_PTS ? Number.NaN : Number(packet.dts);
           const pts = packet.pts === NO_PTS ? dts : Number(packet.pts);
-          packets.push({ data: new Uint8Array(packet.data), pts, dts, duration: Number(packet.duration), key: (packet.flags & constants.AV_PKT_FLAG_KEY) !== 0 });
+          const data = new Uint8Array(packet.data);
+          const key = (packet.flags & constants.AV_PKT_FLAG_KEY) !== 0;
+          const disposable = !key && ((packet.flags & constants.AV_PKT_FLAG_DISPOSABLE) !== 0 || (codecName === 'h264' && h264Disposable(data, nalLengthSize)));
+          packets.push({ data, pts, dts, duration: Number(packet.duration), key, disposable });
         }
         packet.unref();
       }
@@ -341,6 +349,42 @@ export function demuxVideo(path: string, range: { startSeconds?: number; endSeco
   } finally {
     format.closeInputSync();
   }
+}
+
+/**
+ * True when every slice NAL unit of an H.264 access unit has nal_ref_idc 0: no frame references
+ * it. `nalLengthSize` 1–4 for length-prefixed (avcC) packets, 0 for Annex B start codes. Anything
+ * unexpected answers false (the frame is then always decoded).
+ */
+export function h264Disposable(data: Uint8Array, nalLengthSize: number): boolean {
+  let slices = 0;
+  const visit = (header: number): boolean => {
+    const type = header & 0x1f;
+    if (type >= 1 && type <= 5) {
+      slices++;
+      if ((header & 0x60) !== 0) return false;
+    }
+    return true;
+  };
+  if (nalLengthSize > 0) {
+    let at = 0;
+    while (at + nalLengthSize < data.length) {
+      let length = 0;
+      for (let index = 0; index < nalLengthSize; index++) length = length * 256 + data[at + index]!;
+      at += nalLengthSize;
+      if (length === 0 || at + length > data.length) return false;
+      if (!visit(data[at]!)) return false;
+      at += length;
+    }
+    return slices > 0 && at === data.length;
+  }
+  for (let at = 0; at + 3 < data.length; at++) {
+    if (data[at] === 0 && data[at + 1] === 0 && data[at + 2] === 1) {
+      if (!visit(data[at + 3]!)) return false;
+      at += 3;
+    }
+  }
+  return slices > 0;
 }
 
 /** Packets without a dts (raw streams) get their index; without a duration, the gap to the next pts. */

@@ -4,7 +4,7 @@ import { type PictureDecoder, createPictureDecoder, demuxVideo, videoBackend } f
 import { CLIP_OPTION_NAMES, FRAME_OPTION_NAMES, asRecord, clipOptions, frameOptions } from '../clips/clip-options.js';
 import { type ClipOptions, type ClipPlan, type ClipVideo, createPlans, planClips } from '../clips/clip-sampler.js';
 import { VideoFormatError, VideoInputError } from '../video-errors.js';
-import { METADATA_BYTES, StoredStream, emptyHeader, encodeStream, readHeader } from './stored-stream.js';
+import { DISPOSABLE_FLAG, KEY_FLAG, METADATA_BYTES, StoredStream, emptyHeader, encodeStream, readHeader } from './stored-stream.js';
 
 /**
  * `compressedVideo()`: each video's encoded stream (H.264, H.265, VP9, AV1, …) stored as its
@@ -25,6 +25,8 @@ export interface StoredPacket {
   dts: number;
   duration: number;
   key: boolean;
+  /** No frame references it (skipped when a clip does not show it). */
+  disposable: boolean;
   data: Uint8Array;
 }
 
@@ -144,7 +146,7 @@ class ClipReader {
       const framePts = stream.sortedPts[frame]!;
       // The last keyframe at or before the frame's packet whose pts is not after the frame's.
       let keyframe = packet;
-      while (keyframe > 0 && !(stream.keys[keyframe] === 1 && stream.pts[keyframe]! <= framePts)) keyframe--;
+      while (keyframe > 0 && !((stream.flags[keyframe]! & KEY_FLAG) !== 0 && stream.pts[keyframe]! <= framePts)) keyframe--;
       if (!started || keyframe > next || drained) {
         if (started) decoder.reset();
         next = keyframe;
@@ -153,7 +155,11 @@ class ClipReader {
       }
       while (delivered[frame] === 0) {
         if (next < n) {
-          decoder.send(stream.packet(field, next), stream.pts[next]!, stream.dts[next]!, stream.keys[next] === 1);
+          const flags = stream.flags[next]!;
+          // A frame no other frame references, and that the clip does not show, is not decoded.
+          if ((flags & DISPOSABLE_FLAG) === 0 || isNeeded(needed, stream.positions[next]!)) {
+            decoder.send(stream.packet(field, next), stream.pts[next]!, stream.dts[next]!, (flags & KEY_FLAG) !== 0);
+          }
           next++;
         } else if (!drained) {
           decoder.send(undefined, 0, 0, false);
@@ -387,7 +393,7 @@ export const compressedVideoCodec: FieldCodec<VideoInput, CompressedVideoArgumen
     const header = stream.load(field, sampleIndex);
     const packets: StoredPacket[] = [];
     for (let index = 0; index < header.frames; index++) {
-      packets.push({ pts: stream.pts[index]!, dts: stream.dts[index]!, duration: stream.durations[index]!, key: stream.keys[index] === 1, data: stream.packet(field, index).slice() });
+      packets.push({ pts: stream.pts[index]!, dts: stream.dts[index]!, duration: stream.durations[index]!, key: (stream.flags[index]! & KEY_FLAG) !== 0, disposable: (stream.flags[index]! & DISPOSABLE_FLAG) !== 0, data: stream.packet(field, index).slice() });
     }
     const stored: StoredVideo = {
       codecId: header.codecId,
@@ -406,13 +412,18 @@ export const compressedVideoCodec: FieldCodec<VideoInput, CompressedVideoArgumen
     const stream = new StoredStream(`field "${field.name}"`);
     const header = stream.load(field, sampleIndex);
     let keyframes = 0;
-    for (let index = 0; index < header.frames; index++) keyframes += stream.keys[index]!;
+    let disposable = 0;
+    for (let index = 0; index < header.frames; index++) {
+      keyframes += stream.flags[index]! & KEY_FLAG;
+      disposable += (stream.flags[index]! & DISPOSABLE_FLAG) >> 1;
+    }
     return {
       codecId: header.codecId,
       width: header.width,
       height: header.height,
       frames: header.frames,
       keyframes,
+      disposable,
       timeBase: `${header.timeBase[0]}/${header.timeBase[1]}`,
       durationSeconds: stream.durationSeconds(),
       rotation: header.rotation,

@@ -11,7 +11,7 @@
  *     index    pts f64 × n, dts f64 × n, duration f64 × n      (decode order, stream time base)
  *              packet byte offsets u32 × (n + 1)                (into the packet bytes; last = their length)
  *              presentation order u32 × n                       (packet index of the k-th frame by pts)
- *              key flags u8 × n, zero padding to 8
+ *              flags u8 × n (bit 0 key frame, bit 1 disposable: no frame references it), zero padding to 8
  *              extradata, zero padding to 8
  *     packets  the packets' bytes, as the container held them (no re-encode)
  *
@@ -35,6 +35,8 @@ const ROTATION = 36;
 const RATE_NUM = 40;
 const RATE_DEN = 44;
 const LAYOUT_VERSION = 1;
+export const KEY_FLAG = 1;
+export const DISPOSABLE_FLAG = 2;
 const HEADER_BYTES = 16 + 4 * CODEC_PARAMETER_KEYS.length + 4;
 
 const align8 = (value: number): number => Math.ceil(value / 8) * 8;
@@ -113,7 +115,7 @@ export function encodeStream(video: DemuxedVideo, metadata: DataView): Uint8Arra
     view.setUint32(at, order[k]!, true);
     at += 4;
   }
-  for (const packet of packets) payload[at++] = packet.key ? 1 : 0;
+  for (const packet of packets) payload[at++] = (packet.key ? KEY_FLAG : 0) | (packet.disposable ? DISPOSABLE_FLAG : 0);
   at = align8(at);
   payload.set(extradata, at);
   at += align8(extradata.byteLength);
@@ -149,7 +151,11 @@ export class StoredStream {
   durations = new Float64Array(0);
   offsets = new Uint32Array(0);
   order = new Uint32Array(0);
-  keys = new Uint8Array(0);
+  /** Per packet: KEY_FLAG | DISPOSABLE_FLAG. */
+  flags = new Uint8Array(0);
+  /** Presentation index of each packet (the inverse of `order`). */
+  positions = new Uint32Array(0);
+  private positionScratch = new Uint32Array(0);
   /** pts of the k-th frame in presentation order (ascending). */
   sortedPts = new Float64Array(0);
   private sortedScratch = new Float64Array(0);
@@ -184,7 +190,7 @@ export class StoredStream {
     this.durations = new Float64Array(this.scratch, (at += 8 * n), n);
     this.offsets = new Uint32Array(this.scratch, (at += 8 * n), n + 1);
     this.order = new Uint32Array(this.scratch, (at += 4 * (n + 1)), n);
-    this.keys = new Uint8Array(this.scratch, (at += 4 * n), n);
+    this.flags = new Uint8Array(this.scratch, (at += 4 * n), n);
     at = align8(at + n);
     const extradata = new Uint8Array(this.scratch, at, extradataBytes);
     const packetBytes = header.byteLength - table;
@@ -195,13 +201,16 @@ export class StoredStream {
     }
     if (this.sortedScratch.length < n) this.sortedScratch = new Float64Array(Math.max(n, this.sortedScratch.length * 2));
     this.sortedPts = this.sortedScratch.subarray(0, n);
+    if (this.positionScratch.length < n) this.positionScratch = new Uint32Array(Math.max(n, this.positionScratch.length * 2));
+    this.positions = this.positionScratch.subarray(0, n);
     for (let k = 0; k < n; k++) {
       const packet = this.order[k]!;
       if (packet >= n) fail(`the presentation order names packet ${packet} of ${n}`);
       this.sortedPts[k] = this.pts[packet]!;
+      this.positions[packet] = k;
       if (k > 0 && this.sortedPts[k]! <= this.sortedPts[k - 1]!) fail(`the presentation order is not by increasing pts at frame ${k}`);
     }
-    if (this.keys[this.order[0]!] === 0 && this.keys.indexOf(1) < 0) fail('no packet is a keyframe');
+    if (!this.flags.some((flags) => (flags & KEY_FLAG) !== 0)) fail('no packet is a keyframe');
     this.packetsPointer = header.pointer + table;
     // The decoder is rebuilt only when the codec parameters change (most datasets have one set).
     const key = `${header.codecId}:${Array.from(new Int32Array(this.scratch, 16, CODEC_PARAMETER_KEYS.length)).join(',')}:${extradataBytes}:${Array.from(extradata.subarray(0, 64)).join(',')}`;

@@ -1,0 +1,186 @@
+/**
+ * `pnpm bench video [--quick] [--repeats N] [--only 320-gop30,320-gop250,640-gop30]`
+ *
+ * Random 16-frame clips, stride 2, from H.264 videos (10 s, 30 fps, testsrc2 + noise, made with
+ * /usr/bin/ffmpeg and cached in .bench-data/): clips/s of Tessera's loader (compressedVideo field,
+ * frames decoder; workers 0, 1, 2; native size, and resized to 112×112) beside, in the same run,
+ * PyAV (Debian's python3-av, a Pool of 1 and 2 processes, one decoding thread each: open, seek to
+ * the keyframe before the clip, decode, to_ndarray rgb24) and an ffmpeg process per clip. Prints
+ * the stored bytes per second of video. The last line is the JSON result.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { createLoader, openDataset, writeDataset } from '@tessera/core';
+import { compressedVideo, videoBackend, videoPlugin } from '@tessera/video';
+import { benchDataPath, createBenchRun, formatCount, formatRatio, measure, parseBenchOptions, printTable, progress } from '../lib/index.mjs';
+
+const SETS = {
+  '320-gop30': { width: 320, height: 240, gop: 30 },
+  '320-gop250': { width: 320, height: 240, gop: 250 },
+  '640-gop30': { width: 640, height: 360, gop: 30 },
+};
+const CLIP = { frames: 16, stride: 2 };
+const PYTHON = process.env.TESSERA_BENCH_PYTHON || '/usr/bin/python3';
+const FFMPEG = process.env.TESSERA_BENCH_FFMPEG || '/usr/bin/ffmpeg';
+/** The issue's reference figures (PyAV clips/s here), printed when PyAV cannot run. */
+const REFERENCE = { '320-gop30': { pyav2: 73, pyav1: 37 }, '640-gop30': { pyav2: 27.8 }, resized112: { pyav2: 48 } };
+
+const options = parseBenchOptions({ usage: 'pnpm bench video [--quick] [--repeats N] [--only 320-gop30,320-gop250,640-gop30]', sections: Object.keys(SETS) });
+const quick = options.quick;
+const repeats = options.repeats ?? (quick ? 2 : 4);
+const videoCount = quick ? 6 : 12;
+const epochs = quick ? 2 : 4; // clips per round = videos × epochs
+const run = createBenchRun('video', { quick, repeats, videoCount, clip: CLIP });
+const metrics = run.metrics;
+metrics.backend = videoBackend();
+
+const pyav = spawnSync(PYTHON, ['-c', 'import av; print(av.__version__)'], { encoding: 'utf8' });
+const pyavReason = pyav.status === 0 ? undefined : `${PYTHON} has no PyAV (apt-get install python3-av)`;
+metrics.pyav = pyavReason === undefined ? pyav.stdout.trim() : null;
+if (pyavReason) console.log(`PyAV not measured: ${pyavReason}; the issue's reference figures are printed instead`);
+const hasFfmpeg = existsSync(FFMPEG);
+
+/** 10-s test videos of one set, made once (testsrc2 at a per-video offset + temporal noise). */
+function makeVideos(name, { width, height, gop }) {
+  const folder = benchDataPath(`video-${name}-v1`);
+  mkdirSync(folder, { recursive: true });
+  const files = [];
+  for (let index = 0; index < videoCount; index++) {
+    const file = join(folder, `clip-${String(index).padStart(2, '0')}.mp4`);
+    if (!existsSync(file)) {
+      if (!hasFfmpeg) throw new Error(`${FFMPEG} is missing: the test videos are made with ffmpeg's lavfi (apt-get install ffmpeg, or TESSERA_BENCH_FFMPEG)`);
+      progress(`making ${file}`);
+      const made = spawnSync(
+        FFMPEG,
+        ['-v', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=30:duration=${10 + index}`, '-ss', String(index), '-t', '10', '-vf', `noise=alls=6:allf=t:all_seed=${index + 1}`, '-c:v', 'libx264', '-preset', 'medium', '-crf', '26', '-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0', '-pix_fmt', 'yuv420p', file],
+        { encoding: 'utf8' },
+      );
+      if (made.status !== 0) throw new Error(`ffmpeg failed for ${file}: ${made.stderr}`);
+    }
+    files.push(file);
+  }
+  return files;
+}
+
+async function tesseraClipsPerSecond(path, workers, decoderOptions, clips) {
+  const loader = createLoader(path, { batchSize: 4, order: 'random', seed: 5, workers, plugins: [videoPlugin()], pipelines: { video: { decoder: 'frames', decoderOptions } } });
+  try {
+    // one untimed epoch (workers start, pages come in), then rounds of `epochs` epochs
+    for await (const _batch of loader) {
+      // warm-up
+    }
+    const timing = await measure(
+      async () => {
+        for (let epoch = 0; epoch < epochs; epoch++) {
+          for await (const _batch of loader) {
+            // the batch is ready: that is what is timed
+          }
+        }
+      },
+      { warmup: 0, repeats },
+    );
+    return { clipsPerSecond: (clips * 1000) / timing.bestMs, medianClipsPerSecond: (clips * 1000) / timing.medianMs, decoders: loader.stats().decoders.video };
+  } finally {
+    await loader.close();
+  }
+}
+
+function pyavClipsPerSecond(files, processes, size, clips) {
+  const request = { files: files.map((file) => [file, 300]), clips, ...CLIP, size, processes, rounds: repeats, seed: 5 };
+  const result = spawnSync(PYTHON, [join(import.meta.dirname, 'python', 'pyav_clips.py')], { input: `${JSON.stringify(request)}\n`, encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (result.status !== 0) throw new Error(`PyAV peer failed: ${result.stderr}`);
+  const reply = JSON.parse(result.stdout.trim().split('\n').at(-1));
+  metrics.pyavVersions = reply.versions;
+  const best = Math.min(...reply.roundsMs);
+  const median = [...reply.roundsMs].sort((a, b) => a - b)[reply.roundsMs.length >> 1];
+  return { clipsPerSecond: (clips * 1000) / best, medianClipsPerSecond: (clips * 1000) / median };
+}
+
+/** An ffmpeg process per clip (2 in flight): -ss before -i, every 2nd frame, -fps_mode passthrough (or frames are duplicated). */
+async function ffmpegClipsPerSecond(files, clips) {
+  const { spawn } = await import('node:child_process');
+  const one = (file, startSeconds) =>
+    new Promise((resolve, reject) => {
+      const child = spawn(FFMPEG, ['-v', 'error', '-ss', startSeconds.toFixed(3), '-i', file, '-vf', "select='not(mod(n\\,2))'", '-fps_mode', 'passthrough', '-frames:v', String(CLIP.frames), '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      let bytes = 0;
+      child.stdout.on('data', (chunk) => {
+        bytes += chunk.length;
+      });
+      child.on('error', reject);
+      child.on('exit', () => resolve(bytes));
+    });
+  const started = performance.now();
+  let next = 0;
+  const lane = async () => {
+    while (next < clips) {
+      const index = next++;
+      await one(files[index % files.length], ((index * 7919) % 200) / 30);
+    }
+  };
+  await Promise.all([lane(), lane()]);
+  return (clips * 1000) / (performance.now() - started);
+}
+
+const results = {};
+const goals = [];
+for (const [name, set] of Object.entries(SETS)) {
+  if (!options.sections.has(name)) continue;
+  const files = makeVideos(name, set);
+  const path = join(benchDataPath(`video-${name}-v1`), `videos-${videoCount}.beton`);
+  if (!existsSync(path)) await writeDataset(path, { video: compressedVideo() }, files.map((video) => ({ video })));
+  const clips = videoCount * epochs;
+  const section = { videos: videoCount, clipsPerRound: clips };
+  const mp4Bytes = files.reduce((sum, file) => sum + statSync(file).size, 0);
+  // The stored streams' bytes (the representation's cost); the file adds page padding, which for a
+  // dataset this small (pages sized to the whole dataset) is most of it.
+  const dataset = openDataset(path, { plugins: [videoPlugin()] });
+  let storedBytes = 0;
+  for (let index = 0; index < dataset.numSamples; index++) storedBytes += dataset.toJSON(index, 'video').byteLength;
+  dataset.close();
+  const seconds = 10 * videoCount;
+  section.storageKBPerSecondOfVideo = { mp4: mp4Bytes / 1000 / seconds, storedStreams: storedBytes / 1000 / seconds, betonFile: statSync(path).size / 1000 / seconds };
+  progress(`${name}: Tessera`);
+  const native = { frames: CLIP.frames, stride: CLIP.stride };
+  for (const workers of [0, 1, 2]) section[`tessera${workers}`] = await tesseraClipsPerSecond(path, workers, native, clips);
+  if (name === '320-gop30') section.tessera2Resized112 = await tesseraClipsPerSecond(path, 2, { ...native, size: [112, 112] }, clips);
+  if (pyavReason === undefined) {
+    progress(`${name}: PyAV`);
+    section.pyav1 = pyavClipsPerSecond(files, 1, null, clips);
+    section.pyav2 = pyavClipsPerSecond(files, 2, null, clips);
+    if (name === '320-gop30') section.pyav2Resized112 = pyavClipsPerSecond(files, 2, [112, 112], clips);
+  }
+  if (hasFfmpeg) section.ffmpegPerClip = await ffmpegClipsPerSecond(files, quick ? 8 : 20);
+  const pyav2 = section.pyav2?.clipsPerSecond ?? REFERENCE[name]?.pyav2;
+  const pyav1 = section.pyav1?.clipsPerSecond ?? REFERENCE[name]?.pyav1;
+  section.pyavBasis = section.pyav2 ? 'measured' : 'reference';
+  section.tessera2VsPyav2 = pyav2 ? section.tessera2.clipsPerSecond / pyav2 : null;
+  section.tessera1VsPyav1 = pyav1 ? section.tessera1.clipsPerSecond / pyav1 : null;
+  section.scalingTessera1to2 = section.tessera2.clipsPerSecond / section.tessera1.clipsPerSecond;
+  if (section.pyav2) section.scalingPyav1to2 = section.pyav2.clipsPerSecond / section.pyav1.clipsPerSecond;
+  if (section.tessera2Resized112) {
+    const peer = section.pyav2Resized112?.clipsPerSecond ?? REFERENCE.resized112.pyav2;
+    section.resized112VsPyav2 = section.tessera2Resized112.clipsPerSecond / peer;
+    goals.push({ name: 'to 112×112: Tessera w2 / PyAV 2 processes', ratio: section.resized112VsPyav2, target: 1.5, met: section.resized112VsPyav2 >= 1.5 });
+  }
+  if (name !== '320-gop250' && section.tessera2VsPyav2 !== null) {
+    goals.push({ name: `${name}: Tessera w2 / PyAV 2 processes`, ratio: section.tessera2VsPyav2, target: 1, met: section.tessera2VsPyav2 >= 1 });
+    if (name === '320-gop30') goals.push({ name: `${name}: Tessera w2 / PyAV 2 processes (second goal)`, ratio: section.tessera2VsPyav2, target: 1.5, met: section.tessera2VsPyav2 >= 1.5 });
+  }
+  results[name] = section;
+  const row = (label, value, peer) => [label, formatCount(value?.clipsPerSecond ?? value), value?.medianClipsPerSecond === undefined ? '—' : formatCount(value.medianClipsPerSecond), peer === undefined ? '—' : formatRatio((value?.clipsPerSecond ?? value) / peer)];
+  printTable(`${name}: ${set.width}×${set.height} H.264 GOP ${set.gop}, 16-frame clips, stride 2 (${clips} clips per round; ratio vs PyAV 2 processes)`, ['contender', 'clips/s best', 'median', 'ratio'], [
+    row('Tessera loader, 0 workers', section.tessera0, pyav2),
+    row('Tessera loader, 1 worker', section.tessera1, pyav2),
+    row('Tessera loader, 2 workers', section.tessera2, pyav2),
+    ...(section.tessera2Resized112 ? [row('Tessera 2 workers, to 112×112', section.tessera2Resized112, section.pyav2Resized112?.clipsPerSecond ?? REFERENCE.resized112.pyav2)] : []),
+    ...(section.pyav1 ? [row('PyAV, Pool(1)', section.pyav1, pyav2), row('PyAV, Pool(2)', section.pyav2, pyav2)] : [[`PyAV 2 processes (issue's reference figure)`, pyav2 ?? '—', '—', '—']]),
+    ...(section.pyav2Resized112 ? [row('PyAV Pool(2), reformat to 112×112', section.pyav2Resized112, section.pyav2Resized112.clipsPerSecond)] : []),
+    ...(section.ffmpegPerClip ? [row('ffmpeg process per clip (2 in flight)', section.ffmpegPerClip, pyav2)] : []),
+  ]);
+  console.log(`storage: mp4 ${section.storageKBPerSecondOfVideo.mp4.toFixed(1)} KB/s of video, stored streams ${section.storageKBPerSecondOfVideo.storedStreams.toFixed(1)} KB/s (.beton file ${section.storageKBPerSecondOfVideo.betonFile.toFixed(1)} KB/s with page padding); scaling 1→2 workers ${section.scalingTessera1to2.toFixed(2)}× (PyAV 1→2 processes ${section.scalingPyav1to2?.toFixed(2) ?? '—'}×)`);
+}
+metrics.sets = results;
+metrics.goals = goals;
+printTable('goals', ['goal', 'ratio', 'target', 'met'], goals.map((goal) => [goal.name, formatRatio(goal.ratio), `${goal.target}`, goal.met ? 'met' : 'missed']));
+run.finish();
