@@ -4,7 +4,7 @@
  * video that is not the first stream, a rotated one); random clips through the loader, whose
  * frames must be the reference frames at the times the "times" output reports.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Batch, createLoader, openDataset, writeDataset } from '@tessera/core';
@@ -98,6 +98,24 @@ describe('frames equal PyAV’s', () => {
       });
     });
   }
+
+  it('pixel values, not only hashes: frames 0 and 7 of cfr-gop30.mp4 equal PyAV\'s raw RGB24 bytes', async () => {
+    const reference = all.find((candidate) => candidate.file === 'cfr-gop30.mp4')!;
+    const loader = createLoader(datasetOf(reference), { batchSize: 1, plugins: [videoPlugin()], pipelines: { video: { decoder: 'frames', decoderOptions: { frames: 8, sampler: 'regular' } } } });
+    try {
+      for await (const batch of loader) {
+        const column = batch.video!;
+        const bytes = new Uint8Array(column.data.buffer, column.data.byteOffset, column.data.byteLength);
+        const frameBytes = 96 * 64 * 3;
+        for (const index of [0, 7]) {
+          const expected = readFileSync(fixturePath(`cfr-gop30.mp4.frame${index}.rgb`));
+          expect(Buffer.from(bytes.subarray(index * frameBytes, (index + 1) * frameBytes)).equals(expected)).toBe(true);
+        }
+      }
+    } finally {
+      await loader.close();
+    }
+  });
 
   it('samples by time on a variable-frame-rate video: the frame shown at each instant', async () => {
     const reference = all.find((candidate) => candidate.file === 'vfr.mp4')!;
