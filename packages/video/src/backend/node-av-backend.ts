@@ -395,19 +395,22 @@ function fillTimestamps(packets: DemuxedPacket[], input: string): void {
     if (Number.isNaN(packet.pts)) packet.pts = packet.dts;
     if (!Number.isSafeInteger(packet.pts) || !Number.isSafeInteger(packet.dts)) throw new VideoInputError(`packet ${index} has a timestamp beyond 2^53`, { input });
   }
-  const sorted = packets.map((packet) => packet.pts).sort((a, b) => a - b);
-  for (const packet of packets) {
+  // A missing duration is the gap to the next frame in presentation order (or the previous gap for the last).
+  const byPts = packets.map((_, index) => index).sort((a, b) => packets[a]!.pts - packets[b]!.pts);
+  for (let rank = 0; rank < byPts.length; rank++) {
+    const packet = packets[byPts[rank]!]!;
     if (packet.duration > 0) continue;
-    const at = sorted.indexOf(packet.pts);
-    const next = sorted[at + 1];
-    packet.duration = next !== undefined ? next - packet.pts : at > 0 ? packet.pts - sorted[at - 1]! : 1;
+    const next = packets[byPts[rank + 1]!];
+    const previous = packets[byPts[rank - 1]!];
+    packet.duration = next !== undefined ? next.pts - packet.pts : previous !== undefined ? packet.pts - previous.pts : 1;
   }
 }
 
 function selectRange(packets: DemuxedPacket[], timeBase: [number, number], range: { startSeconds?: number; endSeconds?: number }, input: string): DemuxedPacket[] {
   if (range.startSeconds === undefined && range.endSeconds === undefined) return packets;
   const seconds = (pts: number) => (pts * timeBase[0]) / timeBase[1];
-  const first = Math.min(...packets.map((packet) => packet.pts));
+  let first = Number.POSITIVE_INFINITY;
+  for (const packet of packets) first = Math.min(first, packet.pts);
   const start = range.startSeconds ?? 0;
   const end = range.endSeconds ?? Number.POSITIVE_INFINITY;
   if (!(end > start)) throw new VideoInputError(`end ${end} s is not after start ${start} s`, { input });
@@ -509,7 +512,7 @@ const align = (value: number, to: number): number => Math.ceil(value / to) * to;
 export function createPictureDecoder(params: VideoCodecParameters, where: string): PictureDecoder {
   const { av, constants } = nodeAv();
   const codec = av.Codec.findDecoder(params.codecId);
-  if (codec === null) throw new VideoFormatError(`${where}: FFmpeg ${loaded instanceof VideoBackendError ? '' : (loaded?.version ?? '')} has no decoder for ${params.codecName} (codec id ${params.codecId})`);
+  if (codec === null) throw new VideoFormatError(`${where}: FFmpeg ${nodeAv().version} has no decoder for codec id ${params.codecId}`);
   const par = new av.CodecParameters();
   par.alloc();
   par.codecType = constants.AVMEDIA_TYPE_VIDEO;
@@ -543,6 +546,9 @@ export function createPictureDecoder(params: VideoCodecParameters, where: string
   frame.alloc();
   const scaler = new av.SoftwareScaleContext();
   let scalerKey = '';
+  // The RGB24 crop → output scaler of the fallback path (one window per clip: rebuilt per clip, not per frame).
+  const cropScaler = new av.SoftwareScaleContext();
+  let cropScalerKey = '';
   let planes: Buffer[] | null = null;
   let rgbScratch: Buffer | undefined;
   let scratch: Buffer | undefined;
@@ -626,11 +632,14 @@ export function createPictureDecoder(params: VideoCodecParameters, where: string
         if (rgbScratch === undefined || rgbScratch.length < rgbStride * frame.height + SWS_PADDING) rgbScratch = Buffer.alloc(rgbStride * frame.height + SWS_PADDING);
         configure(frame.width, frame.height, frame.format, frame.width, frame.height, rgb);
         scaler.scaleSync(planes, frame.linesize, 0, frame.height, [rgbScratch], [rgbStride]);
-        const cropScaler = new av.SoftwareScaleContext();
-        cropScaler.allocContext();
-        cropScaler.getContext(crop.width, crop.height, rgb, outWidth, outHeight, rgb, constants.SWS_BILINEAR);
+        const cropKey = `${crop.width}x${crop.height}>${outWidth}x${outHeight}`;
+        if (cropKey !== cropScalerKey) {
+          if (cropScalerKey !== '') cropScaler.freeContext();
+          cropScaler.allocContext();
+          cropScaler.getContext(crop.width, crop.height, rgb, outWidth, outHeight, rgb, constants.SWS_BILINEAR);
+          cropScalerKey = cropKey;
+        }
         cropScaler.scaleSync([rgbScratch.subarray(crop.y * rgbStride + crop.x * 3)], [rgbStride], 0, crop.height, [target], [stride]);
-        cropScaler.freeContext();
       }
       const rowBytes = outWidth * 3;
       if (stride === rowBytes) out.set(target.subarray(0, rowBytes * outHeight), offset);
@@ -649,6 +658,7 @@ export function createPictureDecoder(params: VideoCodecParameters, where: string
       frame.free();
       packet.free();
       if (scalerKey !== '') scaler.freeContext();
+      if (cropScalerKey !== '') cropScaler.freeContext();
       context.freeContext();
     },
   };

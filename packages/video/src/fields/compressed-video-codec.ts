@@ -2,7 +2,7 @@ import type { DecodeContext, DecoderDefinition, DecoderInstance, FieldCodec, Fie
 import { TesseraError } from '@tessera/core';
 import { type PictureDecoder, createPictureDecoder, demuxVideo, videoBackend } from '../backend/node-av-backend.js';
 import { CLIP_OPTION_NAMES, FRAME_OPTION_NAMES, asRecord, clipOptions, frameOptions } from '../clips/clip-options.js';
-import { type ClipOptions, type ClipPlan, type ClipVideo, createPlans, planClips } from '../clips/clip-sampler.js';
+import { type ClipOptions, type ClipPlan, createPlans, planClips } from '../clips/clip-sampler.js';
 import { VideoFormatError, VideoInputError } from '../video-errors.js';
 import { DISPOSABLE_FLAG, KEY_FLAG, METADATA_BYTES, StoredStream, emptyHeader, encodeStream, readHeader } from './stored-stream.js';
 
@@ -75,30 +75,9 @@ function inputOf(value: unknown): { path: string; start?: number; end?: number; 
 
 // ── read side ─────────────────────────────────────────────────────────────────────────────────
 
-/** The stored stream as the clip sampler sees it. */
-class VideoView implements ClipVideo {
-  constructor(private readonly stream: StoredStream) {}
-  get frames() {
-    return this.stream.header.frames;
-  }
-  get width() {
-    return this.stream.header.width;
-  }
-  get height() {
-    return this.stream.header.height;
-  }
-  frameTime(k: number) {
-    return this.stream.frameTime(k);
-  }
-  durationSeconds() {
-    return this.stream.durationSeconds();
-  }
-}
-
 /** Decodes the frames of a set of clips: from the keyframe before each run of needed frames. */
 class ClipReader {
   readonly stream: StoredStream;
-  readonly video: VideoView;
   private decoder: PictureDecoder | undefined;
   private decoderParams: unknown;
   private delivered = new Uint8Array(0);
@@ -106,7 +85,6 @@ class ClipReader {
 
   constructor(private readonly where: string) {
     this.stream = new StoredStream(where);
-    this.video = new VideoView(this.stream);
   }
 
   load(field: FieldReader, sampleIndex: number): void {
@@ -132,9 +110,9 @@ class ClipReader {
     let count = 0;
     for (const plan of plans) count += plan.frames.length;
     if (this.needed.length < count) this.needed = new Int32Array(count);
-    let unique = 0;
-    for (const plan of plans) for (const frame of plan.frames) this.needed[unique++] = frame;
-    const needed = this.needed.subarray(0, unique).sort();
+    let filled = 0;
+    for (const plan of plans) for (const frame of plan.frames) this.needed[filled++] = frame;
+    const needed = this.needed.subarray(0, filled).sort();
     decoder.reset();
     let next = 0; // next packet to send
     let drained = false;
@@ -245,6 +223,7 @@ const framesDecoder: DecoderDefinition<CompressedVideoArguments> = {
     const clipShape = frame.layout === 'THWC' ? [options.frames, height, width, 3] : [3, options.frames, height, width];
     const reader = new ClipReader(where);
     const plans = createPlans(options);
+    const crops = plans.map(() => ({ x: 0, y: 0, width: 0, height: 0 }));
     const cthw = frame.layout === 'CTHW';
     const scratch = cthw ? new Uint8Array(frameBytes) : undefined;
     let out: Uint8Array = new Uint8Array(0);
@@ -253,7 +232,7 @@ const framesDecoder: DecoderDefinition<CompressedVideoArguments> = {
     const writeFrame = (shown: number, decoder: PictureDecoder): void => {
       for (let clip = 0; clip < plans.length; clip++) {
         const plan = plans[clip]!;
-        const crop = { x: plan.crop[0], y: plan.crop[1], width: plan.crop[2], height: plan.crop[3] };
+        const crop = crops[clip]!;
         let converted = false;
         for (let k = 0; k < plan.frames.length; k++) {
           if (plan.frames[k] !== shown) continue;
@@ -282,7 +261,15 @@ const framesDecoder: DecoderDefinition<CompressedVideoArguments> = {
       random: isRandom(options),
       decode(sampleIndex: number, slot: OutputSlot, context?: DecodeContext) {
         reader.load(field, sampleIndex);
-        planClips(reader.video, options, context?.random, plans, `${where}, sample ${sampleIndex}`);
+        planClips(reader.stream, options, context?.random, plans, `${where}, sample ${sampleIndex}`);
+        for (let clip = 0; clip < plans.length; clip++) {
+          const window = plans[clip]!.crop;
+          const crop = crops[clip]!;
+          crop.x = window[0];
+          crop.y = window[1];
+          crop.width = window[2];
+          crop.height = window[3];
+        }
         out = slot.bytes;
         base = 0;
         reader.decode(field, sampleIndex, plans, writeFrame);
@@ -322,14 +309,13 @@ const timesDecoder: DecoderDefinition<CompressedVideoArguments> = {
     const where = `decoder "times" of field "${field.name}"`;
     const options = clipOptions(asRecord(rawOptions, where), where);
     const stream = new StoredStream(where);
-    const video = new VideoView(stream);
     const plans = createPlans(options);
     return {
       output: { dtype: 'float64', shape: options.clips > 1 ? [options.clips, options.frames] : [options.frames] },
       random: isRandom(options),
       decode(sampleIndex: number, slot: OutputSlot, context?: DecodeContext) {
         stream.load(field, sampleIndex);
-        planClips(video, options, context?.random, plans, `${where}, sample ${sampleIndex}`);
+        planClips(stream, options, context?.random, plans, `${where}, sample ${sampleIndex}`);
         const out = slot.data as Float64Array;
         for (let clip = 0; clip < plans.length; clip++) {
           const frames = plans[clip]!.frames;

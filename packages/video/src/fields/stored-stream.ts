@@ -142,6 +142,7 @@ export function encodeStream(video: DemuxedVideo, metadata: DataView): Uint8Arra
  * allocation once the scratch is large enough) and checked: offsets increasing and within the
  * payload, presentation order a valid packet index, timestamps finite.
  */
+/** Also the clip sampler's view of the video (ClipVideo: frames, size, frame times, duration). */
 export class StoredStream {
   private scratch = new ArrayBuffer(4096);
   readonly header: VideoHeader = emptyHeader();
@@ -160,7 +161,7 @@ export class StoredStream {
   sortedPts = new Float64Array(0);
   private sortedScratch = new Float64Array(0);
   packetsPointer = 0;
-  private loadedParamsKey = '';
+  private lastParameterBytes = new Uint8Array(0);
 
   constructor(private readonly where: string) {}
 
@@ -212,17 +213,28 @@ export class StoredStream {
     }
     if (!this.flags.some((flags) => (flags & KEY_FLAG) !== 0)) fail('no packet is a keyframe');
     this.packetsPointer = header.pointer + table;
-    // The decoder is rebuilt only when the codec parameters change (most datasets have one set).
-    const key = `${header.codecId}:${Array.from(new Int32Array(this.scratch, 16, CODEC_PARAMETER_KEYS.length)).join(',')}:${extradataBytes}:${Array.from(extradata.subarray(0, 64)).join(',')}`;
-    if (key !== this.loadedParamsKey || this.params === undefined) {
+    // The decoder is rebuilt only when the codec parameters change (most datasets have one set):
+    // the stored parameter and extradata bytes are compared with the last ones, without allocating.
+    const parameterBytes = new Uint8Array(this.scratch, 16, 4 * CODEC_PARAMETER_KEYS.length);
+    if (this.params === undefined || !sameBytes(parameterBytes, this.lastParameterBytes) || !sameBytes(extradata, this.params.extradata)) {
       const params = {} as VideoCodecParameters;
       for (const [index, name] of CODEC_PARAMETER_KEYS.entries()) params[name] = view.getInt32(16 + 4 * index, true);
       params.extradata = extradata.slice();
       params.codecName = '';
       this.params = params;
-      this.loadedParamsKey = key;
+      this.lastParameterBytes = parameterBytes.slice();
     }
     return header;
+  }
+
+  get frames(): number {
+    return this.header.frames;
+  }
+  get width(): number {
+    return this.header.width;
+  }
+  get height(): number {
+    return this.header.height;
   }
 
   /** Bytes of packet `index` (a zero-copy view while the dataset is open). */
@@ -242,4 +254,10 @@ export class StoredStream {
     const last = this.order[n - 1]!;
     return ((this.sortedPts[n - 1]! + this.durations[last]! - this.sortedPts[0]!) * this.header.timeBase[0]) / this.header.timeBase[1];
   }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let index = 0; index < a.length; index++) if (a[index] !== b[index]) return false;
+  return true;
 }
