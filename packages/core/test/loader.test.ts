@@ -185,6 +185,23 @@ describe('createLoader', () => {
     expect(() => createLoader(path, { batchSize: 4, pipelines: { extra: { field: 'nope' } } })).toThrow(TesseraError);
   });
 
+  it('draws from another field\'s random streams with randomFrom', async () => {
+    const jittered = { operations: [scale({ factor: 2, jitter: 1 })] };
+    const pipelines = { vector: jittered, 'vector.asBlob': { field: 'vector', randomFrom: 'blob', ...jittered }, 'vector.asId': { field: 'vector', randomFrom: 'id', ...jittered } };
+    const local = await collect({ batchSize: 32, order: 'random', seed: 3, pipelines });
+    const threaded = await collect({ batchSize: 32, order: 'random', seed: 3, pipelines, workers: 2 });
+    expect(threaded).toEqual(local);
+    // The vector's own pipeline, made to draw from blob's streams, makes blob's draws.
+    const moved = await collect({ batchSize: 32, order: 'random', seed: 3, pipelines: { vector: { randomFrom: 'blob', ...jittered } } });
+    for (let index = 0; index < local.length; index++) {
+      const batch = local[index]!;
+      expect(batch['vector.asBlob']).not.toEqual(batch.vector);
+      expect(batch['vector.asId']).not.toEqual(batch['vector.asBlob']);
+      expect(moved[index]!.vector).toEqual(batch['vector.asBlob']);
+    }
+    expect(() => createLoader(path, { batchSize: 4, pipelines: { vector: { randomFrom: 'nope' } } })).toThrow(/randomFrom.*must be the name of a field of the file \(id, vector, blob\)/);
+  });
+
   it('reads through an in-process page cache with the same batches', async () => {
     const options: LoaderOptions = { batchSize: 50, order: 'quasi-random', seed: 9 };
     const viaOs = await collect(options, 2);

@@ -173,7 +173,7 @@ const LOADER_OPTION_HINTS: Readonly<Record<string, string>> = {
   world_size: 'distributed: { rank, worldSize }',
 };
 
-const PIPELINE_OPTIONS: readonly (keyof FieldPipeline)[] = ['field', 'decoder', 'decoderOptions', 'operations'];
+const PIPELINE_OPTIONS: readonly (keyof FieldPipeline)[] = ['field', 'randomFrom', 'decoder', 'decoderOptions', 'operations'];
 const PIPELINE_OPTION_HINTS: Readonly<Record<string, string>> = { options: 'decoderOptions', decoder_options: 'decoderOptions', transforms: 'operations' };
 const DISTRIBUTED_OPTIONS = ['rank', 'worldSize'] as const;
 
@@ -306,15 +306,39 @@ class TesseraLoader implements Loader {
         this.dataset.field(source);
         if (pipeline !== null) extraOutputs.push([name, pipeline]);
       }
+      // Each loaded field draws from its own random streams (salts 1024 apart, in field order); an
+      // output decoding another field, or naming one in randomFrom, draws from that field's.
       let salt = 0;
       const saltOf = new Map<string, number>();
       for (const field of this.dataset.fields) {
+        if (pipelines[field.name] === null) continue;
+        saltOf.set(field.name, salt);
+        salt += 1024;
+      }
+      const saltFor = (source: string): number => {
+        let found = saltOf.get(source);
+        if (found === undefined) {
+          found = salt;
+          saltOf.set(source, found);
+          salt += 1024;
+        }
+        return found;
+      };
+      const randomSource = (name: string, pipeline: FieldPipeline, own: string): string => {
+        const from = pipeline.randomFrom;
+        if (from === undefined || from === own) return own;
+        if (typeof from !== 'string' || !this.dataset.fields.some((field) => field.name === from)) {
+          const names = this.dataset.fields.map((field) => field.name);
+          throw new ArgumentError(`pipelines.${name}.randomFrom`, `must be the name of a field of the file (${names.join(', ')}), got ${JSON.stringify(from)}`);
+        }
+        return from;
+      };
+      for (const field of this.dataset.fields) {
         const pipeline = pipelines[field.name];
         if (pipeline === null) continue;
-        const compiled = compileField(this.dataset, field.name, pipeline ?? {}, batchSize, salt);
-        saltOf.set(field.name, salt);
-        this.stageSalts.push(salt);
-        salt += 1024;
+        const fieldSalt = saltFor(randomSource(field.name, pipeline ?? {}, field.name));
+        const compiled = compileField(this.dataset, field.name, pipeline ?? {}, batchSize, fieldSalt);
+        this.stageSalts.push(fieldSalt);
         this.fields.push(compiled);
         this.fieldSpecs.push(compiled.output);
         this.stageMilliseconds.push(new Float64Array(compiled.stageNames.length));
@@ -322,11 +346,7 @@ class TesseraLoader implements Loader {
       for (const [name, pipeline] of extraOutputs) {
         // The source field's random streams (a fresh one when the source itself is not loaded).
         const source = pipeline.field!;
-        const sourceSalt = saltOf.get(source) ?? salt;
-        if (!saltOf.has(source)) {
-          saltOf.set(source, salt);
-          salt += 1024;
-        }
+        const sourceSalt = saltFor(randomSource(name, pipeline, source));
         const compiled = compileField(this.dataset, name, pipeline, batchSize, sourceSalt, source);
         this.stageSalts.push(sourceSalt);
         this.fields.push(compiled);

@@ -132,6 +132,14 @@ export interface FieldPipeline {
    * crop) makes the same choices.
    */
   field?: string;
+  /**
+   * Another field of the file whose random streams this pipeline draws from (same seed, epoch,
+   * sample and stream), instead of its own. Two fields made for the same sample (a video and its
+   * optical flow, a video and its audio track) decoded with the same clip and crop options then make
+   * the same choices: `{ video: {...}, flow: { randomFrom: 'video', … } }`. Default: the field's own
+   * streams (or, with `field`, the decoded field's).
+   */
+  randomFrom?: string;
   /** Decoder name of the field's codec (default: the codec's default decoder). */
   decoder?: string;
   /** JSON options of the decoder. */
