@@ -700,8 +700,7 @@ class TesseraLoader implements Loader {
         const from = part * share;
         const to = Math.min(count, from + share);
         if (from >= to) break;
-        const worker = this.nextWorker;
-        this.nextWorker = (worker + 1) % this.pool.size;
+        const worker = this.leastQueuedWorker();
         (pending ??= []).push(this.pool.decode(worker, { bufferIndex, from, to, epoch }));
       }
     }
@@ -724,6 +723,27 @@ class TesseraLoader implements Loader {
       return undefined;
     }
     return Promise.all(pending).then(finish);
+  }
+
+  /**
+   * The worker with the fewest unanswered requests, the next in turn among equals. Samples differ in
+   * cost (a video clip decodes from its keyframe: 0 to 29 extra frames at GOP 30), so handing
+   * batches out in turn would queue work behind a slow batch while another worker sits idle.
+   */
+  private leastQueuedWorker(): number {
+    const pool = this.pool!;
+    let best = this.nextWorker;
+    let bestQueued = pool.queued(best);
+    for (let step = 1; step < pool.size && bestQueued > 0; step++) {
+      const candidate = (this.nextWorker + step) % pool.size;
+      const queued = pool.queued(candidate);
+      if (queued < bestQueued) {
+        best = candidate;
+        bestQueued = queued;
+      }
+    }
+    this.nextWorker = (best + 1) % pool.size;
+    return best;
   }
 
   /**
