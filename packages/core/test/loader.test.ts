@@ -202,6 +202,40 @@ describe('createLoader', () => {
     expect(() => createLoader(path, { batchSize: 4, pipelines: { vector: { randomFrom: 'nope' } } })).toThrow(/randomFrom.*must be the name of a field of the file \(id, vector, blob\)/);
   });
 
+  it('visits every sample `repeat` times per epoch, each occurrence with its own random draws', async () => {
+    const jittered = { vector: { operations: [scale({ factor: 1, jitter: 1 })] }, blob: null };
+    const once = await collect({ batchSize: 64, order: 'random', seed: 4, pipelines: jittered });
+    const repeated = await collect({ batchSize: 64, order: 'random', seed: 4, repeat: 3, pipelines: jittered });
+    const threaded = await collect({ batchSize: 64, order: 'random', seed: 4, repeat: 3, pipelines: jittered, workers: 2 });
+    expect(threaded).toEqual(repeated);
+    const loader = createLoader(path, { batchSize: 64, repeat: 3 });
+    expect(loader.length).toBe(Math.ceil((3 * NUM_SAMPLES) / 64));
+    await loader.close();
+    // jitter of each occurrence: vector[0] − id
+    const draws = new Map<number, number[]>();
+    for (const batch of repeated) {
+      batch.id!.forEach((id, position) => {
+        const list = draws.get(id) ?? [];
+        list.push(batch.vector![position * 8]! - id);
+        draws.set(id, list);
+      });
+    }
+    expect(draws.size).toBe(NUM_SAMPLES);
+    const first = new Map<number, number>();
+    for (const batch of once) batch.id!.forEach((id, position) => first.set(id, batch.vector![position * 8]! - id));
+    for (const [id, list] of draws) {
+      expect(list).toHaveLength(3);
+      expect(new Set(list).size).toBe(3);
+      // The first occurrence makes the draws a loader without repeat makes.
+      expect(list).toContain(first.get(id));
+    }
+    // One shuffle of all occurrences, not three shuffles back to back: some sample comes twice in the first third.
+    const firstThird = ids(repeated).slice(0, NUM_SAMPLES);
+    expect(new Set(firstThird).size).toBeLessThan(NUM_SAMPLES);
+    expect(() => createLoader(path, { batchSize: 4, repeat: 0 })).toThrow(/repeat/);
+    expect(() => createLoader(path, { batchSize: 4, repeat: 2.5 })).toThrow(/repeat/);
+  });
+
   it('reads through an in-process page cache with the same batches', async () => {
     const options: LoaderOptions = { batchSize: 50, order: 'quasi-random', seed: 9 };
     const viaOs = await collect(options, 2);

@@ -93,6 +93,34 @@ describe('video clips through the loader', () => {
     }
   });
 
+  it("several clips per video per epoch as separate samples: repeat 3 with 'uniform' gives the three clips of clips=3", async () => {
+    const clipTimes = async (repeat: number, clips: number) => {
+      const loader = createLoader(path, { batchSize: 5, order: 'random', seed: 2, repeat, workers: repeat === 1 ? 0 : 2, plugins: [videoPlugin()], pipelines: { video: { decoder: 'times', decoderOptions: { frames: 4, sampler: 'uniform', clips } } } });
+      const bySample = new Map<number, number[][]>();
+      try {
+        for await (const batch of loader) {
+          const times = batch.video!.data as Float64Array;
+          batch[BATCH_INFO].sampleIndices.forEach((sample, position) => {
+            const list = bySample.get(sample) ?? [];
+            for (let clip = 0; clip < clips; clip++) list.push(Array.from(times.subarray((position * clips + clip) * 4, (position * clips + clip + 1) * 4)));
+            bySample.set(sample, list);
+          });
+        }
+      } finally {
+        await loader.close();
+      }
+      return bySample;
+    };
+    const together = await clipTimes(1, 3);
+    const apart = await clipTimes(3, 1);
+    expect(apart.size).toBe(12);
+    for (const [sample, clips] of together) {
+      const sorted = (list: number[][]) => [...list].sort((a, b) => a[0]! - b[0]!);
+      expect(sorted(apart.get(sample)!)).toEqual(sorted(clips));
+      expect(new Set(clips.map((clip) => clip[0])).size).toBe(3);
+    }
+  });
+
   it("endPolicy 'error' names the sample when a clip is longer than a video", async () => {
     const loader = createLoader(path, { batchSize: 2, plugins: [videoPlugin()], pipelines: { video: { decoderOptions: { frames: 200, size: [16, 16], endPolicy: 'error' } } } });
     const error = await (async () => {

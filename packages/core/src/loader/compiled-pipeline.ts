@@ -37,6 +37,8 @@ export interface CompiledField {
    */
   runBatch(
     sampleIndices: Uint32Array,
+    /** per position: which occurrence of its sample (0 without the loader's `repeat`) */
+    occurrences: Uint32Array,
     from: number,
     to: number,
     targets: readonly OutputSlot[],
@@ -49,6 +51,9 @@ export interface CompiledField {
 export interface SampleRunContext extends SampleContext {
   sampleIndex: number;
   epoch: number;
+  /** which of the `occurrences` of the sample in the epoch (the loader's `repeat`) */
+  occurrence: number;
+  occurrences: number;
   readonly random: ReseedableRandomSource;
   seed: number;
 }
@@ -139,6 +144,7 @@ export function compileField(
   const runStage = (
     stageIndex: number,
     sampleIndices: Uint32Array,
+    occurrences: Uint32Array,
     from: number,
     to: number,
     targets: readonly OutputSlot[],
@@ -151,7 +157,11 @@ export function compileField(
         const sampleIndex = sampleIndices[position]!;
         const context = contexts[position]!;
         context.sampleIndex = sampleIndex;
-        if (reseed) context.random.reseed(context.seed, context.epoch, sampleIndex, stageSalt);
+        const occurrence = occurrences[position]!;
+        context.occurrence = occurrence;
+        // The first occurrence keeps the streams a loader without `repeat` uses.
+        if (reseed && occurrence === 0) context.random.reseed(context.seed, context.epoch, sampleIndex, stageSalt);
+        else if (reseed) context.random.reseed(context.seed, context.epoch, sampleIndex, stageSalt, occurrence);
         // biome-ignore lint/complexity/noUselessUndefinedInitialization: TypeScript needs it assigned before the catch
         let result: void | Promise<void> = undefined;
         try {
@@ -168,7 +178,10 @@ export function compileField(
         const sampleIndex = sampleIndices[position]!;
         const context = contexts[position]!;
         context.sampleIndex = sampleIndex;
-        context.random.reseed(context.seed, context.epoch, sampleIndex, salt);
+        const occurrence = occurrences[position]!;
+        context.occurrence = occurrence;
+        if (occurrence === 0) context.random.reseed(context.seed, context.epoch, sampleIndex, salt);
+        else context.random.reseed(context.seed, context.epoch, sampleIndex, salt, occurrence);
         const target = targets[position]!;
         // biome-ignore lint/complexity/noUselessUndefinedInitialization: TypeScript needs it assigned before the catch
         let result: void | Promise<void> = undefined;
@@ -191,16 +204,16 @@ export function compileField(
     elementCount,
     byteLength: specByteLength(output),
     stageNames,
-    runBatch(sampleIndices, from, to, targets, contexts, stageMilliseconds) {
+    runBatch(sampleIndices, occurrences, from, to, targets, contexts, stageMilliseconds) {
       for (let stageIndex = 0; stageIndex <= last; stageIndex++) {
         const started = performance.now();
-        const pending = runStage(stageIndex, sampleIndices, from, to, targets, contexts);
+        const pending = runStage(stageIndex, sampleIndices, occurrences, from, to, targets, contexts);
         if (pending !== undefined) {
           return pending.then(async () => {
             stageMilliseconds[stageIndex] = stageMilliseconds[stageIndex]! + performance.now() - started;
             for (let next = stageIndex + 1; next <= last; next++) {
               const nextStarted = performance.now();
-              await runStage(next, sampleIndices, from, to, targets, contexts);
+              await runStage(next, sampleIndices, occurrences, from, to, targets, contexts);
               stageMilliseconds[next] = stageMilliseconds[next]! + performance.now() - nextStarted;
             }
           });

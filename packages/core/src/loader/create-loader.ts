@@ -25,6 +25,13 @@ export interface LoaderOptions {
   seed?: number;
   /** Only these samples (in this order for 'sequential'). */
   indices?: ArrayLike<number>;
+  /**
+   * Each sample (of `indices`) is visited this many times per epoch, as separate samples, each
+   * with its own random streams: several random clips of a video per epoch, or with a video
+   * decoder's `sampler: 'uniform'`, n uniformly spaced clips as n samples. Orders traverse the
+   * occurrences like samples (random: one shuffle of all of them). Default 1.
+   */
+  repeat?: number;
   /** This process's share of the data (PyTorch DistributedSampler semantics). */
   distributed?: { rank: number; worldSize: number };
   /** Drop the last, incomplete batch of each epoch. Default false. */
@@ -137,6 +144,8 @@ interface BufferSet {
   fieldLengths: Int32Array[];
   columns: BatchColumn[];
   sampleIndices: Uint32Array;
+  /** per position: which occurrence of its sample (all 0 unless `repeat` > 1) */
+  occurrences: Uint32Array;
   busy: boolean;
   /** per-batch shapes set by batch operations (dynamic padding), cleared at each fill */
   shapes: Map<string, readonly number[]>;
@@ -147,6 +156,7 @@ const LOADER_OPTIONS: readonly (keyof LoaderOptions)[] = [
   'order',
   'seed',
   'indices',
+  'repeat',
   'distributed',
   'dropLast',
   'batchesAhead',
@@ -209,7 +219,10 @@ class TesseraLoader implements Loader {
   private readonly batchSize: number;
   private readonly seed: number;
   private readonly order: TraversalOrder;
+  /** the traversal's items: sample indices, or with `repeat` > 1, occurrence × numSamples + sample index */
   private readonly indices: Uint32Array;
+  private readonly repeat: number;
+  private readonly numSamples: number;
   private readonly distributed: { rank: number; worldSize: number } | undefined;
   private readonly dropLast: boolean;
   private readonly batchesAhead: number;
@@ -282,7 +295,9 @@ class TesseraLoader implements Loader {
       file = pinFile(this.dataset);
       this.file = file;
       const numSamples = this.dataset.numSamples;
-      this.indices = checkIndices(options.indices, numSamples);
+      this.numSamples = numSamples;
+      this.repeat = checkRepeat(options.repeat, numSamples);
+      this.indices = repeatIndices(checkIndices(options.indices, numSamples), this.repeat, numSamples);
       this.distributed = checkDistributed(options.distributed);
       this.pageIndex = new PageIndex(this.dataset);
       const perRank = this.distributed === undefined ? this.indices.length : Math.ceil(this.indices.length / this.distributed.worldSize);
@@ -386,7 +401,7 @@ class TesseraLoader implements Loader {
       for (let index = 0; index < this.batchesAhead + 1; index++) this.buffers.push(this.allocateBuffers(shared));
 
       for (let position = 0; position < batchSize; position++) {
-        this.contexts.push({ sampleIndex: 0, epoch: 0, seed: this.seed, random: createSampleRandom() });
+        this.contexts.push({ sampleIndex: 0, occurrence: 0, occurrences: this.repeat, epoch: 0, seed: this.seed, random: createSampleRandom() });
       }
 
       this.epoch = 0;
@@ -469,6 +484,7 @@ class TesseraLoader implements Loader {
       }),
       batchSize: this.batchSize,
       seed: this.seed,
+      repeat: this.repeat,
       buffers: this.buffers.map((buffer) => ({
         sampleIndices: buffer.sampleIndices.buffer as SharedArrayBuffer,
         columns: workerFields.map(({ index }) => {
@@ -501,9 +517,12 @@ class TesseraLoader implements Loader {
         if (source !== column) (column as { source?: BatchColumn }).source = source;
       }
     }
+    // Sample indices, then occurrences, in one buffer (the workers get one shared block).
     const indexBytes = this.batchSize * 4;
-    const sampleIndices = new Uint32Array(shared ? new SharedArrayBuffer(indexBytes) : new ArrayBuffer(indexBytes));
-    return { slots, fieldLengths, columns, sampleIndices, busy: false, shapes: new Map() };
+    const indexMemory = shared ? new SharedArrayBuffer(2 * indexBytes) : new ArrayBuffer(2 * indexBytes);
+    const sampleIndices = new Uint32Array(indexMemory, 0, this.batchSize);
+    const occurrences = new Uint32Array(indexMemory, indexBytes, this.batchSize);
+    return { slots, fieldLengths, columns, sampleIndices, occurrences, busy: false, shapes: new Map() };
   }
 
   get [Symbol.toStringTag]() {
@@ -585,7 +604,7 @@ class TesseraLoader implements Loader {
   }
 
   /** One function per loader, so orders may cache what depends only on the pages. */
-  private readonly pageOf = (sampleIndex: number): number => this.pageIndex.pageOf(sampleIndex);
+  private readonly pageOf = (item: number): number => this.pageIndex.pageOf(this.repeat > 1 ? item % this.numSamples : item);
 
   async *[Symbol.asyncIterator](): AsyncIterator<Batch> {
     this.checkOpen();
@@ -683,7 +702,14 @@ class TesseraLoader implements Loader {
     // One fstat before any stage touches the mapping: a truncated file is E_IO here, not SIGBUS or
     // zeros (decode workers check their own descriptor the same way, once per request).
     this.dataset.assertUnchanged();
-    buffer.sampleIndices.set(order.subarray(start, start + count));
+    if (this.repeat === 1) buffer.sampleIndices.set(order.subarray(start, start + count));
+    else {
+      for (let position = 0; position < count; position++) {
+        const item = order[start + position]!;
+        buffer.sampleIndices[position] = item % this.numSamples;
+        buffer.occurrences[position] = Math.floor(item / this.numSamples);
+      }
+    }
     for (const context of this.contexts) context.epoch = epoch;
     let pending: Array<Promise<void>> | undefined;
     if (this.pool !== undefined) {
@@ -708,6 +734,7 @@ class TesseraLoader implements Loader {
       if (this.inWorkers[fieldIndex]) continue;
       const result = this.fields[fieldIndex]!.runBatch(
         buffer.sampleIndices,
+        buffer.occurrences,
         0,
         count,
         buffer.slots[fieldIndex]!,
@@ -761,7 +788,7 @@ class TesseraLoader implements Loader {
     const sequence = ++this.hintSequence;
     let count = 0;
     for (let position = start; position < end; position++) {
-      const page = this.pageIndex.pageOf(order[position]!);
+      const page = this.pageOf(order[position]!);
       if (page < 0 || sequence - hintedAt[page]! <= HINT_REUSE_BATCHES) continue;
       hintedAt[page] = sequence;
       pages[count++] = page;
@@ -909,6 +936,26 @@ function checkIndices(indices: ArrayLike<number> | undefined, numSamples: number
     result[position] = value;
   }
   return result;
+}
+
+function checkRepeat(repeat: number | undefined, numSamples: number): number {
+  if (repeat === undefined) return 1;
+  if (!Number.isSafeInteger(repeat) || repeat < 1 || repeat * Math.max(numSamples, 1) > 0xffffffff) {
+    throw new ArgumentError('repeat', `must be an integer ≥ 1 with repeat × samples < 2^32 (the file has ${numSamples} samples), got ${String(repeat)}`);
+  }
+  return repeat;
+}
+
+/** Occurrence k of sample s is the item k × numSamples + s: orders shuffle items like samples. */
+function repeatIndices(indices: Uint32Array, repeat: number, numSamples: number): Uint32Array {
+  if (repeat === 1) return indices;
+  const items = new Uint32Array(indices.length * repeat);
+  for (let occurrence = 0; occurrence < repeat; occurrence++) {
+    const offset = occurrence * numSamples;
+    const base = occurrence * indices.length;
+    for (let position = 0; position < indices.length; position++) items[base + position] = indices[position]! + offset;
+  }
+  return items;
 }
 
 function checkDistributed(distributed: { rank: number; worldSize: number } | undefined) {

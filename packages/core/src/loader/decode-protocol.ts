@@ -29,6 +29,8 @@ export interface DecodeWorkerSetup {
   }>;
   batchSize: number;
   seed: number;
+  /** the loader's `repeat` (occurrences of each sample per epoch) */
+  repeat: number;
   /**
    * Stage wall times, accumulated by the workers in place: Float64 [worker][worker field][stage]
    * (so a finished decode is answered with its id alone).
@@ -36,7 +38,7 @@ export interface DecodeWorkerSetup {
   stageTimes: SharedArrayBuffer;
   /** this worker's index into stageTimes (set per worker by the pool) */
   workerIndex: number;
-  /** per buffer set: sample indices and, per worker field, the column memory */
+  /** per buffer set: sample indices then occurrences (batchSize uint32 each) and, per worker field, the column memory */
   buffers: Array<{
     sampleIndices: SharedArrayBuffer;
     columns: Array<{ data: SharedArrayBuffer; lengths: SharedArrayBuffer }>;

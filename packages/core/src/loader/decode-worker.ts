@@ -20,6 +20,7 @@ interface Ready {
   /** [buffer][field][position] */
   slots: OutputSlot[][][];
   sampleIndices: Uint32Array[];
+  occurrences: Uint32Array[];
   contexts: SampleRunContext[];
   /** per field: its stages' accumulated wall times, in shared memory the calling thread reads */
   stageTimes: Float64Array[];
@@ -53,7 +54,7 @@ async function prepare(): Promise<Ready> {
   );
   const contexts: SampleRunContext[] = [];
   for (let position = 0; position < setup.batchSize; position++) {
-    contexts.push({ sampleIndex: 0, epoch: 0, seed: setup.seed, random: createSampleRandom() });
+    contexts.push({ sampleIndex: 0, occurrence: 0, occurrences: setup.repeat, epoch: 0, seed: setup.seed, random: createSampleRandom() });
   }
   const stagesPerWorker = fields.reduce((sum, field) => sum + field.stageNames.length, 0);
   let stageOffset = setup.workerIndex * stagesPerWorker;
@@ -62,7 +63,7 @@ async function prepare(): Promise<Ready> {
     stageOffset += field.stageNames.length;
     return times;
   });
-  return { dataset, fields, slots, sampleIndices: setup.buffers.map((buffer) => new Uint32Array(buffer.sampleIndices)), contexts, stageTimes };
+  return { dataset, fields, slots, sampleIndices: setup.buffers.map((buffer) => new Uint32Array(buffer.sampleIndices, 0, setup.batchSize)), occurrences: setup.buffers.map((buffer) => new Uint32Array(buffer.sampleIndices, setup.batchSize * 4, setup.batchSize)), contexts, stageTimes };
 }
 
 const ready = prepare();
@@ -81,8 +82,9 @@ port.on('message', async (request: DecodeRequest) => {
     for (const context of state.contexts) context.epoch = request.epoch;
     const slots = state.slots[request.bufferIndex]!;
     const sampleIndices = state.sampleIndices[request.bufferIndex]!;
+    const occurrences = state.occurrences[request.bufferIndex]!;
     for (let index = 0; index < state.fields.length; index++) {
-      const pending = state.fields[index]!.runBatch(sampleIndices, request.from, request.to, slots[index]!, state.contexts, state.stageTimes[index]!);
+      const pending = state.fields[index]!.runBatch(sampleIndices, occurrences, request.from, request.to, slots[index]!, state.contexts, state.stageTimes[index]!);
       if (pending !== undefined) await pending;
     }
     response = request.id;

@@ -32,6 +32,9 @@ export interface SampleContext {
   readonly epoch: number;
   /** seeded from (seed, epoch, sampleIndex, stage); reseeded for every sample and stage */
   readonly random: RandomNumbers;
+  /** with the loader's `repeat`: which occurrence of the sample in the epoch (0-based), and how many (see DecodeContext) */
+  readonly occurrence?: number;
+  readonly occurrences?: number;
 }
 
 export interface SampleOperation<TOptions extends JsonValue = JsonValue> {

@@ -253,6 +253,14 @@ export interface DecodeContext {
   readonly sampleIndex: number;
   readonly epoch: number;
   readonly random: RandomNumbers;
+  /**
+   * With the loader's `repeat: n`, every sample is decoded n times per epoch, each occurrence with
+   * its own random streams: which occurrence this is (0 to n − 1) and n. A decoder that spreads
+   * choices over the occurrences (N uniformly spaced clips of a video as N samples) reads them;
+   * absent (0 and 1) outside a loader.
+   */
+  readonly occurrence?: number;
+  readonly occurrences?: number;
 }
 
 export interface DecoderDefinition<TArgs extends JsonValue = JsonValue, TOptions extends JsonValue = JsonValue> {

@@ -60,14 +60,21 @@ export interface ClipPlan {
 /** Fixed choices when no random source is given (standalone decode): a clip from the start, center crop, no flip. */
 const NO_RANDOM: RandomDraws = { nextFloat: () => 0.5, nextInt: (bound) => Math.floor(bound / 2) };
 
-/** Fills `plans` (one per clip) for a video; throws VideoFormatError with `endPolicy: 'error'` when a clip does not fit. */
-export function planClips(video: ClipVideo, options: ClipOptions, random: RandomDraws | undefined, plans: ClipPlan[], where: string): void {
+/**
+ * Fills `plans` (one per clip) for a video; throws VideoFormatError with `endPolicy: 'error'` when a
+ * clip does not fit. With the loader's `repeat: n` (`occurrences` n, this sample's `occurrence`),
+ * 'uniform' and 'regular' place the clips of occurrence k after those of occurrences 0 … k − 1: n
+ * occurrences of `clips` clips each are n × clips clips of the video, one spacing.
+ */
+export function planClips(video: ClipVideo, options: ClipOptions, random: RandomDraws | undefined, plans: ClipPlan[], where: string, occurrence = 0, occurrences = 1): void {
   const draws = random ?? NO_RANDOM;
   const n = video.frames;
+  const total = options.clips * occurrences;
   for (let clip = 0; clip < options.clips; clip++) {
     const plan = plans[clip]!;
-    if (options.fps === undefined) planByIndex(n, options, clip, draws, plan.frames, where);
-    else planByTime(video, options, clip, draws, plan.frames, where);
+    const index = occurrence * options.clips + clip;
+    if (options.fps === undefined) planByIndex(n, options, index, total, draws, plan.frames, where);
+    else planByTime(video, options, index, total, draws, plan.frames, where);
     if (options.crop === 'random-resized') randomResizedCrop(video.width, video.height, options.scale, options.ratio, draws, plan.crop);
     else if (options.crop === 'center') centerCrop(video.width, video.height, options.centerRatio, plan.crop);
     else plan.crop.splice(0, 4, 0, 0, video.width, video.height);
@@ -75,24 +82,24 @@ export function planClips(video: ClipVideo, options: ClipOptions, random: Random
   }
 }
 
-function planByIndex(n: number, options: ClipOptions, clip: number, draws: RandomDraws, out: Int32Array, where: string): void {
+function planByIndex(n: number, options: ClipOptions, clip: number, total: number, draws: RandomDraws, out: Int32Array, where: string): void {
   const span = (options.frames - 1) * options.stride + 1;
   const room = Math.max(0, n - span);
   let start: number;
   if (options.sampler === 'random') start = draws.nextInt(room + 1);
-  else if (options.sampler === 'uniform') start = options.clips === 1 ? Math.floor(room / 2) : Math.round((clip * room) / (options.clips - 1));
+  else if (options.sampler === 'uniform') start = total === 1 ? Math.floor(room / 2) : Math.round((clip * room) / (total - 1));
   else start = clip * (options.interval ?? span);
   for (let k = 0; k < options.frames; k++) out[k] = resolveEnd(start + k * options.stride, n, options, where);
 }
 
-function planByTime(video: ClipVideo, options: ClipOptions, clip: number, draws: RandomDraws, out: Int32Array, where: string): void {
+function planByTime(video: ClipVideo, options: ClipOptions, clip: number, total: number, draws: RandomDraws, out: Int32Array, where: string): void {
   const fps = options.fps!;
   const length = options.frames / fps;
   const duration = video.durationSeconds();
   const room = Math.max(0, duration - length);
   let start: number;
   if (options.sampler === 'random') start = draws.nextFloat() * room;
-  else if (options.sampler === 'uniform') start = options.clips === 1 ? room / 2 : (clip * room) / (options.clips - 1);
+  else if (options.sampler === 'uniform') start = total === 1 ? room / 2 : (clip * room) / (total - 1);
   else start = clip * (options.interval ?? length);
   const n = video.frames;
   for (let k = 0; k < options.frames; k++) {

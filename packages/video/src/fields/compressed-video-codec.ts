@@ -261,7 +261,7 @@ const framesDecoder: DecoderDefinition<CompressedVideoArguments> = {
       random: isRandom(options),
       decode(sampleIndex: number, slot: OutputSlot, context?: DecodeContext) {
         reader.load(field, sampleIndex);
-        planClips(reader.stream, options, context?.random, plans, `${where}, sample ${sampleIndex}`);
+        planClips(reader.stream, options, context?.random, plans, `${where}, sample ${sampleIndex}`, context?.occurrence, context?.occurrences);
         for (let clip = 0; clip < plans.length; clip++) {
           const window = plans[clip]!.crop;
           const crop = crops[clip]!;
@@ -315,7 +315,7 @@ const timesDecoder: DecoderDefinition<CompressedVideoArguments> = {
       random: isRandom(options),
       decode(sampleIndex: number, slot: OutputSlot, context?: DecodeContext) {
         stream.load(field, sampleIndex);
-        planClips(stream, options, context?.random, plans, `${where}, sample ${sampleIndex}`);
+        planClips(stream, options, context?.random, plans, `${where}, sample ${sampleIndex}`, context?.occurrence, context?.occurrences);
         const out = slot.data as Float64Array;
         for (let clip = 0; clip < plans.length; clip++) {
           const frames = plans[clip]!.frames;
