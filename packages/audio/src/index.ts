@@ -72,7 +72,7 @@ export type {
 } from './ingest/index.js';
 export { AUDIO_EXTENSIONS, AudioInputError, MP3_SAMPLE_RATES, OPUS_SAMPLE_RATES, encodeAudio, loadAudio } from './input/index.js';
 export type { AudioInput, AudioInputErrorDetails, AudioTarget, EncodeAudioOptions, EncodedAudioFormat, Pcm } from './input/index.js';
-export { FfmpegNotFoundError, ffmpegInfo, resolveFfmpeg } from './ffmpeg/index.js';
-export type { FfmpegAttempt, FfmpegInfo, FfmpegSource, ResolvedFfmpeg, ResolveFfmpegOptions } from './ffmpeg/index.js';
+export { FfmpegNotFoundError, ffmpegInfo, resolveFfmpeg } from './audio-ffmpeg.js';
+export type { FfmpegAttempt, FfmpegInfo, FfmpegSource, ResolvedFfmpeg, ResolveFfmpegOptions } from './audio-ffmpeg.js';
 export { DEFAULT_FLAC_BLOCK_SIZE, createFlacDecoder, encodeFlac, encodeFlacFile, parseFlacFile, stripFlacPadding } from './flac/index.js';
 export type { EncodeFlacOptions, FlacDecoder, FlacStream, FlacStreamInfo } from './flac/index.js';

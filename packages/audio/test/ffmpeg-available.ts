@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { resolveFfmpeg } from '../src/ffmpeg/index.js';
+import { resolveFfmpeg } from '../src/audio-ffmpeg.js';
 
 /** The ffmpeg the tests use (the project's own chain), or undefined: tests needing it skip, saying why. */
 export const testFfmpeg: string | undefined = (() => {

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resolveFfmpeg } from '../src/ffmpeg/index.js';
+import { resolveFfmpeg } from '../src/audio-ffmpeg.js';
 
 /** The ffmpeg the project resolves (TESSERA_FFMPEG, PATH, …), or undefined: the tests needing it skip. */
 export const ffmpegPath: string | undefined = (() => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TesseraError } from '@tessera/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseCsv } from '../src/ingest/csv-rows.js';
+import { parseCsv } from '@tessera/core/internals';
 import { listAudioFolder } from '../src/ingest/audio-folder.js';
 import { readAudioManifest } from '../src/ingest/audio-manifest.js';
 

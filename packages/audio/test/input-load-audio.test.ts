@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TesseraError } from '@tessera/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FfmpegNotFoundError } from '../src/ffmpeg/index.js';
+import { FfmpegNotFoundError } from '../src/audio-ffmpeg.js';
 import { AudioInputError, loadAudio } from '../src/input/index.js';
 import { NO_FFMPEG_REASON, ffmpegSync, float32Of, testFfmpeg } from './ffmpeg-available.js';
 import { integerRamp, wavBytes } from './input-wav-bytes.js';

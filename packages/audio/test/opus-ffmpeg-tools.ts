@@ -6,9 +6,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { resolveFfmpeg } from '../src/ffmpeg/index.js';
+import { resolveFfmpeg } from '../src/audio-ffmpeg.js';
 
-/** The project's ffmpeg (src/ffmpeg: TESSERA_FFMPEG, an installed ffmpeg package, PATH), else 'ffmpeg' (then the tests skip, saying why). */
+/** The project's ffmpeg (src/audio-ffmpeg.ts: TESSERA_FFMPEG, an installed ffmpeg package, PATH), else 'ffmpeg' (then the tests skip, saying why). */
 export const FFMPEG: string = (() => {
   try {
     return resolveFfmpeg().path;

@@ -19,10 +19,10 @@ describe('package hygiene', () => {
     }
   });
 
-  it('peer-depends on @tessera/core; the ffmpeg binaries and minimp3 (the native MP3 source) are optional, the WebAssembly decoders are dependencies', () => {
+  it('peer-depends on @tessera/core; ffmpeg comes through @tessera/ffmpeg (whose binaries are optional), minimp3 (the native MP3 source) is optional, the WebAssembly decoders are dependencies', () => {
     expect(packageJson.peerDependencies).toEqual({ '@tessera/core': 'workspace:^' });
-    expect(Object.keys(packageJson.dependencies).sort()).toEqual(['mpg123-decoder', 'opus-decoder']);
-    expect(Object.keys(packageJson.optionalDependencies).sort()).toEqual(['@ffmpeg-installer/ffmpeg', 'ffmpeg-static', 'minimp3']);
+    expect(Object.keys(packageJson.dependencies).sort()).toEqual(['@tessera/ffmpeg', 'mpg123-decoder', 'opus-decoder']);
+    expect(Object.keys(packageJson.optionalDependencies).sort()).toEqual(['minimp3']);
     // the native addon builds at install from what the package ships, and never fails the install
     expect(packageJson.scripts.install).toBe('node scripts/build-native.mjs');
     expect(packageJson.files).toEqual(expect.arrayContaining(['dist', 'native/tessera-audio.c', 'scripts', 'binding.gyp']));

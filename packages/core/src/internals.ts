@@ -9,3 +9,11 @@ export { ORDER_RANDOM_STREAM, createOrderContext } from './loader/orders/index.j
 export { checkKnownOptions, editDistance, nearestName } from './util/check-options.js';
 export { ioError, isSystemError } from './util/io-error.js';
 export { startWorker, workerExecArgv } from './util/worker-exec-argv.js';
+export { listClassFolder } from './util/class-folder.js';
+export type { ClassFolderEntry, ClassFolderListing, ClassFolderOptions } from './util/class-folder.js';
+export { parseCsv } from './util/csv-rows.js';
+export type { CsvRecord } from './util/csv-rows.js';
+export { loadAhead } from './util/load-ahead.js';
+export type { Loaded } from './util/load-ahead.js';
+export { manifestLabel, manifestLabels, manifestPath, manifestRange, manifestSeconds, manifestString, readManifestRows } from './util/manifest-rows.js';
+export type { ManifestFormat, ManifestRow, ManifestRows } from './util/manifest-rows.js';

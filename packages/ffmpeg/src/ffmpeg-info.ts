@@ -1,18 +1,21 @@
-import { listEncoders, resolveFfmpeg, type FfmpegSource, type ResolveFfmpegOptions } from './resolve-ffmpeg.js';
+import { type FfmpegOptionSpellings, type FfmpegSource, type ResolveFfmpegOptions, ffmpegOptionSpellings, listDecoders, listEncoders, resolveFfmpeg } from './resolve-ffmpeg.js';
 
 export interface FfmpegInfo {
   /** The binary used. */
   path: string;
   /** Which link of the chain gave it. */
   source: FfmpegSource;
+  /** From `ffmpeg -version`: '5.1.6-0+deb12u1', 'N-47683-g0e8eb07980-static', … */
   version: string;
-  /** Whether it has each encoder Tessera uses at write time. */
-  encoders: { flac: boolean; libopus: boolean; libmp3lame: boolean };
+  /** Every encoder and decoder of the build (`ffmpeg -encoders` / `-decoders` names). */
+  encoders: readonly string[];
+  decoders: readonly string[];
+  /** The option spellings this build takes (old builds spell some options differently). */
+  spellings: FfmpegOptionSpellings;
 }
 
-/** Which ffmpeg Tessera uses (or FfmpegNotFoundError), its version and its audio encoders. */
+/** Which ffmpeg Tessera uses (or FfmpegNotFoundError), its version, its codecs and its option spellings. */
 export function ffmpegInfo(options: ResolveFfmpegOptions = {}): FfmpegInfo {
   const { path, source, version } = resolveFfmpeg(options);
-  const encoders = listEncoders(path);
-  return { path, source, version, encoders: { flac: encoders.includes('flac'), libopus: encoders.includes('libopus'), libmp3lame: encoders.includes('libmp3lame') } };
+  return { path, source, version, encoders: listEncoders(path), decoders: listDecoders(path), spellings: ffmpegOptionSpellings(path) };
 }

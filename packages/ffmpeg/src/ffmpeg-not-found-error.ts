@@ -19,12 +19,13 @@ export const FFMPEG_FIXES = [
 export class FfmpegNotFoundError extends TesseraError {
   readonly attempts: readonly FfmpegAttempt[];
 
-  constructor(attempts: readonly FfmpegAttempt[], note?: string) {
+  /** `purpose` says what ffmpeg was needed for ('to decode, resample and encode audio'). */
+  constructor(attempts: readonly FfmpegAttempt[], note?: string, purpose?: string) {
     const tried = attempts.map((attempt) => `  - ${attempt.link}${attempt.path === undefined ? '' : ` (${attempt.path})`}: ${attempt.reason}`).join('\n');
     const fixes = FFMPEG_FIXES.map((fix) => `  - ${fix}`).join('\n');
     super(
       'E_FFMPEG_NOT_FOUND',
-      `ffmpeg is needed to decode, resample and encode audio, and none was found${note === undefined ? '' : ` (${note})`}. Tried:\n${tried}\nFixes:\n${fixes}`,
+      `ffmpeg is needed${purpose === undefined ? '' : ` ${purpose}`}, and none was found${note === undefined ? '' : ` (${note})`}. Tried:\n${tried}\nFixes:\n${fixes}`,
     );
     this.name = 'FfmpegNotFoundError';
     this.attempts = attempts;

@@ -10,10 +10,11 @@ import { type FfmpegAttempt, FfmpegNotFoundError } from './ffmpeg-not-found-erro
  *   3. `ffmpeg-static` (its path, when its install script downloaded the binary: npm runs it,
  *      pnpm 10 does not unless the package is in onlyBuiltDependencies)
  *   4. `@ffmpeg-installer/ffmpeg` (the binary ships inside the npm package; an old 2018 build, so
- *      it is used only if it has the flac, libopus and libmp3lame encoders)
+ *      it is used only if it has the encoders and decoders the caller requires)
  *   5. `ffmpeg` on PATH
- * Both npm packages are optional dependencies; their absence is normal. A path given explicitly
- * (1 or 2) that is not usable is an error: the rest of the chain is not tried behind the user's back.
+ * Both npm packages are optional dependencies of @tessera/ffmpeg; their absence is normal. A path
+ * given explicitly (1 or 2) that is not usable is an error: the rest of the chain is not tried
+ * behind the user's back. Used by @tessera/audio (write time) and @tessera/video (its fallback backend).
  */
 export type FfmpegSource = 'option' | 'env' | 'ffmpeg-static' | '@ffmpeg-installer/ffmpeg' | 'PATH';
 
@@ -30,30 +31,43 @@ export interface ResolveFfmpegOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** The optional npm packages looked at, in order. Default ['ffmpeg-static', '@ffmpeg-installer/ffmpeg'] (tests replace them). */
   packages?: readonly string[];
+  /**
+   * Encoders (`ffmpeg -encoders` names) and decoders the caller needs: @ffmpeg-installer/ffmpeg's old
+   * build is skipped when it lacks one (the chain goes on to PATH). Default none.
+   */
+  requiredEncoders?: readonly string[];
+  requiredDecoders?: readonly string[];
+  /** What ffmpeg is needed for, in FfmpegNotFoundError's message: 'to decode, resample and encode audio'. */
+  purpose?: string;
 }
 
 const DEFAULT_PACKAGES = ['ffmpeg-static', '@ffmpeg-installer/ffmpeg'];
-/** The installer's build is checked for these (write-time encoders Tessera uses). */
-export const REQUIRED_ENCODERS = ['flac', 'libopus', 'libmp3lame'];
 const PROBE_TIMEOUT_MS = 15_000;
 
 const resolved = new Map<string, ResolvedFfmpeg>();
-const encoderLists = new Map<string, readonly string[]>();
+const codecLists = new Map<string, readonly string[]>();
 const require = createRequire(import.meta.url);
 
 /** Finds a usable ffmpeg (cached per option, TESSERA_FFMPEG and PATH), or throws FfmpegNotFoundError listing every link tried. */
 export function resolveFfmpeg(options: ResolveFfmpegOptions = {}): ResolvedFfmpeg {
   const env = options.env ?? process.env;
   const packages = options.packages ?? DEFAULT_PACKAGES;
-  const key = [options.ffmpegPath ?? '', env.TESSERA_FFMPEG ?? '', env.PATH ?? '', ...packages].join('\0');
+  const required = { encoders: options.requiredEncoders ?? [], decoders: options.requiredDecoders ?? [] };
+  const key = [options.ffmpegPath ?? '', env.TESSERA_FFMPEG ?? '', env.PATH ?? '', ...packages, '|', ...required.encoders, '|', ...required.decoders].join('\0');
   const cached = resolved.get(key);
   if (cached !== undefined) return cached;
-  const found = findFfmpeg(options.ffmpegPath, env, packages);
+  const found = findFfmpeg(options.ffmpegPath, env, packages, required, options.purpose);
   resolved.set(key, found);
   return found;
 }
 
-function findFfmpeg(ffmpegPath: string | undefined, env: Readonly<Record<string, string | undefined>>, packages: readonly string[]): ResolvedFfmpeg {
+interface Required {
+  encoders: readonly string[];
+  decoders: readonly string[];
+}
+
+function findFfmpeg(ffmpegPath: string | undefined, env: Readonly<Record<string, string | undefined>>, packages: readonly string[], required: Required, purpose: string | undefined): ResolvedFfmpeg {
+  const notFound = (note?: string) => new FfmpegNotFoundError(attempts, note, purpose);
   const attempts: FfmpegAttempt[] = [];
   const explicit: [FfmpegSource, string, string | undefined][] = [
     ['option', 'ffmpegPath option', ffmpegPath],
@@ -72,7 +86,7 @@ function findFfmpeg(ffmpegPath: string | undefined, env: Readonly<Record<string,
     } else {
       attempts.push({ link, path, reason: problem });
     }
-    throw new FfmpegNotFoundError(attempts, `${link} is set, so the rest of the chain was not tried; fix or unset it`);
+    throw notFound(`${link} is set, so the rest of the chain was not tried; fix or unset it`);
   }
   for (const name of packages) {
     const path = packagePath(name);
@@ -92,9 +106,13 @@ function findFfmpeg(ffmpegPath: string | undefined, env: Readonly<Record<string,
     }
     if (name === '@ffmpeg-installer/ffmpeg') {
       const encoders = listEncoders(path);
-      const missing = REQUIRED_ENCODERS.filter((encoder) => !encoders.includes(encoder));
+      const decoders = listDecoders(path);
+      const missing = [
+        ...required.encoders.filter((encoder) => !encoders.includes(encoder)).map((encoder) => `the ${encoder} encoder`),
+        ...required.decoders.filter((decoder) => !decoders.includes(decoder)).map((decoder) => `the ${decoder} decoder`),
+      ];
       if (missing.length > 0) {
-        attempts.push({ link: name, path, reason: `its build lacks the ${missing.join(', ')} encoder(s)` });
+        attempts.push({ link: name, path, reason: `its build (${probe.version}) lacks ${missing.join(', ')}` });
         continue;
       }
     }
@@ -108,7 +126,7 @@ function findFfmpeg(ffmpegPath: string | undefined, env: Readonly<Record<string,
     if (typeof probe === 'object') return { path: onPath, source: 'PATH', version: probe.version };
     attempts.push({ link: 'PATH', path: onPath, reason: probe });
   }
-  throw new FfmpegNotFoundError(attempts);
+  throw notFound();
 }
 
 function packagePath(name: string): string | { problem: string } {
@@ -159,18 +177,51 @@ function probeVersion(path: string): { version: string } | string {
   return { version: match[1]! };
 }
 
-/** The audio and video encoders a binary has (`ffmpeg -encoders`), cached per path. */
+/** The encoders a binary has (`ffmpeg -encoders` names: 'flac', 'libopus', 'libx264', …), cached per path. */
 export function listEncoders(path: string): readonly string[] {
-  const cached = encoderLists.get(path);
+  return listCodecs(path, 'encoders');
+}
+
+/** The decoders a binary has (`ffmpeg -decoders` names: 'h264', 'hevc', 'vp9', 'libdav1d', …), cached per path. */
+export function listDecoders(path: string): readonly string[] {
+  return listCodecs(path, 'decoders');
+}
+
+function listCodecs(path: string, kind: 'encoders' | 'decoders'): readonly string[] {
+  const key = `${kind}\0${path}`;
+  const cached = codecLists.get(key);
   if (cached !== undefined) return cached;
-  const result = spawnSync(path, ['-hide_banner', '-encoders'], { encoding: 'latin1', timeout: PROBE_TIMEOUT_MS, stdio: ['ignore', 'pipe', 'pipe'] });
-  const encoders: string[] = [];
+  const result = spawnSync(path, ['-hide_banner', `-${kind}`], { encoding: 'latin1', timeout: PROBE_TIMEOUT_MS, stdio: ['ignore', 'pipe', 'pipe'] });
+  const codecs: string[] = [];
   if (result.status === 0) {
     for (const line of result.stdout.split('\n')) {
       const match = /^ [VAS][A-Z.]{5} (\S+)/.exec(line);
-      if (match !== null) encoders.push(match[1]!);
+      if (match !== null) codecs.push(match[1]!);
     }
   }
-  encoderLists.set(path, encoders);
-  return encoders;
+  codecLists.set(key, codecs);
+  return codecs;
+}
+
+/** Command-line spellings that changed across the ffmpeg versions the chain can give. */
+export interface FfmpegOptionSpellings {
+  /**
+   * Passing every decoded frame through unchanged: `-fps_mode passthrough` (ffmpeg ≥ 5.1) or
+   * `-vsync 0` (older builds, e.g. @ffmpeg-installer/ffmpeg's 2018 one). Without it, rawvideo output
+   * duplicates or drops frames to a constant rate — silently, often with the right count.
+   */
+  passthrough: readonly string[];
+}
+
+const spellings = new Map<string, FfmpegOptionSpellings>();
+
+/** Which spellings `path` takes, detected once per binary from `ffmpeg -h long`. */
+export function ffmpegOptionSpellings(path: string): FfmpegOptionSpellings {
+  const cached = spellings.get(path);
+  if (cached !== undefined) return cached;
+  const result = spawnSync(path, ['-hide_banner', '-h', 'long'], { encoding: 'latin1', timeout: PROBE_TIMEOUT_MS, stdio: ['ignore', 'pipe', 'pipe'] });
+  const help = `${result.stdout ?? ''}${result.stderr ?? ''}`;
+  const found: FfmpegOptionSpellings = { passthrough: /^-fps_mode\b/m.test(help) ? ['-fps_mode', 'passthrough'] : ['-vsync', '0'] };
+  spellings.set(path, found);
+  return found;
 }

@@ -1,7 +1,19 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { AudioInputError } from '../input/audio-input-error.js';
 import { resolveFfmpeg } from './resolve-ffmpeg.js';
+
+/** What a failed run hands to `createError`. */
+export interface FfmpegFailure {
+  /** The problem, e.g. 'ffmpeg failed to decode the audio (exit 1)'. */
+  message: string;
+  /** RunFfmpegOptions.input, unchanged. */
+  input: string;
+  /** ffmpeg's last stderr lines (up to 8), '' when it said nothing. */
+  stderr: string;
+  /** runFfmpegSync only: everything ffmpeg wrote to stderr (up to 1 MiB), e.g. its input dump at logLevel 'info'. */
+  log?: string;
+  cause?: unknown;
+}
 
 export interface RunFfmpegOptions {
   ffmpegPath?: string;
@@ -13,6 +25,11 @@ export interface RunFfmpegOptions {
   input: string;
   /** What the run does, for error messages: 'decode', 'encode flac', … */
   action: string;
+  /**
+   * Makes the error a failed run throws: each caller's own typed error (AudioInputError
+   * E_AUDIO_INPUT, VideoInputError E_VIDEO_INPUT, …), so this package adds no error code.
+   */
+  createError: (failure: FfmpegFailure) => Error;
 }
 
 export const DEFAULT_FFMPEG_TIMEOUT_MS = 60_000;
@@ -24,7 +41,7 @@ const STDERR_TAIL_LINES = 8;
  * Runs ffmpeg with `args` (after `-hide_banner -nostdin -v error` or `-v error` when stdin is fed) and
  * resolves with everything it wrote to stdout. Stderr is always consumed (its tail kept); a run that
  * outlives `timeoutMs` is killed; EPIPE on stdin (ffmpeg quit early) is ignored in favour of the exit
- * status. A failed run is an AudioInputError naming the input and quoting ffmpeg's last stderr lines.
+ * status. A failed run rejects with `options.createError(…)`, given the input and ffmpeg's last stderr lines.
  */
 export function runFfmpeg(args: readonly string[], options: RunFfmpegOptions): Promise<Uint8Array> {
   // Resolve first, so a missing ffmpeg fails at once rather than after the queue.
@@ -78,7 +95,7 @@ function startFfmpeg(args: readonly string[], options: RunFfmpegOptions): Promis
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      reject(new AudioInputError('E_AUDIO_INPUT', message, { input: options.input, stderr: lastLines(stderr), cause }));
+      reject(options.createError({ message, input: options.input, stderr: lastLines(stderr), cause }));
     };
     child.stdout.on('data', (chunk: Buffer) => {
       chunks.push(chunk);
@@ -112,6 +129,61 @@ function startFfmpeg(args: readonly string[], options: RunFfmpegOptions): Promis
     if (options.stdin === undefined) child.stdin.end();
     else child.stdin.end(options.stdin);
   });
+}
+
+export interface RunFfmpegSyncOptions extends RunFfmpegOptions {
+  /** The most bytes kept per output pipe; a run writing more fails. Default 1 GiB. */
+  maxOutputBytes?: number;
+  /** `-v` level: 'error' (default) or 'info' (then `stderr` holds ffmpeg's stream dump). */
+  logLevel?: 'error' | 'info';
+  /** Extra output pipes, file descriptors 3, 4, … (`pipe:3` in the arguments); their bytes are in `pipes`. Default 0. */
+  extraPipes?: number;
+}
+
+export interface FfmpegSyncRun {
+  stdout: Buffer;
+  /** Everything ffmpeg wrote to stderr (up to 1 MiB). */
+  stderr: string;
+  /** The extra pipes' bytes, fd 3 first. */
+  pipes: Buffer[];
+}
+
+const STDERR_KEPT_CHARS = 1 << 20;
+
+/**
+ * runFfmpeg's synchronous twin, for callers that cannot await (decoders run synchronously in decode
+ * workers, node-av-free demuxing at write time): the same argument prefix, timeout and error
+ * reporting, through spawnSync, and optional extra output pipes.
+ */
+export function runFfmpegSync(args: readonly string[], options: RunFfmpegSyncOptions): FfmpegSyncRun {
+  const ffmpeg = resolveFfmpeg({ ffmpegPath: options.ffmpegPath });
+  const timeoutMs = options.timeoutMs ?? DEFAULT_FFMPEG_TIMEOUT_MS;
+  const maxOutputBytes = options.maxOutputBytes ?? 1 << 30;
+  const level = options.logLevel ?? 'error';
+  const fullArgs = ['-hide_banner', ...(options.stdin === undefined ? ['-nostdin'] : []), '-nostats', '-v', level, ...args];
+  const extra = options.extraPipes ?? 0;
+  const result = spawnSync(ffmpeg.path, fullArgs, {
+    input: options.stdin,
+    stdio: ['pipe', 'pipe', 'pipe', ...Array.from({ length: extra }, () => 'pipe' as const)],
+    timeout: timeoutMs,
+    killSignal: 'SIGKILL',
+    maxBuffer: maxOutputBytes,
+    windowsHide: true,
+  });
+  const stderrText = (result.stderr ?? Buffer.alloc(0)).toString('latin1');
+  const fail = (message: string, cause?: unknown): never => {
+    throw options.createError({ message, input: options.input, stderr: lastLines(stderrText.slice(-STDERR_TAIL_CHARS)), log: stderrText.slice(0, STDERR_KEPT_CHARS), cause });
+  };
+  const error = result.error as (Error & { code?: string }) | undefined;
+  if (error !== undefined) {
+    if (error.code === 'ETIMEDOUT') fail(`ffmpeg did not finish within ${timeoutMs} ms (${options.action}) and was killed; raise the timeout for long inputs`, error);
+    if (error.code === 'ENOBUFS') fail(`ffmpeg wrote more than ${maxOutputBytes} bytes (${options.action})`, error);
+    // EPIPE: ffmpeg quit before reading all its input; its exit status says why.
+    if (error.code !== 'EPIPE') fail(`ffmpeg (${ffmpeg.path}) could not be run to ${options.action}: ${error.message}`, error);
+  }
+  if (result.status !== 0) fail(`ffmpeg failed to ${options.action} (exit ${result.status ?? result.signal})`);
+  const outputs = result.output as unknown as Array<Buffer | null>;
+  return { stdout: result.stdout, stderr: stderrText.slice(0, STDERR_KEPT_CHARS), pipes: outputs.slice(3, 3 + extra).map((bytes) => bytes ?? Buffer.alloc(0)) };
 }
 
 function lastLines(text: string): string {

@@ -4,9 +4,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TesseraError } from '@tessera/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FfmpegNotFoundError, ffmpegInfo, resolveFfmpeg, runFfmpeg } from '../src/ffmpeg/index.js';
-import { AudioInputError } from '../src/input/audio-input-error.js';
-import { NO_FFMPEG_REASON, testFfmpeg } from './ffmpeg-available.js';
+import { type FfmpegFailure, FfmpegNotFoundError, ffmpegInfo, ffmpegOptionSpellings, resolveFfmpeg, runFfmpeg, runFfmpegSync } from '../src/index.js';
+
+/** The ffmpeg the tests use (the chain itself), or undefined: tests needing it skip, saying why. */
+const testFfmpeg: string | undefined = (() => {
+  try {
+    return resolveFfmpeg().path;
+  } catch {
+    return undefined;
+  }
+})();
+const NO_FFMPEG_REASON = 'no ffmpeg found (set TESSERA_FFMPEG, install @ffmpeg-installer/ffmpeg or put ffmpeg on PATH)';
+
+/** The error the runner's callers make: here a plain one carrying the failure. */
+class RunError extends Error {
+  constructor(readonly failure: FfmpegFailure) {
+    super(`${failure.input}: ${failure.message}`);
+  }
+}
+const createError = (failure: FfmpegFailure) => new RunError(failure);
 
 const folder = mkdtempSync(join(tmpdir(), 'tessera-ffmpeg-test-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
@@ -39,6 +55,8 @@ describe.skipIf(process.platform === 'win32')('ffmpeg resolution chain', () => {
     expect(error.message).toContain('TESSERA_FFMPEG=/path/to/ffmpeg');
     expect(error.message).toContain('npm i @ffmpeg-installer/ffmpeg');
     expect(error.message).toContain('apt install ffmpeg');
+    const purposeful = caught(() => resolveFfmpeg({ ffmpegPath: join(folder, 'absent'), purpose: 'to decode video without node-av' })) as FfmpegNotFoundError;
+    expect(purposeful.message.startsWith('ffmpeg is needed to decode video without node-av, and none was found')).toBe(true);
   });
 
   it('TESSERA_FFMPEG pointing at a non-existent path with PATH emptied lists the links tried', () => {
@@ -92,12 +110,20 @@ const installerPath = (() => {
 })();
 
 describe.skipIf(installerPath === undefined)('@ffmpeg-installer/ffmpeg link', () => {
-  it('is used when no option, env or PATH ffmpeg exists and its build has flac, libopus and libmp3lame; ffmpeg-static without its download is skipped', () => {
-    const found = resolveFfmpeg({ env: { PATH: '' } });
+  it('is used when no option, env or PATH ffmpeg exists and its build has what the caller requires; ffmpeg-static without its download is skipped', () => {
+    const found = resolveFfmpeg({ env: { PATH: '' }, requiredEncoders: ['flac', 'libopus', 'libmp3lame'], requiredDecoders: ['h264', 'hevc', 'vp9'] });
     expect(found.source).toBe('@ffmpeg-installer/ffmpeg');
     expect(found.path).toBe(installerPath);
     const info = ffmpegInfo({ env: { PATH: '' } });
-    expect(info.encoders).toEqual({ flac: true, libopus: true, libmp3lame: true });
+    expect(info.encoders).toEqual(expect.arrayContaining(['flac', 'libopus', 'libmp3lame']));
+    expect(info.decoders).toEqual(expect.arrayContaining(['h264', 'hevc', 'vp9']));
+    // The 2018 build spells frame passthrough `-vsync 0` (no -fps_mode yet).
+    expect(info.spellings.passthrough).toEqual(['-vsync', '0']);
+  });
+
+  it('is skipped, saying what it lacks, when the caller requires a codec its build does not have', () => {
+    const error = caught(() => resolveFfmpeg({ env: { PATH: '' }, requiredDecoders: ['no-such-decoder'] })) as FfmpegNotFoundError;
+    expect(error.attempts.find((attempt) => attempt.link === '@ffmpeg-installer/ffmpeg')!.reason).toMatch(/^its build \(N-47683-g0e8eb07980-static\) lacks the no-such-decoder decoder$/);
   });
 });
 
@@ -107,42 +133,58 @@ describe.skipIf(testFfmpeg === undefined)('ffmpegInfo', () => {
     expect(info.path).toBe(testFfmpeg);
     expect(info.source).toBe('option');
     expect(info.version.length).toBeGreaterThan(0);
-    expect(info.encoders.flac).toBe(true);
+    expect(info.encoders).toContain('flac');
+    expect(info.decoders).toContain('h264');
+  });
+
+  it('detects the passthrough spelling once per binary (-fps_mode from 5.1 on)', () => {
+    const spelling = ffmpegOptionSpellings(testFfmpeg!).passthrough;
+    expect([['-fps_mode', 'passthrough'], ['-vsync', '0']]).toContainEqual(spelling);
+    expect(ffmpegOptionSpellings(testFfmpeg!)).toBe(ffmpegOptionSpellings(testFfmpeg!));
   });
 });
 
 describe.skipIf(process.platform === 'win32')('runFfmpeg never hangs and reports failures', () => {
-  it('a run past its timeout is killed: E_AUDIO_INPUT naming the input', async () => {
+  it("a run past its timeout is killed: the caller's error naming the input", async () => {
     const sleeper = fakeFfmpeg('sleeper', 'exec sleep 30');
-    const error = (await runFfmpeg(['-i', 'x'], { ffmpegPath: sleeper, timeoutMs: 300, input: 'clip.flac', action: 'decode the audio' }).catch((caughtError) => caughtError)) as AudioInputError;
-    expect(error).toBeInstanceOf(AudioInputError);
-    expect(error.code).toBe('E_AUDIO_INPUT');
-    expect(error.input).toBe('clip.flac');
+    const error = (await runFfmpeg(['-i', 'x'], { ffmpegPath: sleeper, timeoutMs: 300, input: 'clip.flac', action: 'decode the audio', createError }).catch((caughtError) => caughtError)) as RunError;
+    expect(error).toBeInstanceOf(RunError);
+    expect(error.failure.input).toBe('clip.flac');
     expect(error.message).toContain('did not finish within 300 ms');
+    const sync = caught(() => runFfmpegSync(['-i', 'x'], { ffmpegPath: sleeper, timeoutMs: 300, input: 'clip.mp4', action: 'decode the video', createError })) as RunError;
+    expect(sync.message).toBe('clip.mp4: ffmpeg did not finish within 300 ms (decode the video) and was killed; raise the timeout for long inputs');
   });
 
   it('a failed run quotes the last stderr lines (stderr always consumed, also when large)', async () => {
     const failing = fakeFfmpeg('failing', 'i=0; while [ $i -lt 2000 ]; do echo "noise line $i" >&2; i=$((i+1)); done; echo "Invalid data found when processing input" >&2; exit 1');
-    const error = (await runFfmpeg([], { ffmpegPath: failing, input: 'bad.mp3', action: 'decode the audio' }).catch((caughtError) => caughtError)) as AudioInputError;
-    expect(error.code).toBe('E_AUDIO_INPUT');
-    expect(error.message.startsWith('bad.mp3: ffmpeg failed to decode the audio (exit 1)')).toBe(true);
-    expect(error.stderr!.split('\n')).toHaveLength(8);
-    expect(error.stderr!.endsWith('Invalid data found when processing input')).toBe(true);
-    expect(error.stderr).toContain('noise line 1999');
+    for (const error of [
+      (await runFfmpeg([], { ffmpegPath: failing, input: 'bad.mp3', action: 'decode the audio', createError }).catch((caughtError) => caughtError)) as RunError,
+      caught(() => runFfmpegSync([], { ffmpegPath: failing, input: 'bad.mp3', action: 'decode the audio', createError })) as RunError,
+    ]) {
+      expect(error.message.startsWith('bad.mp3: ffmpeg failed to decode the audio (exit 1)')).toBe(true);
+      expect(error.failure.stderr.split('\n')).toHaveLength(8);
+      expect(error.failure.stderr.endsWith('Invalid data found when processing input')).toBe(true);
+      expect(error.failure.stderr).toContain('noise line 1999');
+    }
   });
 
   it('ffmpeg quitting without reading stdin (EPIPE) is reported by its exit status, not a crash', async () => {
     const quitter = fakeFfmpeg('quitter', 'echo "pipe:0: Invalid argument" >&2; exit 1');
     const stdin = new Uint8Array(8 << 20);
-    const error = (await runFfmpeg(['-i', 'pipe:0'], { ffmpegPath: quitter, stdin, input: 'PCM', action: 'encode flac' }).catch((caughtError) => caughtError)) as AudioInputError;
-    expect(error.code).toBe('E_AUDIO_INPUT');
-    expect(error.stderr).toBe('pipe:0: Invalid argument');
+    const error = (await runFfmpeg(['-i', 'pipe:0'], { ffmpegPath: quitter, stdin, input: 'PCM', action: 'encode flac', createError }).catch((caughtError) => caughtError)) as RunError;
+    expect(error.failure.stderr).toBe('pipe:0: Invalid argument');
+    const sync = caught(() => runFfmpegSync(['-i', 'pipe:0'], { ffmpegPath: quitter, stdin, input: 'PCM', action: 'encode flac', createError })) as RunError;
+    expect(sync.failure.stderr).toBe('pipe:0: Invalid argument');
   });
 
   it('stdout is returned whole', async () => {
     const writer = fakeFfmpeg('writer', 'head -c 300000 /dev/zero');
-    const output = await runFfmpeg([], { ffmpegPath: writer, input: 'x', action: 'decode' });
+    const output = await runFfmpeg([], { ffmpegPath: writer, input: 'x', action: 'decode', createError });
     expect(output.byteLength).toBe(300000);
     expect(output.byteOffset).toBe(0);
+    expect(runFfmpegSync([], { ffmpegPath: writer, input: 'x', action: 'decode', createError }).stdout.byteLength).toBe(300000);
+    const twoPipes = fakeFfmpeg('two-pipes', 'head -c 1000 /dev/zero; head -c 7 /dev/zero >&3; echo said >&2');
+    const run = runFfmpegSync([], { ffmpegPath: twoPipes, input: 'x', action: 'demux', createError, extraPipes: 1 });
+    expect([run.stdout.byteLength, run.pipes[0]!.byteLength, run.stderr]).toEqual([1000, 7, 'said\n']);
   });
 });

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { ArgumentError, type FieldSpec, int64, json, writeDataset } from '@tessera/core';
+import { loadAhead, manifestLabels } from '@tessera/core/internals';
 import { compressedAudio, spectrogram, waveform } from '../field-specs.js';
 import { AudioInputError } from '../input/audio-input-error.js';
 import type { Pcm } from '../input/audio-input.js';
@@ -8,7 +9,6 @@ import { MP3_SAMPLE_RATES, OPUS_SAMPLE_RATES } from '../input/encode-audio.js';
 import { loadAudio } from '../input/load-audio.js';
 import { listAudioFolder } from './audio-folder.js';
 import { readAudioManifest } from './audio-manifest.js';
-import { loadAhead } from './load-ahead.js';
 
 export type AudioFieldKind = 'waveform' | 'flac' | 'opus' | 'mp3' | 'logmel';
 export const AUDIO_FIELD_KINDS: readonly AudioFieldKind[] = ['waveform', 'flac', 'opus', 'mp3', 'logmel'];
@@ -232,26 +232,10 @@ function fromFolder(folder: string): ClipSource {
 function fromManifest(file: string): ClipSource {
   const manifest = readAudioManifest(file);
   const { entries } = manifest;
-  const labelled = entries.filter((entry) => entry.label !== undefined);
-  let classes: string[] | undefined;
-  let labelOf = (value: number | string): number => value as number;
-  if (labelled.length > 0 && labelled.length < entries.length) {
-    const missing = entries.find((entry) => entry.label === undefined)!;
-    throw new ArgumentError('manifest', `${manifest.path}:${missing.line} has no "label", line ${labelled[0]!.line} has one: give every row a label, or none`);
-  }
-  const named = labelled.filter((entry) => typeof entry.label === 'string');
-  if (named.length > 0) {
-    if (named.length < labelled.length) {
-      const number = labelled.find((entry) => typeof entry.label === 'number')!;
-      throw new ArgumentError('manifest', `${manifest.path}: labels mix class names (line ${named[0]!.line}: ${JSON.stringify(named[0]!.label)}) and integers (line ${number.line}: ${number.label}); use one kind`);
-    }
-    classes = [...new Set(named.map((entry) => entry.label as string))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    const index = new Map(classes.map((name, position) => [name, position]));
-    labelOf = (value) => index.get(value as string)!;
-  }
-  const clips = entries.map((entry): Clip => {
+  const { labels, classes } = manifestLabels(entries, manifest.path);
+  const clips = entries.map((entry, index): Clip => {
     const clip: Clip = { path: entry.path, line: entry.line, start: entry.start, end: entry.end, text: entry.text, speaker: entry.speaker };
-    if (entry.label !== undefined) clip.label = labelOf(entry.label);
+    if (labels !== undefined) clip.label = labels[index]!;
     return clip;
   });
   return {
@@ -259,7 +243,7 @@ function fromManifest(file: string): ClipSource {
     input: manifest.path,
     clips,
     classes,
-    hasLabel: labelled.length > 0,
+    hasLabel: labels !== undefined,
     hasText: entries.some((entry) => entry.text !== undefined),
     hasSpeaker: entries.some((entry) => entry.speaker !== undefined),
     ignoredFiles: 0,

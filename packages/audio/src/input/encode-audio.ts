@@ -2,9 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ArgumentError } from '@tessera/core';
-import { FfmpegNotFoundError } from '../ffmpeg/ffmpeg-not-found-error.js';
-import { listEncoders, resolveFfmpeg } from '../ffmpeg/resolve-ffmpeg.js';
-import { runFfmpeg } from '../ffmpeg/run-ffmpeg.js';
+import { FfmpegNotFoundError, listEncoders, resolveFfmpeg, runFfmpeg } from '../audio-ffmpeg.js';
 import type { Pcm } from './audio-input.js';
 import { interleave } from './pcm-remix.js';
 

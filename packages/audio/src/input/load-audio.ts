@@ -2,7 +2,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runFfmpeg } from '../ffmpeg/run-ffmpeg.js';
+import { runFfmpeg } from '../audio-ffmpeg.js';
 import { AudioInputError } from './audio-input-error.js';
 import type { AudioInput, AudioTarget, Pcm } from './audio-input.js';
 import { FFMPEG_LAYOUT_CHANNELS, deinterleave, interleave, remixChannels } from './pcm-remix.js';

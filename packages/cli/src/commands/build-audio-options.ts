@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { TesseraError, type TesseraErrorCode } from '@tessera/core';
+import { TesseraError } from '@tessera/core';
 import { createBuildProgress } from '../build-progress.js';
 import type { CommandContext } from '../command.js';
 import type { OptionDefinitions } from '../command-line.js';
@@ -10,6 +10,7 @@ import { type AudioBuildSummary, importAudioPackage } from '../load-audio-packag
 import { OUTPUT_OPTION } from '../output-argument.js';
 import { formatDuration } from '../progress-bar.js';
 import { UsageError } from '../usage-error.js';
+import { choice, formatSeconds, fromPluginPackage, integer, plural } from './build-option-values.js';
 
 /** The audio field kinds of @tessera/audio's buildAudioDataset. */
 export const AUDIO_FIELDS = ['waveform', 'flac', 'opus', 'mp3', 'logmel'];
@@ -93,7 +94,7 @@ export async function runAudioBuild(
     });
   } catch (error) {
     progress.fail();
-    const converted = fromAudioPackage(error);
+    const converted = fromPluginPackage(error);
     throw skipInvalid ? converted : withSkipInvalidHint(converted);
   }
   progress.finish();
@@ -120,39 +121,8 @@ export async function runAudioBuild(
   return EXIT_CODE.SUCCESS;
 }
 
-function formatSeconds(seconds: number): string {
-  if (seconds < 60) return `${seconds.toFixed(1)} s`;
-  const hours = seconds / 3600;
-  return hours < 1 ? `${(seconds / 60).toFixed(1)} min` : `${hours.toFixed(1)} h`;
-}
-
-/** @tessera/audio may bring its own @tessera/core copy: keep its errors' codes instead of E_INTERNAL. */
-function fromAudioPackage(error: unknown): unknown {
-  if (error instanceof TesseraError || !(error instanceof Error)) return error;
-  const code = (error as { code?: unknown }).code;
-  if (typeof code !== 'string' || !/^E_[A-Z_]+$/.test(code)) return error;
-  return new TesseraError(code as TesseraErrorCode, error.message, { cause: error });
-}
-
 /** An unreadable file (E_AUDIO_INPUT) without --skip-invalid: say that the flag exists. */
 function withSkipInvalidHint(error: unknown): unknown {
   if (!TesseraError.is(error, 'E_AUDIO_INPUT')) return error;
   return new TesseraError('E_AUDIO_INPUT', `${error.message}; to leave unreadable files out (and list them), run again with --skip-invalid`, { cause: error });
-}
-
-const plural = (count: number, noun: string, plurale = `${noun}s`) => `${count} ${count === 1 ? noun : plurale}`;
-
-function choice(value: string | undefined, choices: readonly string[], name: string, command: string): string | undefined {
-  if (value === undefined) return undefined;
-  if (!choices.includes(value)) throw new UsageError(`--${name} must be one of ${choices.join(', ')}, got ${JSON.stringify(value)}`, command);
-  return value;
-}
-
-function integer(value: string | undefined, name: string, min: number, max: number, command: string): number | undefined {
-  if (value === undefined) return undefined;
-  const number = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(number) || number < min || number > max) {
-    throw new UsageError(`--${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`, command);
-  }
-  return number;
 }

@@ -1,80 +1,88 @@
 import { type Dirent, type Stats, readdirSync, statSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
-import { TesseraError } from '@tessera/core';
-import { ioError } from '@tessera/core/internals';
-import { AUDIO_EXTENSIONS } from '../input/audio-input.js';
+import { TesseraError } from '../errors.js';
+import { ioError } from './io-error.js';
 
-export interface AudioFolderEntry {
-  /** Absolute path of the audio file. */
+export interface ClassFolderEntry {
+  /** Absolute path of the file. */
   path: string;
   /** The index of its class in `classes`. */
   label: number;
 }
 
-export interface AudioFolderListing {
+export interface ClassFolderListing {
   /** Class names (the subfolder names), sorted by code point; a file's label is its class's index. */
   classes: string[];
-  /** Every audio file, by class then path (sorted). */
-  entries: AudioFolderEntry[];
-  /** Files left out: not audio by extension (notes.txt), hidden (.DS_Store), directly in the folder, FIFOs, dangling links. */
+  /** Every media file, by class then path (sorted). */
+  entries: ClassFolderEntry[];
+  /** Files left out: another extension (notes.txt), hidden (.DS_Store), directly in the folder, FIFOs, dangling links. */
   ignoredFiles: number;
   /** The first few left-out paths (at most 5). */
   ignoredExamples: string[];
 }
 
+export interface ClassFolderOptions {
+  /** The extensions of the files listed (without or with the dot, any case): ['wav', 'flac']. */
+  extensions: readonly string[];
+  /** What the files are, in messages: 'audio' → "the audio folder", "no audio files". */
+  noun: string;
+}
+
 const IGNORED_EXAMPLE_COUNT = 5;
 
 /**
- * The classes and audio files of a folder laid out as ROOT/<class>/<audio files> (files may sit in
- * nested folders below a class). Audio is recognised by extension: wav, wave, flac, mp3, ogg, opus,
- * m4a, aac, webm, aiff, aif (case-insensitive). Hidden files and folders are skipped. A missing folder
- * is E_IO; one without class subfolders or without audio below them is E_ARGUMENT saying the layout.
+ * The classes and media files of a folder laid out as ROOT/<class>/<files> (files may sit in nested
+ * folders below a class), recognised by extension (case-insensitive). Hidden files and folders are
+ * skipped. A missing folder is E_IO; one without class subfolders or without matching files below
+ * them is E_ARGUMENT saying the layout. Used by @tessera/audio's listAudioFolder and
+ * @tessera/video's listVideoFolder.
  */
-export function listAudioFolder(root: string, extensions: readonly string[] = AUDIO_EXTENSIONS): AudioFolderListing {
+export function listClassFolder(root: string, options: ClassFolderOptions): ClassFolderListing {
+  const { extensions, noun } = options;
   const absolute = resolve(root);
   let stats: Stats;
   try {
     stats = statSync(absolute);
   } catch (error) {
-    throw ioError(error, 'read the audio folder', absolute);
+    throw ioError(error, `read the ${noun} folder`, absolute);
   }
-  if (!stats.isDirectory()) throw new TesseraError('E_IO', `${absolute} is not a folder; give the audio folder: ROOT/<class>/<audio files>`);
+  if (!stats.isDirectory()) throw new TesseraError('E_IO', `${absolute} is not a folder; give the ${noun} folder: ROOT/<class>/<${noun} files>`);
   const wanted = new Set(extensions.map((extension) => extension.replace(/^\./, '').toLowerCase()));
-  const isAudio = (path: string) => wanted.has(extname(path).slice(1).toLowerCase());
+  const isWanted = (path: string) => wanted.has(extname(path).slice(1).toLowerCase());
   const ignored = { count: 0, examples: [] as string[] };
   const ignore = (path: string) => {
     ignored.count++;
     if (ignored.examples.length < IGNORED_EXAMPLE_COUNT) ignored.examples.push(path);
   };
   const classes: string[] = [];
-  let rootAudio = 0;
+  let rootFiles = 0;
   for (const entry of readFolder(absolute)) {
     if (entry.kind === 'folder') {
       if (!entry.name.startsWith('.')) classes.push(entry.name);
     } else {
-      if (isAudio(entry.path)) rootAudio++;
+      if (isWanted(entry.path)) rootFiles++;
       ignore(entry.path);
     }
   }
   classes.sort(byCodePoint);
   if (classes.length === 0) {
-    const found = rootAudio > 0 ? `it holds ${plural(rootAudio, 'audio file')} directly` : ignored.count > 0 ? `it holds ${plural(ignored.count, 'file')} and no folders` : 'it is empty';
+    const found = rootFiles > 0 ? `it holds ${plural(rootFiles, `${noun} file`)} directly` : ignored.count > 0 ? `it holds ${plural(ignored.count, 'file')} and no folders` : 'it is empty';
     throw new TesseraError(
       'E_ARGUMENT',
-      `${absolute} has no class subfolders (${found}); expected ROOT/<class>/<audio files>, one subfolder per class (labels are the sorted subfolder names), or use a manifest (.jsonl/.csv with a path column)`,
+      `${absolute} has no class subfolders (${found}); expected ROOT/<class>/<${noun} files>, one subfolder per class (labels are the sorted subfolder names), or use a manifest (.jsonl/.csv with a path column)`,
     );
   }
-  const entries: AudioFolderEntry[] = [];
+  const entries: ClassFolderEntry[] = [];
   classes.forEach((name, label) => {
     for (const path of walk(join(absolute, name), ignore)) {
-      if (isAudio(path)) entries.push({ path, label });
+      if (isWanted(path)) entries.push({ path, label });
       else ignore(path);
     }
   });
   if (entries.length === 0) {
     throw new TesseraError(
       'E_ARGUMENT',
-      `${absolute} has ${plural(classes.length, 'class subfolder')} but no audio files below them (${plural(ignored.count, 'other file')} skipped${ignored.examples.length > 0 ? `, e.g. ${ignored.examples[0]}` : ''}); audio files end in ${[...wanted].map((extension) => `.${extension}`).join(', ')}`,
+      `${absolute} has ${plural(classes.length, 'class subfolder')} but no ${noun} files below them (${plural(ignored.count, 'other file')} skipped${ignored.examples.length > 0 ? `, e.g. ${ignored.examples[0]}` : ''}); ${noun} files end in ${[...wanted].map((extension) => `.${extension}`).join(', ')}`,
     );
   }
   return { classes, entries, ignoredFiles: ignored.count, ignoredExamples: ignored.examples };
@@ -95,7 +103,7 @@ function readFolder(directory: string): FolderEntry[] {
   try {
     dirents = readdirSync(directory, { withFileTypes: true });
   } catch (error) {
-    throw ioError(error, 'list the audio folder', directory);
+    throw ioError(error, 'list the folder', directory);
   }
   dirents.sort((a, b) => byCodePoint(a.name, b.name));
   return dirents.map((dirent): FolderEntry => {

@@ -1,0 +1,46 @@
+import { TesseraError, type TesseraErrorCode } from '@tessera/core';
+import { UsageError } from '../usage-error.js';
+
+/**
+ * Option values and summaries shared by the `tessera build` commands of the optional modality
+ * packages (audio-folder, audio, video-folder, video).
+ */
+
+/** `value` when it is one of `choices`; undefined when absent; a UsageError naming `--name` otherwise. */
+export function choice(value: string | undefined, choices: readonly string[], name: string, command: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (!choices.includes(value)) throw new UsageError(`--${name} must be one of ${choices.join(', ')}, got ${JSON.stringify(value)}`, command);
+  return value;
+}
+
+/** A decimal integer in [min, max]; undefined when absent; a UsageError naming `--name` otherwise. */
+export function integer(value: string | undefined, name: string, min: number, max: number, command: string): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(number) || number < min || number > max) {
+    throw new UsageError(`--${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`, command);
+  }
+  return number;
+}
+
+/** `12.3 s`, `4.5 min`, `1.2 h`. */
+export function formatSeconds(seconds: number): string {
+  if (seconds < 60) return `${seconds.toFixed(1)} s`;
+  const hours = seconds / 3600;
+  return hours < 1 ? `${(seconds / 60).toFixed(1)} min` : `${hours.toFixed(1)} h`;
+}
+
+export const plural = (count: number, noun: string, plurale = `${noun}s`) => `${count} ${count === 1 ? noun : plurale}`;
+
+/**
+ * A modality package may bring its own @tessera/core copy, whose errors are not this core's
+ * TesseraError: keep their codes (and an ArgumentError's `argument`) instead of E_INTERNAL.
+ */
+export function fromPluginPackage(error: unknown): unknown {
+  if (error instanceof TesseraError || !(error instanceof Error)) return error;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code !== 'string' || !/^E_[A-Z_]+$/.test(code)) return error;
+  const converted = new TesseraError(code as TesseraErrorCode, error.message, { cause: error });
+  const argument = (error as { argument?: unknown }).argument;
+  return argument === undefined ? converted : Object.assign(converted, { argument });
+}
