@@ -222,7 +222,11 @@ describe('createLoader', () => {
     }
     expect(draws.size).toBe(NUM_SAMPLES);
     const first = new Map<number, number>();
-    for (const batch of once) batch.id!.forEach((id, position) => first.set(id, batch.vector![position * 8]! - id));
+    for (const batch of once) {
+      batch.id!.forEach((id, position) => {
+        first.set(id, batch.vector![position * 8]! - id);
+      });
+    }
     for (const [id, list] of draws) {
       expect(list).toHaveLength(3);
       expect(new Set(list).size).toBe(3);

@@ -25,6 +25,9 @@ interface WorkerState {
   inFlight: number;
 }
 
+/** How long close() waits for a worker to finish its sample before terminating it. */
+const CLOSE_GRACE_MS = 30_000;
+
 /** Worker threads that encode chunks; the caller orders the results. */
 export function createEncodePool(schema: SerializedSchema, size: number): EncodePool {
   const workerUrl = resolveWorkerUrl('writer', 'encode-worker', import.meta.url);
@@ -32,6 +35,7 @@ export function createEncodePool(schema: SerializedSchema, size: number): Encode
   let nextId = 0;
   let failure: unknown;
   const states: WorkerState[] = [];
+  const stop = new SharedArrayBuffer(4);
 
   const failAll = (error: unknown) => {
     failure ??= error;
@@ -40,7 +44,7 @@ export function createEncodePool(schema: SerializedSchema, size: number): Encode
   };
 
   for (let index = 0; index < size; index++) {
-    const worker = startWorker(workerUrl, { workerData: { schema } });
+    const worker = startWorker(workerUrl, { workerData: { schema, stop } });
     const state: WorkerState = { worker, inFlight: 0 };
     worker.on('message', (response: EncodeResponse) => {
       state.inFlight -= 1;
@@ -81,8 +85,31 @@ export function createEncodePool(schema: SerializedSchema, size: number): Encode
         }
       });
     },
+    /**
+     * Stops the workers between samples: the chunk each is encoding ends at its next sample, queued
+     * chunks are refused, then each thread closes its port and exits. A worker still busy after
+     * CLOSE_GRACE_MS (a plugin stuck in one sample) is terminated.
+     */
     async close() {
-      await Promise.all(states.map((state) => state.worker.terminate()));
+      Atomics.store(new Int32Array(stop), 0, 1);
+      await Promise.all(
+        states.map(async (state) => {
+          if (state.worker.threadId === -1) return; // already exited
+          const exited = new Promise<void>((resolve) => state.worker.once('exit', () => resolve()));
+          try {
+            state.worker.postMessage('close');
+          } catch {
+            // already gone
+          }
+          let timer: NodeJS.Timeout | undefined;
+          const late = new Promise<'late'>((resolve) => {
+            timer = setTimeout(() => resolve('late'), CLOSE_GRACE_MS);
+          });
+          const outcome = await Promise.race([exited, late]);
+          clearTimeout(timer);
+          if (outcome === 'late') await state.worker.terminate();
+        }),
+      );
     },
   };
 }

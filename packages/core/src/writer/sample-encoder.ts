@@ -1,4 +1,4 @@
-import { PluginError, wrapPluginError } from '../errors.js';
+import { PluginError, TesseraError, wrapPluginError } from '../errors.js';
 import type { EncodeTarget } from '../registry/plugin-contract.js';
 import type { SchemaPlan } from './field-plan.js';
 
@@ -35,13 +35,15 @@ interface PendingAllocation {
 }
 
 /** Encodes `samples` (consecutive, starting at `firstSampleIndex`). Fields of a sample run in order. */
-export async function encodeChunk(plan: SchemaPlan, samples: readonly SampleRecord[], firstSampleIndex: number): Promise<EncodedChunk> {
+/** `stopped` (writer workers): checked before each sample; true ends the chunk with E_CLOSED, the write having failed elsewhere. */
+export async function encodeChunk(plan: SchemaPlan, samples: readonly SampleRecord[], firstSampleIndex: number, stopped?: () => boolean): Promise<EncodedChunk> {
   const { recordByteLength } = plan;
   const metadata = new Uint8Array(samples.length * recordByteLength);
   const perSample: PendingAllocation[][] = new Array(samples.length);
   const pending: Promise<void>[] = [];
 
   for (let local = 0; local < samples.length; local++) {
+    if (stopped?.() === true) throw new TesseraError('E_CLOSED', 'the write was abandoned');
     const allocations: PendingAllocation[] = [];
     perSample[local] = allocations;
     const sample = samples[local];
