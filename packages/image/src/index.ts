@@ -6,6 +6,8 @@ export type { CenterCropDecoderOptions, OutputSize, RandomResizedCropDecoderOpti
 export { DEFAULT_CROP_RATIO, centerCrop, fallbackCrop, randomResizedCrop, roundHalfEven } from './crop-geometry.js';
 export type { CropWindow } from './crop-geometry.js';
 export { jpegBackend, jpegBackendStatus } from './jpeg-backend.js';
+/** `JpegBackend.decode` flags: the fast integer IDCT (FFCV's choice), and DCT-domain scaling (1/2, 1/4, 1/8) when the crop is at least twice the output. */
+export { JPEG_DCT_SCALING, JPEG_FAST_DCT } from './jpeg-backend.js';
 export type { JpegBackend, JpegBackendStatus, JpegHeader } from './jpeg-backend.js';
 export { randomHorizontalFlip } from './transforms/random-horizontal-flip.js';
 export type { RandomHorizontalFlipOptions } from './transforms/random-horizontal-flip.js';

@@ -41,6 +41,8 @@ describe('package hygiene', () => {
       'DEFAULT_CROP_RATIO',
       'IMAGENET_MEAN',
       'IMAGENET_STD',
+      'JPEG_DCT_SCALING',
+      'JPEG_FAST_DCT',
       'buildImageFolderDataset',
       'centerCrop',
       'colorJitter',

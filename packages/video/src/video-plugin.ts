@@ -1,6 +1,8 @@
 import { createRequire } from 'node:module';
 import type { TesseraPlugin } from '@tessera/core';
 import { compressedVideoCodec } from './fields/compressed-video-codec.js';
+import { opticalFlowCodec } from './fields/flow-codec.js';
+import { videoFramesCodec } from './fields/jpeg-frames-codec.js';
 
 // The plugin's identity is the package's: read from package.json (one level up from src/ and from dist/).
 const packageJson = createRequire(import.meta.url)('../package.json') as { name: string; version: string };
@@ -24,7 +26,7 @@ export function videoPlugin(options: Record<string, never> = {}): TesseraPlugin 
     name: PACKAGE_NAME,
     version: PACKAGE_VERSION,
     origin: { module: import.meta.url, exportName: 'videoPlugin', options: {} },
-    codecs: [compressedVideoCodec],
+    codecs: [compressedVideoCodec, videoFramesCodec, opticalFlowCodec],
   };
   return instance;
 }

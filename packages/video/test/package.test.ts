@@ -18,11 +18,11 @@ describe('package hygiene', () => {
     expect(video.videoPlugin().origin).toEqual({ module: expect.stringMatching(/\/dist\/index\.js$/), exportName: 'videoPlugin', options: {} });
   });
 
-  it('peer-depends on core and image; node-av (FFmpeg) is its one dependency and is touched by one module', () => {
+  it('peer-depends on core and image; node-av (FFmpeg) and @tessera/ffmpeg (the fallback) are its dependencies, node-av touched by one module', () => {
     expect(packageJson.peerDependencies).toEqual({ '@tessera/core': 'workspace:^', '@tessera/image': 'workspace:^' });
-    expect(Object.keys(packageJson.dependencies)).toEqual(['node-av']);
+    expect(Object.keys(packageJson.dependencies)).toEqual(['@tessera/ffmpeg', 'node-av']);
     const sources = (folder: string): string[] => readdirSync(folder, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? sources(join(folder, entry.name)) : [join(folder, entry.name)]));
-    const importers = sources(join(packageRoot, 'src')).filter((file) => /['"]node-av/.test(readFileSync(file, 'utf8')));
+    const importers = sources(join(packageRoot, 'src')).filter((file) => /(from |require\()['"]node-av/.test(readFileSync(file, 'utf8')));
     expect(importers.map((file) => file.slice(packageRoot.length))).toEqual(['src/backend/node-av-backend.ts']);
   });
 
@@ -30,7 +30,7 @@ describe('package hygiene', () => {
     expect(video.videoBackend()).toMatchObject({ name: 'node-av', version: packageJson.dependencies['node-av'], ffmpegVersion: expect.any(String) });
   });
 
-  it('without node-av: importing works, writing and creating a loader are E_VIDEO_BACKEND listing what was tried', () => {
+  it('without node-av and without ffmpeg: importing works, writing and creating a loader are E_VIDEO_BACKEND listing what was tried', () => {
     // A copy of the built package where node-av cannot be resolved (core is linked in).
     const root = mkdtempSync(join(tmpdir(), 'tessera-video-no-backend-'));
     try {
@@ -38,7 +38,7 @@ describe('package hygiene', () => {
       mkdirSync(join(modules, 'video'), { recursive: true });
       cpSync(join(packageRoot, 'dist'), join(modules, 'video', 'dist'), { recursive: true });
       writeFileSync(join(modules, 'video', 'package.json'), JSON.stringify({ ...packageJson, dependencies: {} }));
-      for (const name of ['core', 'image']) symlinkSync(join(packageRoot, '..', name), join(modules, name));
+      for (const name of ['core', 'image', 'ffmpeg']) symlinkSync(join(packageRoot, '..', name), join(modules, name));
       const script = join(root, 'probe.mjs');
       writeFileSync(
         script,
@@ -49,7 +49,10 @@ try { videoBackend(); } catch (error) { codes.push([error.code, error.message]);
 await writeDataset(${JSON.stringify(join(root, 'x.beton'))}, { video: compressedVideo() }, [{ video: ${JSON.stringify(fixturePath('cfr-gop30.mp4'))} }], { workers: 0 }).catch((error) => codes.push([error.code, error.message]));
 console.log(JSON.stringify(codes));`,
       );
-      const [backend, write] = JSON.parse(execFileSync(process.execPath, [script], { encoding: 'utf8' }).trim()) as Array<[string, string]>;
+      // No ffmpeg either (the fallback backend): see ffmpeg-backend-fallback.test.ts for the fallback itself.
+      const env: NodeJS.ProcessEnv = { ...process.env, TESSERA_FFMPEG: join(root, 'no-ffmpeg') };
+      delete env.TESSERA_VIDEO_BACKEND;
+      const [backend, write] = JSON.parse(execFileSync(process.execPath, [script], { encoding: 'utf8', env }).trim()) as Array<[string, string]>;
       expect(backend![0]).toBe('E_VIDEO_BACKEND');
       expect(backend![1]).toMatch(/node-av: node-av is not installed/);
       expect(backend![1]).toMatch(/npm install node-av/);

@@ -21,11 +21,12 @@ import { VideoBackendError, VideoFormatError, VideoInputError } from '../video-e
 
 // ── node-av, typed as far as this module uses it ──────────────────────────────────────────────
 
-interface Rational {
+export interface Rational {
   num: number;
   den: number;
 }
-interface NativeCodecParameters {
+/** node-av's CodecParameters, as far as the backend modules use them. */
+export interface NativeCodecParameters {
   codecType: number;
   codecId: number;
   width: number;
@@ -171,6 +172,15 @@ function nodeAv(): Loaded {
   }
   if (loaded instanceof VideoBackendError) throw loaded;
   return loaded;
+}
+
+/**
+ * node-av's library and constants, untyped, for the other modules of this backend folder
+ * (node-av-encoder.ts types what it uses); throws VideoBackendError like every entry point.
+ */
+export function loadedNodeAv(): { av: unknown; constants: Readonly<Record<string, number>>; ffmpegVersion: string } {
+  const { av, constants, version } = nodeAv();
+  return { av, constants: constants as unknown as Readonly<Record<string, number>>, ffmpegVersion: version };
 }
 
 /** node-av's version, from the package.json above its entry point ('unknown' if unreadable). */
@@ -388,7 +398,7 @@ export function h264Disposable(data: Uint8Array, nalLengthSize: number): boolean
 }
 
 /** Packets without a dts (raw streams) get their index; without a duration, the gap to the next pts. */
-function fillTimestamps(packets: DemuxedPacket[], input: string): void {
+export function fillTimestamps(packets: DemuxedPacket[], input: string): void {
   for (let index = 0; index < packets.length; index++) {
     const packet = packets[index]!;
     if (Number.isNaN(packet.dts)) packet.dts = index === 0 ? 0 : packets[index - 1]!.dts + 1;
@@ -406,7 +416,8 @@ function fillTimestamps(packets: DemuxedPacket[], input: string): void {
   }
 }
 
-function selectRange(packets: DemuxedPacket[], timeBase: [number, number], range: { startSeconds?: number; endSeconds?: number }, input: string): DemuxedPacket[] {
+/** The packets from the keyframe at or before `range.startSeconds` through the last presented before `range.endSeconds`. */
+export function selectRange(packets: DemuxedPacket[], timeBase: [number, number], range: { startSeconds?: number; endSeconds?: number }, input: string): DemuxedPacket[] {
   if (range.startSeconds === undefined && range.endSeconds === undefined) return packets;
   const seconds = (pts: number) => (pts * timeBase[0]) / timeBase[1];
   let first = Number.POSITIVE_INFINITY;

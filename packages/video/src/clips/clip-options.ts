@@ -2,7 +2,7 @@ import { TesseraError } from '@tessera/core';
 import { CLIP_CROPS, CLIP_SAMPLERS, type ClipOptions, END_POLICIES } from './clip-sampler.js';
 
 /** Every option the clip decoders read (core rejects other names with the nearest one). */
-export const CLIP_OPTION_NAMES = ['frames', 'clips', 'sampler', 'stride', 'fps', 'interval', 'endPolicy', 'crop', 'scale', 'ratio', 'centerRatio', 'flip'] as const;
+export const CLIP_OPTION_NAMES = ['frames', 'clips', 'sampler', 'stride', 'fps', 'interval', 'endPolicy', 'crop', 'scale', 'ratio', 'centerRatio', 'shortSide', 'flip'] as const;
 /** The frames decoder's own options, besides the clip options. */
 export const FRAME_OPTION_NAMES = ['size', 'layout'] as const;
 
@@ -55,6 +55,9 @@ export function clipOptions(record: Record_, where: string): ClipOptions {
   const crop = choice(record, 'crop', CLIP_CROPS, 'none', where);
   const flip = record.flip ?? 0;
   if (typeof flip !== 'number' || !(flip >= 0 && flip <= 1)) bad(where, 'flip', 'a probability from 0 to 1', flip);
+  const shortSide = record.shortSide;
+  if (shortSide !== undefined && (!Number.isSafeInteger(shortSide) || (shortSide as number) < 1 || (shortSide as number) > 16384)) bad(where, 'shortSide', 'an integer from 1 to 16384 (pixels)', shortSide);
+  if (shortSide !== undefined && crop !== 'center' && crop !== 'random') bad(where, 'shortSide', "given with crop 'center' or 'random'", shortSide);
   const centerRatio = record.centerRatio ?? 224 / 256;
   if (typeof centerRatio !== 'number' || !(centerRatio > 0 && centerRatio <= 1)) bad(where, 'centerRatio', 'a number in (0, 1]', centerRatio);
   return {
@@ -69,6 +72,7 @@ export function clipOptions(record: Record_, where: string): ClipOptions {
     scale: range(record, 'scale', [0.08, 1], where),
     ratio: range(record, 'ratio', [3 / 4, 4 / 3], where),
     centerRatio,
+    shortSide: shortSide as number | undefined,
     flip,
   };
 }

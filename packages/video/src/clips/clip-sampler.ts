@@ -8,10 +8,10 @@ import { VideoFormatError } from '../video-errors.js';
 
 export type ClipSampler = 'random' | 'uniform' | 'regular';
 export type EndPolicy = 'repeat_last' | 'wrap' | 'error';
-export type ClipCrop = 'none' | 'center' | 'random-resized';
+export type ClipCrop = 'none' | 'center' | 'random' | 'random-resized';
 export const CLIP_SAMPLERS: readonly ClipSampler[] = ['random', 'uniform', 'regular'];
 export const END_POLICIES: readonly EndPolicy[] = ['repeat_last', 'wrap', 'error'];
-export const CLIP_CROPS: readonly ClipCrop[] = ['none', 'center', 'random-resized'];
+export const CLIP_CROPS: readonly ClipCrop[] = ['none', 'center', 'random', 'random-resized'];
 
 /** Options shared by the decoders that sample clips (resolved, validated). */
 export interface ClipOptions {
@@ -31,6 +31,14 @@ export interface ClipOptions {
   scale: [number, number];
   ratio: [number, number];
   centerRatio: number;
+  /**
+   * With crop 'center' or 'random': the frame is seen as resized to this short side (torchvision's
+   * Resize(shortSide) before CenterCrop / RandomCrop(size)); the window is `outputSize` at that scale.
+   * Without it, 'random' crops `outputSize` pixels of the frame as stored.
+   */
+  shortSide: number | undefined;
+  /** [height, width] of the decoded frames, set by the decoders that make pixels (windows of 'center' with shortSide and 'random'). */
+  outputSize?: [number, number];
   /** Probability of a horizontal flip (one draw per clip). */
   flip: number;
 }
@@ -76,10 +84,28 @@ export function planClips(video: ClipVideo, options: ClipOptions, random: Random
     if (options.fps === undefined) planByIndex(n, options, index, total, draws, plan.frames, where);
     else planByTime(video, options, index, total, draws, plan.frames, where);
     if (options.crop === 'random-resized') randomResizedCrop(video.width, video.height, options.scale, options.ratio, draws, plan.crop);
+    else if (options.crop === 'random' || (options.crop === 'center' && options.shortSide !== undefined)) sizedCrop(video, options, options.crop === 'random' ? draws : undefined, plan.crop);
     else if (options.crop === 'center') centerCrop(video.width, video.height, options.centerRatio, plan.crop);
     else plan.crop.splice(0, 4, 0, 0, video.width, video.height);
     plan.flip = options.flip > 0 && (random === undefined ? false : draws.nextFloat() < options.flip);
   }
+}
+
+/**
+ * The output size at the scale where the short side is `shortSide` (1 without it), clamped to the
+ * frame; centered, or at a random position (two nextFloat draws, whatever the sizes, so decoders
+ * without an output size make the same draws).
+ */
+function sizedCrop(video: ClipVideo, options: ClipOptions, draws: RandomDraws | undefined, out: CropWindow): void {
+  const [outHeight, outWidth] = options.outputSize ?? [video.height, video.width];
+  const scale = options.shortSide === undefined ? 1 : Math.min(video.width, video.height) / options.shortSide;
+  const width = Math.max(1, Math.min(video.width, Math.round(outWidth * scale)));
+  const height = Math.max(1, Math.min(video.height, Math.round(outHeight * scale)));
+  const fx = draws === undefined ? 0.5 : draws.nextFloat();
+  const fy = draws === undefined ? 0.5 : draws.nextFloat();
+  const x = draws === undefined ? Math.floor((video.width - width) / 2) : Math.min(video.width - width, Math.floor(fx * (video.width - width + 1)));
+  const y = draws === undefined ? Math.floor((video.height - height) / 2) : Math.min(video.height - height, Math.floor(fy * (video.height - height + 1)));
+  out.splice(0, 4, x, y, width, height);
 }
 
 function planByIndex(n: number, options: ClipOptions, clip: number, total: number, draws: RandomDraws, out: Int32Array, where: string): void {

@@ -1,8 +1,10 @@
 import type { DecodeContext, DecoderDefinition, DecoderInstance, FieldCodec, FieldReader, MetadataLayout, OutputSlot } from '@tessera/core';
 import { TesseraError } from '@tessera/core';
-import { type PictureDecoder, createPictureDecoder, demuxVideo, videoBackend } from '../backend/node-av-backend.js';
-import { CLIP_OPTION_NAMES, FRAME_OPTION_NAMES, asRecord, clipOptions, frameOptions } from '../clips/clip-options.js';
-import { type ClipOptions, type ClipPlan, createPlans, planClips } from '../clips/clip-sampler.js';
+import { type PictureDecoder, createPictureDecoder, demuxVideo, videoBackend } from '../backend/video-backend.js';
+import { type VideoEncoderCodec, normalizeEncodeArguments, reencodeVideo } from '../backend/node-av-encoder.js';
+import { CLIP_OPTION_NAMES, FRAME_OPTION_NAMES, asRecord } from '../clips/clip-options.js';
+import { clipTimesDecoder, flipRows, frameOutput, isRandom, scatterPlanes, videoInfoDecoder } from '../clips/clip-output.js';
+import { type ClipPlan, createPlans, planClips } from '../clips/clip-sampler.js';
 import { VideoFormatError, VideoInputError } from '../video-errors.js';
 import { DISPOSABLE_FLAG, KEY_FLAG, METADATA_BYTES, StoredStream, emptyHeader, encodeStream, readHeader } from './stored-stream.js';
 
@@ -12,10 +14,24 @@ import { DISPOSABLE_FLAG, KEY_FLAG, METADATA_BYTES, StoredStream, emptyHeader, e
  * offset) so a clip decodes only from the keyframe before its first frame (see stored-stream.ts for
  * the bytes). Decoded in-process by FFmpeg (node-av) straight into the batch.
  */
-export type CompressedVideoArguments = {
-  /** 'copy': the packets as the container holds them. */
-  mode: 'copy';
-};
+export type CompressedVideoArguments =
+  | {
+      /** 'copy': the packets as the container holds them. */
+      mode: 'copy';
+    }
+  | {
+      /** 'encode': re-encoded at write time, in-process (node-av's libx264/libx265/libvpx-vp9/libsvtav1). */
+      mode: 'encode';
+      codec: VideoEncoderCodec;
+      /** Frames from one keyframe to the next (fixed, no scene-cut keyframes). */
+      gop: number;
+      /** Constant rate factor (the encoder's scale; lower is better quality). */
+      crf: number;
+      /** The longer side in pixels (aspect ratio kept, never enlarged); absent: the video's size. */
+      maxSide?: number;
+      /** Resample to this rate (the frame shown at each k / fps instant); absent: every frame, at its time. */
+      fps?: number;
+    };
 
 /** A video as written: a file path, or a path with a [start, end) range in seconds. */
 export type VideoInput = string | { path: string; start?: number; end?: number };
@@ -46,17 +62,18 @@ export interface StoredVideo {
 
 export const COMPRESSED_VIDEO_CODEC_ID = 'video/compressed';
 const METADATA_LAYOUT: MetadataLayout = { byteLength: METADATA_BYTES, alignment: 8 };
-/** The largest output a decoder may declare per sample, in bytes (1 GiB). */
-const MAX_OUTPUT_BYTES = 1 << 30;
 
 export function normalizeCompressedVideoArguments(args: CompressedVideoArguments): CompressedVideoArguments {
   const record = asRecord(args, 'compressedVideo()');
-  for (const key of Object.keys(record)) if (key !== 'mode') throw new TesseraError('E_ARGUMENT', `compressedVideo(): unknown option "${key}" (options: mode)`);
-  if ((record.mode ?? 'copy') !== 'copy') throw new TesseraError('E_ARGUMENT', `compressedVideo(): mode must be 'copy', got ${JSON.stringify(record.mode)}`);
-  return { mode: 'copy' };
+  const mode = record.mode ?? 'copy';
+  if (mode !== 'copy' && mode !== 'encode') throw new TesseraError('E_ARGUMENT', `compressedVideo(): mode must be 'copy' or 'encode', got ${JSON.stringify(record.mode)}`);
+  const names = mode === 'copy' ? ['mode'] : ['mode', 'codec', 'gop', 'crf', 'maxSide', 'fps'];
+  for (const key of Object.keys(record)) if (!names.includes(key)) throw new TesseraError('E_ARGUMENT', `compressedVideo(): unknown option "${key}" in mode '${mode}' (options: ${names.join(', ')})`);
+  return mode === 'copy' ? { mode: 'copy' } : normalizeEncodeArguments(record);
 }
 
-function inputOf(value: unknown): { path: string; start?: number; end?: number; label: string } {
+/** A video value (a path, or `{ path, start?, end? }`) checked; shared by the video fields. */
+export function inputOf(value: unknown): { path: string; start?: number; end?: number; label: string } {
   if (typeof value === 'string' && value.length > 0) return { path: value, label: value };
   if (value !== null && typeof value === 'object' && typeof (value as { path?: unknown }).path === 'string') {
     const { path, start, end } = value as { path: string; start?: unknown; end?: unknown };
@@ -97,6 +114,26 @@ class ClipReader {
   }
 
   /**
+   * For a decoder that decodes on drain (an ffmpeg process): one past the last packet that the run
+   * of needed frames from `needed[index]` on requires — the frames whose keyframe the run reaches
+   * without a reset, as the incremental path would decode them.
+   */
+  private runEnd(needed: Int32Array, index: number): number {
+    const stream = this.stream;
+    let end = 0;
+    for (let at = index; at < needed.length; at++) {
+      const frame = needed[at]!;
+      if (this.delivered[frame] === 1) continue;
+      const packet = stream.order[frame]!;
+      let keyframe = packet;
+      while (keyframe > 0 && !((stream.flags[keyframe]! & KEY_FLAG) !== 0 && stream.pts[keyframe]! <= stream.sortedPts[frame]!)) keyframe--;
+      if (at > index && keyframe > end) break;
+      end = Math.max(end, packet + 1);
+    }
+    return end;
+  }
+
+  /**
    * Decodes every frame named in `plans` and calls `deliver(frame)` once per distinct frame, in
    * presentation order, while that picture is current in the decoder.
    */
@@ -114,7 +151,9 @@ class ClipReader {
     for (const plan of plans) for (const frame of plan.frames) this.needed[filled++] = frame;
     const needed = this.needed.subarray(0, filled).sort();
     decoder.reset();
+    decoder.sampleIndex = sampleIndex;
     let next = 0; // next packet to send
+    let end = n; // one past the last packet this run sends
     let drained = false;
     let started = false;
     for (let index = 0; index < needed.length; index++) {
@@ -128,11 +167,12 @@ class ClipReader {
       if (!started || keyframe > next || drained) {
         if (started) decoder.reset();
         next = keyframe;
+        end = decoder.decodesOnDrain === true ? this.runEnd(needed, index) : n;
         drained = false;
         started = true;
       }
       while (delivered[frame] === 0) {
-        if (next < n) {
+        if (next < end) {
           const flags = stream.flags[next]!;
           // A frame no other frame references, and that the clip does not show, is not decoded.
           if ((flags & DISPOSABLE_FLAG) === 0 || isNeeded(needed, stream.positions[next]!)) {
@@ -182,22 +222,6 @@ function isNeeded(sortedNeeded: Int32Array, frame: number): boolean {
   return false;
 }
 
-const isRandom = (options: ClipOptions): boolean => options.sampler === 'random' || options.crop === 'random-resized' || options.flip > 0;
-
-function sameSize(field: FieldReader): [number, number] | string {
-  const header = emptyHeader();
-  const sizes = new Set<string>();
-  let first: [number, number] = [0, 0];
-  for (let sampleIndex = 0; sampleIndex < field.numSamples; sampleIndex++) {
-    readHeader(field, sampleIndex, header);
-    if (sizes.size === 0) first = [header.height, header.width];
-    sizes.add(`${header.width}×${header.height}`);
-    if (sizes.size > 3) break;
-  }
-  if (sizes.size === 1) return first;
-  return sizes.size === 0 ? 'the dataset is empty' : `the videos have different sizes (${[...sizes].slice(0, 3).join(', ')}${sizes.size > 3 ? ', …' : ''})`;
-}
-
 /**
  * uint8 [T, H, W, 3] (THWC) or [3, T, H, W] (CTHW), with a leading clip dimension when clips > 1:
  * the clip's frames, each cropped (one window per clip) and resized (bilinear, in swscale) to `size`.
@@ -206,25 +230,11 @@ const framesDecoder: DecoderDefinition<CompressedVideoArguments> = {
   options: [...CLIP_OPTION_NAMES, ...FRAME_OPTION_NAMES],
   setup(field, rawOptions): DecoderInstance {
     const where = `decoder "frames" of field "${field.name}"`;
-    const record = asRecord(rawOptions, where);
-    const options = clipOptions(record, where);
-    const frame = frameOptions(record, where);
-    let size = frame.size;
-    if (size === undefined) {
-      if (options.crop !== 'none') throw new TesseraError('E_ARGUMENT', `${where}: crop '${options.crop}' needs size: [height, width] (the output size)`);
-      const found = sameSize(field);
-      if (typeof found === 'string') throw new TesseraError('E_ARGUMENT', `${where}: ${found}; give size: [height, width] to resize every clip to one size`);
-      size = found;
-    }
-    const [height, width] = size;
-    const frameBytes = height * width * 3;
-    const clipBytes = frameBytes * options.frames;
-    if (clipBytes * options.clips > MAX_OUTPUT_BYTES) throw new TesseraError('E_ARGUMENT', `${where}: ${options.clips} × ${options.frames} frames of ${width}×${height} need ${clipBytes * options.clips} bytes per sample, more than 1 GiB`);
-    const clipShape = frame.layout === 'THWC' ? [options.frames, height, width, 3] : [3, options.frames, height, width];
+    const { options, layout, height, width, frameBytes, clipBytes, shape } = frameOutput(field, rawOptions, where);
     const reader = new ClipReader(where);
     const plans = createPlans(options);
     const crops = plans.map(() => ({ x: 0, y: 0, width: 0, height: 0 }));
-    const cthw = frame.layout === 'CTHW';
+    const cthw = layout === 'CTHW';
     const scratch = cthw ? new Uint8Array(frameBytes) : undefined;
     let out: Uint8Array = new Uint8Array(0);
     let base = 0;
@@ -257,7 +267,7 @@ const framesDecoder: DecoderDefinition<CompressedVideoArguments> = {
     const description = videoBackend().description;
     return {
       description,
-      output: { dtype: 'uint8', shape: options.clips > 1 ? [options.clips, ...clipShape] : clipShape },
+      output: { dtype: 'uint8', shape },
       random: isRandom(options),
       decode(sampleIndex: number, slot: OutputSlot, context?: DecodeContext) {
         reader.load(field, sampleIndex);
@@ -278,86 +288,21 @@ const framesDecoder: DecoderDefinition<CompressedVideoArguments> = {
   },
 };
 
-function flipRows(data: Uint8Array, offset: number, width: number, height: number): void {
-  for (let row = 0; row < height; row++) {
-    let left = offset + row * width * 3;
-    let right = left + (width - 1) * 3;
-    while (left < right) {
-      for (let channel = 0; channel < 3; channel++) {
-        const value = data[left + channel]!;
-        data[left + channel] = data[right + channel]!;
-        data[right + channel] = value;
-      }
-      left += 3;
-      right -= 3;
-    }
-  }
-}
-
-/** HWC frame → the k-th frame of each of the three [T, H, W] planes of a CTHW clip. */
-function scatterPlanes(frame: Uint8Array, out: Uint8Array, clipBase: number, k: number, frames: number, pixels: number): void {
-  for (let channel = 0; channel < 3; channel++) {
-    const target = clipBase + (channel * frames + k) * pixels;
-    for (let pixel = 0; pixel < pixels; pixel++) out[target + pixel] = frame[pixel * 3 + channel]!;
-  }
-}
-
-/** float64 [T] (or [clips, T]): seconds after the video's first frame of each frame of the clip — the same clips as "frames" with the same options and seed. */
-const timesDecoder: DecoderDefinition<CompressedVideoArguments> = {
-  options: [...CLIP_OPTION_NAMES],
-  setup(field, rawOptions): DecoderInstance {
-    const where = `decoder "times" of field "${field.name}"`;
-    const options = clipOptions(asRecord(rawOptions, where), where);
-    const stream = new StoredStream(where);
-    const plans = createPlans(options);
-    return {
-      output: { dtype: 'float64', shape: options.clips > 1 ? [options.clips, options.frames] : [options.frames] },
-      random: isRandom(options),
-      decode(sampleIndex: number, slot: OutputSlot, context?: DecodeContext) {
-        stream.load(field, sampleIndex);
-        planClips(stream, options, context?.random, plans, `${where}, sample ${sampleIndex}`, context?.occurrence, context?.occurrences);
-        const out = slot.data as Float64Array;
-        for (let clip = 0; clip < plans.length; clip++) {
-          const frames = plans[clip]!.frames;
-          for (let k = 0; k < frames.length; k++) out[clip * options.frames + k] = stream.frameTime(frames[k]!);
-        }
-      },
-    };
-  },
-};
-
-/** float64 [7]: frames, duration (s), average fps, width, height, rotation (degrees), first pts (s). */
-const infoDecoder: DecoderDefinition<CompressedVideoArguments> = {
-  options: [],
-  setup(field): DecoderInstance {
-    const stream = new StoredStream(`decoder "info" of field "${field.name}"`);
-    return {
-      output: { dtype: 'float64', shape: [7] },
-      decode(sampleIndex: number, slot: OutputSlot) {
-        const header = stream.load(field, sampleIndex);
-        const out = slot.data as Float64Array;
-        const [num, den] = header.averageFrameRate;
-        out[0] = header.frames;
-        out[1] = stream.durationSeconds();
-        out[2] = num > 0 ? num / den : header.frames / Math.max(out[1]!, 1e-9);
-        out[3] = header.width;
-        out[4] = header.height;
-        out[5] = header.rotation;
-        out[6] = (stream.sortedPts[0]! * header.timeBase[0]) / header.timeBase[1];
-      },
-    };
-  },
-};
+const timesDecoder = clipTimesDecoder<CompressedVideoArguments>((_field, where) => new StoredStream(where));
+const infoDecoder = videoInfoDecoder<CompressedVideoArguments>((_field, where) => new StoredStream(where));
 
 export const compressedVideoCodec: FieldCodec<VideoInput, CompressedVideoArguments> = {
   id: COMPRESSED_VIDEO_CODEC_ID,
   normalizeArguments: normalizeCompressedVideoArguments,
   metadataLayout: () => METADATA_LAYOUT,
-  encode(value, _args, target) {
+  encode(value, args, target) {
     const input = inputOf(value);
     let video: ReturnType<typeof demuxVideo>;
     try {
-      video = demuxVideo(input.path, { startSeconds: input.start, endSeconds: input.end });
+      video =
+        args.mode === 'encode'
+          ? reencodeVideo(input.path, { codec: args.codec, gop: args.gop, crf: args.crf, maxSide: args.maxSide, fps: args.fps, startSeconds: input.start, endSeconds: input.end })
+          : demuxVideo(input.path, { startSeconds: input.start, endSeconds: input.end });
     } catch (error) {
       if (error instanceof TesseraError) throw error;
       throw new VideoInputError(`cannot be read (${(error as Error)?.message ?? String(error)})`, { input: input.label, cause: error });

@@ -142,10 +142,37 @@ export function encodeStream(video: DemuxedVideo, metadata: DataView): Uint8Arra
  * allocation once the scratch is large enough) and checked: offsets increasing and within the
  * payload, presentation order a valid packet index, timestamps finite.
  */
-/** Also the clip sampler's view of the video (ClipVideo: frames, size, frame times, duration). */
-export class StoredStream {
-  private scratch = new ArrayBuffer(4096);
+/**
+ * The metadata-column half of a stored video's view, shared by the compressed and JPEG-frames
+ * fields (their columns have one layout): size, frame count, rotation, stated rate.
+ */
+export abstract class StoredVideoHeader {
   readonly header: VideoHeader = emptyHeader();
+
+  get frames(): number {
+    return this.header.frames;
+  }
+  get width(): number {
+    return this.header.width;
+  }
+  get height(): number {
+    return this.header.height;
+  }
+
+  /** Degrees of the display rotation (for the info decoder). */
+  get rotation(): number {
+    return this.header.rotation;
+  }
+  /** The frame rate the source states, or 0 when it states none. */
+  nominalFps(): number {
+    const [num, den] = this.header.averageFrameRate;
+    return num > 0 && den > 0 ? num / den : 0;
+  }
+}
+
+/** Also the clip sampler's view of the video (ClipVideo: frames, size, frame times, duration). */
+export class StoredStream extends StoredVideoHeader {
+  private scratch = new ArrayBuffer(4096);
   params: VideoCodecParameters | undefined;
   pts = new Float64Array(0);
   dts = new Float64Array(0);
@@ -163,7 +190,9 @@ export class StoredStream {
   packetsPointer = 0;
   private lastParameterBytes = new Uint8Array(0);
 
-  constructor(private readonly where: string) {}
+  constructor(private readonly where: string) {
+    super();
+  }
 
   load(field: FieldReader, sampleIndex: number): VideoHeader {
     const header = readHeader(field, sampleIndex, this.header);
@@ -227,14 +256,9 @@ export class StoredStream {
     return header;
   }
 
-  get frames(): number {
-    return this.header.frames;
-  }
-  get width(): number {
-    return this.header.width;
-  }
-  get height(): number {
-    return this.header.height;
+  /** Seconds of the first frame in the source. */
+  firstFrameSeconds(): number {
+    return (this.sortedPts[0]! * this.header.timeBase[0]) / this.header.timeBase[1];
   }
 
   /** Bytes of packet `index` (a zero-copy view while the dataset is open). */
