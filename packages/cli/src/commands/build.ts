@@ -7,6 +7,8 @@ import { buildAudioFolderCommand } from './build-audio-folder.js';
 import { buildImageFolderCommand } from './build-image-folder.js';
 import { buildTableCommand } from './build-table.js';
 import { buildTextCommand } from './build-text.js';
+import { buildVideoCommand } from './build-video.js';
+import { buildVideoFolderCommand } from './build-video-folder.js';
 
 /** What `tessera build` can build: `tessera build KIND ...` runs the command for KIND with the rest of the arguments. */
 const KINDS: Readonly<Record<string, Command>> = {
@@ -15,6 +17,8 @@ const KINDS: Readonly<Record<string, Command>> = {
   table: buildTableCommand,
   'audio-folder': buildAudioFolderCommand,
   audio: buildAudioCommand,
+  'video-folder': buildVideoFolderCommand,
+  video: buildVideoCommand,
 };
 
 const KINDS_TEXT = [
@@ -22,8 +26,8 @@ const KINDS_TEXT = [
   formatTextTable(Object.entries(KINDS).map(([kind, command]) => [`  ${kind}`, command.summary])),
   '',
   'Each kind comes from its plugin package, loaded when the command runs (@tessera/text,',
-  '@tessera/image, @tessera/audio; table loads them only for the fields it needs). Run',
-  '`tessera build KIND --help` for the arguments and options of a kind.',
+  '@tessera/image, @tessera/audio, @tessera/video; table loads them only for the fields it',
+  'needs). Run `tessera build KIND --help` for the arguments and options of a kind.',
 ].join('\n');
 
 const BUILD_HELP = ['Usage: tessera build KIND ... [options]', '', 'Build a .beton file from source files.', '', KINDS_TEXT, ''].join('\n');
