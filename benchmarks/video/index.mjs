@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLoader, openDataset, writeDataset } from '@tessera/core';
-import { compressedVideo, videoBackend, videoPlugin } from '@tessera/video';
+import { compressedVideo, videoBackend, videoFrames, videoPlugin } from '@tessera/video';
 import { benchDataPath, createBenchRun, formatCount, formatRatio, measure, parseBenchOptions, printTable, progress } from '../lib/index.mjs';
 
 const SETS = {
@@ -25,9 +25,9 @@ const CLIP = { frames: 16, stride: 2 };
 const PYTHON = process.env.TESSERA_BENCH_PYTHON || '/usr/bin/python3';
 const FFMPEG = process.env.TESSERA_BENCH_FFMPEG || '/usr/bin/ffmpeg';
 /** The issue's reference figures (PyAV clips/s here), printed when PyAV cannot run. */
-const REFERENCE = { '320-gop30': { pyav2: 73, pyav1: 37 }, '640-gop30': { pyav2: 27.8 }, resized112: { pyav2: 48 } };
+const REFERENCE = { '320-gop30': { pyav2: 73, pyav1: 37 }, '640-gop30': { pyav2: 27.8 }, resized112: { pyav2: 48 }, jpeg: { pil1: 118, opencv1: 93 } };
 
-const options = parseBenchOptions({ usage: 'pnpm bench video [--quick] [--repeats N] [--only 320-gop30,320-gop250,640-gop30]', sections: Object.keys(SETS) });
+const options = parseBenchOptions({ usage: 'pnpm bench video [--quick] [--repeats N] [--only 320-gop30,320-gop250,640-gop30,jpeg-320]', sections: [...Object.keys(SETS), 'jpeg-320'] });
 const quick = options.quick;
 const repeats = options.repeats ?? (quick ? 2 : 4);
 const videoCount = quick ? 6 : 12;
@@ -181,6 +181,76 @@ for (const [name, set] of Object.entries(SETS)) {
     ...(section.ffmpegPerClip ? [row('ffmpeg process per clip (2 in flight)', section.ffmpegPerClip, pyav2)] : []),
   ]);
   console.log(`storage: mp4 ${section.storageKBPerSecondOfVideo.mp4.toFixed(1)} KB/s of video, stored streams ${section.storageKBPerSecondOfVideo.storedStreams.toFixed(1)} KB/s (.beton file ${section.storageKBPerSecondOfVideo.betonFile.toFixed(1)} KB/s with page padding); scaling 1→2 workers ${section.scalingTessera1to2.toFixed(2)}× (PyAV 1→2 processes ${section.scalingPyav1to2?.toFixed(2) ?? '—'}×)`);
+}
+// ── JPEG frames: the 320×240 videos as one JPEG per frame (PIL, quality 90) ──────────────────────
+if (options.sections.has('jpeg-320')) {
+  const name = 'jpeg-320';
+  const videos = makeVideos('320-gop30', SETS['320-gop30']);
+  const folders = [];
+  if (pyavReason === undefined) {
+    for (const video of videos) {
+      const folder = `${video.slice(0, -4)}-q90`;
+      if (!existsSync(join(folder, 'frame-00299.jpg'))) {
+        progress(`extracting ${folder}`);
+        const made = spawnSync(PYTHON, [join(import.meta.dirname, 'python', 'jpeg_clips.py')], { input: `${JSON.stringify({ op: 'extract', video, folder, quality: 90 })}\n`, encoding: 'utf8' });
+        if (made.status !== 0) throw new Error(`frame extraction failed: ${made.stderr}`);
+      }
+      folders.push([folder, 300]);
+    }
+  }
+  // The same JPEG bytes for every contender: pre-extracted frames stored as given (without PyAV and
+  // PIL, Tessera extracts and encodes them itself at quality 90).
+  const path = join(benchDataPath('video-320-gop30-v2'), `frames-q90-${videoCount}.beton`);
+  if (!existsSync(path)) {
+    const values = folders.length > 0 ? folders.map(([folder, count]) => ({ video: { frames: Array.from({ length: count }, (_, index) => join(folder, `frame-${String(index).padStart(5, '0')}.jpg`)), fps: 30 } })) : videos.map((video) => ({ video }));
+    await writeDataset(path, { video: videoFrames({ quality: 90 }) }, values);
+  }
+  const clips = videoCount * copies;
+  const section = { videos: videoCount, clipsPerRound: clips };
+  const dataset = openDataset(path, { plugins: [videoPlugin()] });
+  let storedBytes = 0;
+  for (let index = 0; index < dataset.numSamples; index++) storedBytes += dataset.toJSON(index, 'video').byteLength;
+  dataset.close();
+  section.storageKBPerSecondOfVideo = { storedFrames: storedBytes / 1000 / (10 * videoCount) };
+  progress(`${name}: Tessera`);
+  const native = { frames: CLIP.frames, stride: CLIP.stride };
+  for (const workers of [0, 1, 2]) section[`tessera${workers}`] = await tesseraClipsPerSecond(path, workers, native, clips);
+  const jpegPeer = (reader, processes) => {
+    const request = { op: 'read', folders, clips, ...CLIP, reader, processes, rounds: repeats, seed: 5 };
+    const result = spawnSync(PYTHON, [join(import.meta.dirname, 'python', 'jpeg_clips.py')], { input: `${JSON.stringify(request)}\n`, encoding: 'utf8', maxBuffer: 1 << 24 });
+    if (result.status !== 0) throw new Error(`${reader} peer failed: ${result.stderr}`);
+    const reply = JSON.parse(result.stdout.trim().split('\n').at(-1));
+    Object.assign((metrics.jpegPeerVersions ??= {}), reply.versions);
+    const sorted = [...reply.roundsMs].sort((a, b) => a - b);
+    return { clipsPerSecond: (clips * 1000) / sorted[0], medianClipsPerSecond: (clips * 1000) / sorted[sorted.length >> 1] };
+  };
+  if (folders.length > 0) {
+    progress(`${name}: PIL and OpenCV`);
+    section.pil1 = jpegPeer('pil', 1);
+    section.pil2 = jpegPeer('pil', 2);
+    section.opencv1 = jpegPeer('opencv', 1);
+  }
+  const pil1 = section.pil1?.clipsPerSecond ?? REFERENCE.jpeg.pil1;
+  section.peerBasis = section.pil1 ? 'measured' : 'reference';
+  section.tessera2VsPil1 = section.tessera2.clipsPerSecond / pil1;
+  section.scalingTessera1to2 = section.tessera2.clipsPerSecond / section.tessera1.clipsPerSecond;
+  goals.push({ name: 'JPEG frames 320×240: Tessera w2 / PIL 1 process', ratio: section.tessera2VsPil1, target: 2, met: section.tessera2VsPil1 >= 2 });
+  const compressed = results['320-gop30']?.tessera2?.clipsPerSecond;
+  if (compressed !== undefined) {
+    section.tessera2VsCompressedPath = section.tessera2.clipsPerSecond / compressed;
+    goals.push({ name: 'JPEG frames / compressed path (Tessera w2, 320×240 GOP 30)', ratio: section.tessera2VsCompressedPath, target: 3, met: section.tessera2VsCompressedPath >= 3 });
+  }
+  const compressedStorage = results['320-gop30']?.storageKBPerSecondOfVideo?.storedStreams;
+  if (compressedStorage !== undefined) section.storageVsCompressed = section.storageKBPerSecondOfVideo.storedFrames / compressedStorage;
+  results[name] = section;
+  const row = (label, value) => [label, formatCount(value.clipsPerSecond), formatCount(value.medianClipsPerSecond), formatRatio(value.clipsPerSecond / pil1)];
+  printTable(`${name}: 320×240 JPEG q90 frames, 16-frame clips, stride 2 (${clips} clips per round; ratio vs PIL 1 process)`, ['contender', 'clips/s best', 'median', 'ratio'], [
+    row('Tessera loader, 0 workers', section.tessera0),
+    row('Tessera loader, 1 worker', section.tessera1),
+    row('Tessera loader, 2 workers', section.tessera2),
+    ...(section.pil1 ? [row('PIL, Pool(1)', section.pil1), row('PIL, Pool(2)', section.pil2), row('OpenCV, Pool(1)', section.opencv1)] : [["PIL 1 process (issue's reference figure)", pil1, '—', '—']]),
+  ]);
+  console.log(`storage: JPEG q90 frames ${section.storageKBPerSecondOfVideo.storedFrames.toFixed(1)} KB/s of video${section.storageVsCompressed ? ` (${section.storageVsCompressed.toFixed(1)}× the H.264 stream)` : ''}; scaling 1→2 workers ${section.scalingTessera1to2.toFixed(2)}×`);
 }
 metrics.sets = results;
 metrics.goals = goals;
