@@ -29,7 +29,7 @@ const REFERENCE = { '320-gop30': { pyav2: 73, pyav1: 37 }, '640-gop30': { pyav2:
 
 const options = parseBenchOptions({ usage: 'pnpm bench video [--quick] [--repeats N] [--only 320-gop30,320-gop250,640-gop30,jpeg-320]', sections: [...Object.keys(SETS), 'jpeg-320'] });
 const quick = options.quick;
-const repeats = options.repeats ?? (quick ? 2 : 4);
+const repeats = options.repeats ?? (quick ? 2 : 6);
 const videoCount = quick ? 6 : 12;
 // The loader visits each video `copies` times per epoch (`repeat`: a random clip each time), so one
 // epoch is the round's clips, as many as PyAV's pool.map gets: with a 12-sample epoch, the loader's

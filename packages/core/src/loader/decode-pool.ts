@@ -20,8 +20,7 @@ export interface DecodePool {
   ready(): Promise<void>;
   /** Decodes positions [from, to) of a buffer set (stage times accumulate in setup.stageTimes). */
   decode(worker: number, request: Omit<DecodeRequest, 'id'>): Promise<void>;
-  /** Requests posted to a worker that it has not answered yet. */
-  queued(worker: number): number;
+
   /** Terminates the threads; pending decodes reject with E_CLOSED. Idempotent. */
   close(): Promise<void>;
 }
@@ -119,9 +118,6 @@ export function createDecodePool(setup: DecodeWorkerSetup, size: number): Decode
       readyAwaited = true;
       for (const state of states) updateReference(state);
       await Promise.all(states.map((state) => state.ready));
-    },
-    queued(workerIndex) {
-      return states[workerIndex]!.pending.size;
     },
     decode(workerIndex, request) {
       if (closing !== undefined) return Promise.reject(new TesseraError('E_CLOSED', 'the loader was closed'));

@@ -38,7 +38,7 @@ export interface DecodeWorkerSetup {
   stageTimes: SharedArrayBuffer;
   /** this worker's index into stageTimes (set per worker by the pool) */
   workerIndex: number;
-  /** per buffer set: sample indices then occurrences (batchSize uint32 each) and, per worker field, the column memory */
+  /** per buffer set: sample indices then occurrences (batchSize uint32 each), then the claim counter (int32), and, per worker field, the column memory */
   buffers: Array<{
     sampleIndices: SharedArrayBuffer;
     columns: Array<{ data: SharedArrayBuffer; lengths: SharedArrayBuffer }>;
@@ -51,6 +51,13 @@ export interface DecodeRequest {
   from: number;
   to: number;
   epoch: number;
+  /**
+   * 0: decode positions [from, to). Otherwise every worker gets the request and they share the
+   * positions: each claims the next `grain` of them from the buffer set's claim counter (an Int32
+   * after the sample indices and occurrences) until none is left, so no worker idles while another
+   * still has samples of the batch queued.
+   */
+  grain: number;
 }
 
 /** A finished decode is answered with its request id alone (a number: the cheapest message). */

@@ -21,6 +21,7 @@ interface Ready {
   slots: OutputSlot[][][];
   sampleIndices: Uint32Array[];
   occurrences: Uint32Array[];
+  claims: Int32Array[];
   contexts: SampleRunContext[];
   /** per field: its stages' accumulated wall times, in shared memory the calling thread reads */
   stageTimes: Float64Array[];
@@ -63,7 +64,7 @@ async function prepare(): Promise<Ready> {
     stageOffset += field.stageNames.length;
     return times;
   });
-  return { dataset, fields, slots, sampleIndices: setup.buffers.map((buffer) => new Uint32Array(buffer.sampleIndices, 0, setup.batchSize)), occurrences: setup.buffers.map((buffer) => new Uint32Array(buffer.sampleIndices, setup.batchSize * 4, setup.batchSize)), contexts, stageTimes };
+  return { dataset, fields, slots, sampleIndices: setup.buffers.map((buffer) => new Uint32Array(buffer.sampleIndices, 0, setup.batchSize)), occurrences: setup.buffers.map((buffer) => new Uint32Array(buffer.sampleIndices, setup.batchSize * 4, setup.batchSize)), claims: setup.buffers.map((buffer) => new Int32Array(buffer.sampleIndices, setup.batchSize * 8, 1)), contexts, stageTimes };
 }
 
 const ready = prepare();
@@ -83,9 +84,20 @@ port.on('message', async (request: DecodeRequest) => {
     const slots = state.slots[request.bufferIndex]!;
     const sampleIndices = state.sampleIndices[request.bufferIndex]!;
     const occurrences = state.occurrences[request.bufferIndex]!;
-    for (let index = 0; index < state.fields.length; index++) {
-      const pending = state.fields[index]!.runBatch(sampleIndices, occurrences, request.from, request.to, slots[index]!, state.contexts, state.stageTimes[index]!);
-      if (pending !== undefined) await pending;
+    const run = async (from: number, to: number) => {
+      for (let index = 0; index < state.fields.length; index++) {
+        const pending = state.fields[index]!.runBatch(sampleIndices, occurrences, from, to, slots[index]!, state.contexts, state.stageTimes[index]!);
+        if (pending !== undefined) await pending;
+      }
+    };
+    if (request.grain === 0) await run(request.from, request.to);
+    else {
+      const claim = state.claims[request.bufferIndex]!;
+      for (;;) {
+        const from = Atomics.add(claim, 0, request.grain);
+        if (from >= request.to) break;
+        await run(from, Math.min(request.to, from + request.grain));
+      }
     }
     response = request.id;
   } catch (error) {
