@@ -1,5 +1,5 @@
 /**
- * `pnpm bench video [--quick] [--repeats N] [--only 320-gop30,320-gop250,640-gop30]`
+ * `pnpm bench video [--quick] [--repeats N] [--only 320-gop30,320-gop250,640-gop30,jpeg-320,vfr-offset]`
  *
  * Random 16-frame clips, stride 2, from H.264 videos (10 s, 30 fps, testsrc2 + noise, CRF 22.7: about
  * 77 KB/s of video at 320×240, the issue's 79 KB/s; made with /usr/bin/ffmpeg and cached in
@@ -7,7 +7,9 @@
  * frames decoder; workers 0, 1, 2; native size, and resized to 112×112) beside, in the same run,
  * PyAV (Debian's python3-av, a Pool of 1 and 2 processes, one decoding thread each: open, seek to
  * the keyframe before the clip, decode, to_ndarray rgb24) and an ffmpeg process per clip. Prints
- * the stored bytes per second of video. The last line is the JSON result.
+ * the stored bytes per second of video. Also: JPEG q90 frames beside PIL and OpenCV (jpeg-320), and a
+ * variable-frame-rate video and one whose first pts is 3 s sampled by time (vfr-offset) beside PyAV
+ * by time. The last line is the JSON result.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
@@ -27,7 +29,7 @@ const FFMPEG = process.env.TESSERA_BENCH_FFMPEG || '/usr/bin/ffmpeg';
 /** The issue's reference figures (PyAV clips/s here), printed when PyAV cannot run. */
 const REFERENCE = { '320-gop30': { pyav2: 73, pyav1: 37 }, '640-gop30': { pyav2: 27.8 }, resized112: { pyav2: 48 }, jpeg: { pil1: 118, opencv1: 93 } };
 
-const options = parseBenchOptions({ usage: 'pnpm bench video [--quick] [--repeats N] [--only 320-gop30,320-gop250,640-gop30,jpeg-320]', sections: [...Object.keys(SETS), 'jpeg-320'] });
+const options = parseBenchOptions({ usage: 'pnpm bench video [--quick] [--repeats N] [--only 320-gop30,320-gop250,640-gop30,jpeg-320,vfr-offset]', sections: [...Object.keys(SETS), 'jpeg-320', 'vfr-offset'] });
 const quick = options.quick;
 const repeats = options.repeats ?? (quick ? 2 : 6);
 const videoCount = quick ? 6 : 12;
@@ -88,8 +90,8 @@ async function tesseraClipsPerSecond(path, workers, decoderOptions, clips) {
   }
 }
 
-function pyavClipsPerSecond(files, processes, size, clips) {
-  const request = { files: files.map((file) => [file, 300]), clips, ...CLIP, size, processes, rounds: repeats, seed: 5 };
+function pyavClipsPerSecond(files, processes, size, clips, byTime) {
+  const request = byTime === undefined ? { files: files.map((file) => [file, 300]), clips, ...CLIP, size, processes, rounds: repeats, seed: 5 } : { files: files.map((file) => [file, byTime.seconds]), clips, frames: CLIP.frames, fps: byTime.fps, size, processes, rounds: repeats, seed: 5 };
   const result = spawnSync(PYTHON, [join(import.meta.dirname, 'python', 'pyav_clips.py')], { input: `${JSON.stringify(request)}\n`, encoding: 'utf8', maxBuffer: 1 << 24 });
   if (result.status !== 0) throw new Error(`PyAV peer failed: ${result.stderr}`);
   const reply = JSON.parse(result.stdout.trim().split('\n').at(-1));
@@ -251,6 +253,69 @@ if (options.sections.has('jpeg-320')) {
     ...(section.pil1 ? [row('PIL, Pool(1)', section.pil1), row('PIL, Pool(2)', section.pil2), row('OpenCV, Pool(1)', section.opencv1)] : [["PIL 1 process (issue's reference figure)", pil1, '—', '—']]),
   ]);
   console.log(`storage: JPEG q90 frames ${section.storageKBPerSecondOfVideo.storedFrames.toFixed(1)} KB/s of video${section.storageVsCompressed ? ` (${section.storageVsCompressed.toFixed(1)}× the H.264 stream)` : ''}; scaling 1→2 workers ${section.scalingTessera1to2.toFixed(2)}×`);
+}
+// ── a variable-frame-rate video and one whose first pts is 3 s: clips by time (16 frames at 15 fps) ──
+if (options.sections.has('vfr-offset')) {
+  const name = 'vfr-offset';
+  const folder = benchDataPath('video-vfr-offset-v1');
+  mkdirSync(folder, { recursive: true });
+  const encode = ['-c:v', 'libx264', '-preset', 'medium', '-crf', '22.7', '-g', '30', '-keyint_min', '30', '-sc_threshold', '0', '-pix_fmt', 'yuv420p'];
+  const made = {
+    // 5 s at 30 fps, then 5 s at 15 fps (225 frames), time base 1/90000
+    'vfr.mp4': ['-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=30:duration=10', '-vf', "noise=alls=8:allf=t:all_seed=3,select='lt(n\\,150)+not(mod(n\\,2))',setpts='if(lt(N\\,150)\\,N/30\\,5+(N-150)/15)/TB'", '-fps_mode', 'vfr', ...encode],
+    'offset.mp4': ['-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=30:duration=10', '-vf', 'noise=alls=8:allf=t:all_seed=4', ...encode, '-output_ts_offset', '3'],
+  };
+  const files = [];
+  for (const [file, args] of Object.entries(made)) {
+    const path = join(folder, file);
+    if (!existsSync(path)) {
+      progress(`making ${path}`);
+      const result = spawnSync(FFMPEG, ['-v', 'error', '-y', ...args, path], { encoding: 'utf8' });
+      if (result.status !== 0) throw new Error(`ffmpeg failed for ${path}: ${result.stderr}`);
+    }
+    files.push(path);
+  }
+  const path = join(folder, 'vfr-offset.beton');
+  if (!existsSync(path)) await writeDataset(path, { video: compressedVideo() }, files.map((video) => ({ video })));
+  const copiesHere = copies * 6; // 2 videos: as many clips per round as the other sets
+  const clips = files.length * copiesHere;
+  const byTime = { frames: CLIP.frames, fps: 15 };
+  const section = { videos: files.length, clipsPerRound: clips, clip: byTime };
+  progress(`${name}: Tessera`);
+  const measureTessera = async (workers) => {
+    const loader = createLoader(path, { batchSize: 4, order: 'random', seed: 5, repeat: copiesHere, workers, plugins: [videoPlugin()], pipelines: { video: { decoder: 'frames', decoderOptions: byTime } } });
+    try {
+      for await (const _batch of loader) {
+        // warm-up epoch
+      }
+      const timing = await measure(
+        async () => {
+          for await (const _batch of loader) {
+            // timed
+          }
+        },
+        { warmup: 0, repeats },
+      );
+      return { clipsPerSecond: (clips * 1000) / timing.bestMs, medianClipsPerSecond: (clips * 1000) / timing.medianMs };
+    } finally {
+      await loader.close();
+    }
+  };
+  section.tessera1 = await measureTessera(1);
+  section.tessera2 = await measureTessera(2);
+  if (pyavReason === undefined) {
+    progress(`${name}: PyAV`);
+    section.pyav2 = pyavClipsPerSecond(files, 2, null, clips, { fps: 15, seconds: 10 });
+    section.tessera2VsPyav2 = section.tessera2.clipsPerSecond / section.pyav2.clipsPerSecond;
+  }
+  results[name] = section;
+  const peer = section.pyav2?.clipsPerSecond;
+  const row = (label, value) => [label, formatCount(value.clipsPerSecond), formatCount(value.medianClipsPerSecond), peer === undefined ? '—' : formatRatio(value.clipsPerSecond / peer)];
+  printTable(`${name}: 320×240 H.264 VFR (30 then 15 fps) and first pts 3 s, clips of 16 frames at 15 fps by time (${clips} clips per round; ratio vs PyAV 2 processes)`, ['contender', 'clips/s best', 'median', 'ratio'], [
+    row('Tessera loader, 1 worker', section.tessera1),
+    row('Tessera loader, 2 workers', section.tessera2),
+    ...(section.pyav2 ? [row('PyAV Pool(2), by time (seek, decode, frame shown at each instant)', section.pyav2)] : []),
+  ]);
 }
 metrics.sets = results;
 metrics.goals = goals;
