@@ -189,7 +189,9 @@ if (options.sections.has('jpeg-320')) {
   const name = 'jpeg-320';
   const videos = makeVideos('320-gop30', SETS['320-gop30']);
   const folders = [];
-  if (pyavReason === undefined) {
+  const imaging = spawnSync(PYTHON, ['-c', 'import PIL, cv2, numpy'], { encoding: 'utf8' });
+  if (imaging.status !== 0) console.log(`PIL/OpenCV not measured: ${PYTHON} lacks them (apt-get install python3-pil python3-opencv); the issue's reference figures are printed instead`);
+  if (pyavReason === undefined && imaging.status === 0) {
     for (const video of videos) {
       const folder = `${video.slice(0, -4)}-q90`;
       if (!existsSync(join(folder, 'frame-00299.jpg'))) {
