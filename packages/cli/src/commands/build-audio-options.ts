@@ -10,7 +10,7 @@ import { type AudioBuildSummary, importAudioPackage } from '../load-audio-packag
 import { OUTPUT_OPTION } from '../output-argument.js';
 import { formatDuration } from '../progress-bar.js';
 import { UsageError } from '../usage-error.js';
-import { choice, formatSeconds, fromPluginPackage, integer, plural } from './build-option-values.js';
+import { choice, commonBuildOptions, formatSeconds, fromPluginPackage, integer, plural } from './build-option-values.js';
 
 /** The audio field kinds of @tessera/audio's buildAudioDataset. */
 export const AUDIO_FIELDS = ['waveform', 'flac', 'opus', 'mp3', 'logmel'];
@@ -24,10 +24,7 @@ export const AUDIO_BUILD_OPTIONS = {
   channels: { type: 'string', valueName: 'N', description: 'every clip is remixed to it (default 1: the mean of the channels)' },
   dtype: { type: 'string', valueName: 'TYPE', description: `waveform: stored samples, ${DTYPES.join(' | ')} (default float32)` },
   bitrate: { type: 'string', valueName: 'BITS', description: 'opus, mp3: bits per second (default 32000, 64000)' },
-  workers: { type: 'string', valueName: 'N', description: 'encoder threads (default: cores, at most 4; 0 encodes on the main thread)' },
-  'skip-invalid': { type: 'boolean', description: 'leave unreadable audio files out and list them' },
-  json: { type: 'boolean', description: 'print the summary as one JSON object' },
-  quiet: { type: 'boolean', short: 'q', description: 'no progress on stderr' },
+  ...commonBuildOptions('audio files'),
 } as const satisfies OptionDefinitions;
 
 export const AUDIO_BUILD_NOTES = [

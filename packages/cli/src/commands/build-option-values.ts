@@ -1,4 +1,5 @@
 import { TesseraError, type TesseraErrorCode } from '@tessera/core';
+import type { OptionDefinitions } from '../command-line.js';
 import { UsageError } from '../usage-error.js';
 
 /**
@@ -43,4 +44,14 @@ export function fromPluginPackage(error: unknown): unknown {
   const converted = new TesseraError(code as TesseraErrorCode, error.message, { cause: error });
   const argument = (error as { argument?: unknown }).argument;
   return argument === undefined ? converted : Object.assign(converted, { argument });
+}
+
+/** The options every media build command takes after its own (`what` names the inputs: 'videos', 'audio files'). */
+export function commonBuildOptions(what: string) {
+  return {
+    workers: { type: 'string', valueName: 'N', description: 'encoder threads (default: cores, at most 4; 0 encodes on the main thread)' },
+    'skip-invalid': { type: 'boolean', description: `leave unreadable ${what} out and list them` },
+    json: { type: 'boolean', description: 'print the summary as one JSON object' },
+    quiet: { type: 'boolean', short: 'q', description: 'no progress on stderr' },
+  } as const satisfies OptionDefinitions;
 }

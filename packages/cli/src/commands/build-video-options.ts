@@ -10,7 +10,7 @@ import { type VideoBuildSummary, importVideoPackage } from '../load-video-packag
 import { OUTPUT_OPTION } from '../output-argument.js';
 import { formatDuration } from '../progress-bar.js';
 import { UsageError } from '../usage-error.js';
-import { choice, formatSeconds, fromPluginPackage, integer, plural } from './build-option-values.js';
+import { choice, commonBuildOptions, formatSeconds, fromPluginPackage, integer, plural } from './build-option-values.js';
 
 /** The representations of @tessera/video's buildVideoDataset. */
 export const VIDEO_FIELDS = ['compressed', 'frames', 'flow'];
@@ -26,10 +26,7 @@ export const VIDEO_BUILD_OPTIONS = {
   gop: { type: 'string', valueName: 'N', description: 'compressed with --codec: frames between keyframes' },
   crf: { type: 'string', valueName: 'N', description: 'compressed with --codec: constant rate factor (0–63; lower is better)' },
   quality: { type: 'string', valueName: 'Q', description: 'frames: JPEG quality 1–100' },
-  workers: { type: 'string', valueName: 'N', description: 'encoder threads (default: cores, at most 4; 0 encodes on the main thread)' },
-  'skip-invalid': { type: 'boolean', description: 'leave unreadable videos out and list them' },
-  json: { type: 'boolean', description: 'print the summary as one JSON object' },
-  quiet: { type: 'boolean', short: 'q', description: 'no progress on stderr' },
+  ...commonBuildOptions('videos'),
 } as const satisfies OptionDefinitions;
 
 export const VIDEO_BUILD_NOTES = [
