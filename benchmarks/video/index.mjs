@@ -6,7 +6,8 @@
  * .bench-data/): clips/s of Tessera's loader (compressedVideo field,
  * frames decoder; workers 0, 1, 2; native size, and resized to 112×112) beside, in the same run,
  * PyAV (Debian's python3-av, a Pool of 1 and 2 processes, one decoding thread each: open, seek to
- * the keyframe before the clip, decode, to_ndarray rgb24) and an ffmpeg process per clip. Prints
+ * the keyframe before the clip, decode, to_ndarray rgb24; Tessera on 2 workers and PyAV Pool(2) measured
+ * in alternating rounds, so a shared machine's changes of speed hit both) and an ffmpeg process per clip. Prints
  * the stored bytes per second of video. Also: JPEG q90 frames beside PIL and OpenCV (jpeg-320), and a
  * variable-frame-rate video and one whose first pts is 3 s sampled by time (vfr-offset) beside PyAV
  * by time. The last line is the JSON result.
@@ -16,7 +17,7 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLoader, openDataset, writeDataset } from '@tessera/core';
 import { compressedVideo, videoBackend, videoFrames, videoPlugin } from '@tessera/video';
-import { benchDataPath, createBenchRun, formatCount, formatRatio, measure, parseBenchOptions, printTable, progress } from '../lib/index.mjs';
+import { benchDataPath, createBenchRun, formatCount, formatRatio, parseBenchOptions, printTable, progress } from '../lib/index.mjs';
 
 const SETS = {
   '320-gop30': { width: 320, height: 240, gop: 30 },
@@ -69,25 +70,52 @@ function makeVideos(name, { width, height, gop }) {
   return files;
 }
 
-async function tesseraClipsPerSecond(path, workers, decoderOptions, clips) {
-  const loader = createLoader(path, { batchSize: 4, order: 'random', seed: 5, repeat: copies, workers, plugins: [videoPlugin()], pipelines: { video: { decoder: 'frames', decoderOptions } } });
+/**
+ * Tessera's loader, one epoch per round after an untimed one. With `peer(round)` (a function returning
+ * the peer's milliseconds for the same clips), the peer's rounds alternate with Tessera's — T P T P … —
+ * so a change in the machine's speed (a shared VM's) hits both alike: `{ …, peer }` then holds the
+ * peer's figures and `pairedRatio` the median of the per-round ratios.
+ */
+async function tesseraClipsPerSecond(path, workers, decoderOptions, clips, { peer, repeat = copies } = {}) {
+  const loader = createLoader(path, { batchSize: 4, order: 'random', seed: 5, repeat, workers, plugins: [videoPlugin()], pipelines: { video: { decoder: 'frames', decoderOptions } } });
   try {
-    // one untimed epoch (workers start, pages come in), then one epoch per round
     for await (const _batch of loader) {
-      // warm-up
+      // warm-up: workers start, pages come in
     }
-    const timing = await measure(
-      async () => {
-        for await (const _batch of loader) {
-          // the batch is ready: that is what is timed
-        }
-      },
-      { warmup: 0, repeats },
-    );
-    return { clipsPerSecond: (clips * 1000) / timing.bestMs, medianClipsPerSecond: (clips * 1000) / timing.medianMs, decoders: loader.stats().decoders.video };
+    const ours = [];
+    const theirs = [];
+    for (let round = 0; round < repeats; round++) {
+      const started = performance.now();
+      for await (const _batch of loader) {
+        // the batch is ready: that is what is timed
+      }
+      ours.push(performance.now() - started);
+      if (peer !== undefined) theirs.push(peer(round));
+    }
+    const rate = (list) => {
+      const sorted = [...list].sort((a, b) => a - b);
+      return { clipsPerSecond: (clips * 1000) / sorted[0], medianClipsPerSecond: (clips * 1000) / sorted[sorted.length >> 1] };
+    };
+    const result = { ...rate(ours), decoders: loader.stats().decoders.video };
+    if (peer !== undefined) {
+      result.peer = rate(theirs);
+      const ratios = ours.map((ms, round) => theirs[round] / ms).sort((a, b) => a - b);
+      result.pairedRatio = ratios[ratios.length >> 1];
+    }
+    return result;
   } finally {
     await loader.close();
   }
+}
+
+/** One PyAV round (its own pool, warmed before the timing): milliseconds, as Python measured them. */
+function pyavRoundMs(files, processes, size, clips, byTime, round) {
+  const request = byTime === undefined ? { files: files.map((file) => [file, 300]), clips, ...CLIP, size, processes, rounds: 1, seed: 5 + round } : { files: files.map((file) => [file, byTime.seconds]), clips, frames: CLIP.frames, fps: byTime.fps, size, processes, rounds: 1, seed: 5 + round };
+  const result = spawnSync(PYTHON, [join(import.meta.dirname, 'python', 'pyav_clips.py')], { input: `${JSON.stringify(request)}\n`, encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (result.status !== 0) throw new Error(`PyAV peer failed: ${result.stderr}`);
+  const reply = JSON.parse(result.stdout.trim().split('\n').at(-1));
+  metrics.pyavVersions = reply.versions;
+  return reply.roundsMs[0];
 }
 
 function pyavClipsPerSecond(files, processes, size, clips, byTime) {
@@ -146,13 +174,21 @@ for (const [name, set] of Object.entries(SETS)) {
   section.storageKBPerSecondOfVideo = { mp4: mp4Bytes / 1000 / seconds, storedStreams: storedBytes / 1000 / seconds, betonFile: statSync(path).size / 1000 / seconds };
   progress(`${name}: Tessera`);
   const native = { frames: CLIP.frames, stride: CLIP.stride };
-  for (const workers of [0, 1, 2]) section[`tessera${workers}`] = await tesseraClipsPerSecond(path, workers, native, clips);
-  if (name === '320-gop30') section.tessera2Resized112 = await tesseraClipsPerSecond(path, 2, { ...native, size: [112, 112] }, clips);
+  const withPyav = (size) => (pyavReason === undefined ? { peer: (round) => pyavRoundMs(files, 2, size, clips, undefined, round) } : {});
+  for (const workers of [0, 1]) section[`tessera${workers}`] = await tesseraClipsPerSecond(path, workers, native, clips);
+  // Tessera on 2 workers and PyAV Pool(2), rounds alternating.
+  progress(`${name}: Tessera 2 workers and PyAV Pool(2), alternating`);
+  const { peer: measuredPyav2, pairedRatio, ...tessera2 } = await tesseraClipsPerSecond(path, 2, native, clips, withPyav(null));
+  section.tessera2 = tessera2;
+  if (measuredPyav2) Object.assign(section, { pyav2: measuredPyav2, pairedRatio });
+  if (name === '320-gop30') {
+    const { peer, pairedRatio: paired112, ...resized } = await tesseraClipsPerSecond(path, 2, { ...native, size: [112, 112] }, clips, withPyav([112, 112]));
+    section.tessera2Resized112 = resized;
+    if (peer) Object.assign(section, { pyav2Resized112: peer, pairedRatioResized112: paired112 });
+  }
   if (pyavReason === undefined) {
-    progress(`${name}: PyAV`);
+    progress(`${name}: PyAV Pool(1)`);
     section.pyav1 = pyavClipsPerSecond(files, 1, null, clips);
-    section.pyav2 = pyavClipsPerSecond(files, 2, null, clips);
-    if (name === '320-gop30') section.pyav2Resized112 = pyavClipsPerSecond(files, 2, [112, 112], clips);
   }
   if (hasFfmpeg) section.ffmpegPerClip = await ffmpegClipsPerSecond(files, quick ? 8 : 20);
   const pyav2 = section.pyav2?.clipsPerSecond ?? REFERENCE[name]?.pyav2;
@@ -182,7 +218,7 @@ for (const [name, set] of Object.entries(SETS)) {
     ...(section.pyav2Resized112 ? [row('PyAV Pool(2), reformat to 112×112', section.pyav2Resized112, section.pyav2Resized112.clipsPerSecond)] : []),
     ...(section.ffmpegPerClip ? [row('ffmpeg process per clip (2 in flight)', section.ffmpegPerClip, pyav2)] : []),
   ]);
-  console.log(`storage: mp4 ${section.storageKBPerSecondOfVideo.mp4.toFixed(1)} KB/s of video, stored streams ${section.storageKBPerSecondOfVideo.storedStreams.toFixed(1)} KB/s (.beton file ${section.storageKBPerSecondOfVideo.betonFile.toFixed(1)} KB/s with page padding); scaling 1→2 workers ${section.scalingTessera1to2.toFixed(2)}× (PyAV 1→2 processes ${section.scalingPyav1to2?.toFixed(2) ?? '—'}×)`);
+  console.log(`storage: mp4 ${section.storageKBPerSecondOfVideo.mp4.toFixed(1)} KB/s of video, stored streams ${section.storageKBPerSecondOfVideo.storedStreams.toFixed(1)} KB/s (.beton file ${section.storageKBPerSecondOfVideo.betonFile.toFixed(1)} KB/s with page padding); scaling 1→2 workers ${section.scalingTessera1to2.toFixed(2)}× (PyAV 1→2 processes ${section.scalingPyav1to2?.toFixed(2) ?? '—'}×)${section.pairedRatio ? `; Tessera w2 / PyAV Pool(2) round by round (alternating), median ${section.pairedRatio.toFixed(2)}×${section.pairedRatioResized112 ? `, to 112×112 ${section.pairedRatioResized112.toFixed(2)}×` : ''}` : ''}`);
 }
 // ── JPEG frames: the 320×240 videos as one JPEG per frame (PIL, quality 90) ──────────────────────
 if (options.sections.has('jpeg-320')) {
@@ -284,35 +320,15 @@ if (options.sections.has('vfr-offset')) {
   const byTime = { frames: CLIP.frames, fps: 15 };
   const section = { videos: files.length, clipsPerRound: clips, clip: byTime };
   progress(`${name}: Tessera`);
-  const measureTessera = async (workers) => {
-    const loader = createLoader(path, { batchSize: 4, order: 'random', seed: 5, repeat: copiesHere, workers, plugins: [videoPlugin()], pipelines: { video: { decoder: 'frames', decoderOptions: byTime } } });
-    try {
-      for await (const _batch of loader) {
-        // warm-up epoch
-      }
-      const timing = await measure(
-        async () => {
-          for await (const _batch of loader) {
-            // timed
-          }
-        },
-        { warmup: 0, repeats },
-      );
-      return { clipsPerSecond: (clips * 1000) / timing.bestMs, medianClipsPerSecond: (clips * 1000) / timing.medianMs };
-    } finally {
-      await loader.close();
-    }
-  };
-  section.tessera1 = await measureTessera(1);
-  section.tessera2 = await measureTessera(2);
-  if (pyavReason === undefined) {
-    progress(`${name}: PyAV`);
-    section.pyav2 = pyavClipsPerSecond(files, 2, null, clips, { fps: 15, seconds: 10 });
-    section.tessera2VsPyav2 = section.tessera2.clipsPerSecond / section.pyav2.clipsPerSecond;
-  }
+  section.tessera1 = await tesseraClipsPerSecond(path, 1, byTime, clips, { repeat: copiesHere });
+  progress(`${name}: Tessera 2 workers and PyAV Pool(2) by time, alternating`);
+  const peer = pyavReason === undefined ? (round) => pyavRoundMs(files, 2, null, clips, { fps: 15, seconds: 10 }, round) : undefined;
+  const { peer: pyav2, pairedRatio, ...tessera2 } = await tesseraClipsPerSecond(path, 2, byTime, clips, { repeat: copiesHere, peer });
+  section.tessera2 = tessera2;
+  if (pyav2) Object.assign(section, { pyav2, pairedRatio, tessera2VsPyav2: tessera2.clipsPerSecond / pyav2.clipsPerSecond });
   results[name] = section;
-  const peer = section.pyav2?.clipsPerSecond;
-  const row = (label, value) => [label, formatCount(value.clipsPerSecond), formatCount(value.medianClipsPerSecond), peer === undefined ? '—' : formatRatio(value.clipsPerSecond / peer)];
+  const peerRate = section.pyav2?.clipsPerSecond;
+  const row = (label, value) => [label, formatCount(value.clipsPerSecond), formatCount(value.medianClipsPerSecond), peerRate === undefined ? '—' : formatRatio(value.clipsPerSecond / peerRate)];
   printTable(`${name}: 320×240 H.264 VFR (30 then 15 fps) and first pts 3 s, clips of 16 frames at 15 fps by time (${clips} clips per round; ratio vs PyAV 2 processes)`, ['contender', 'clips/s best', 'median', 'ratio'], [
     row('Tessera loader, 1 worker', section.tessera1),
     row('Tessera loader, 2 workers', section.tessera2),
