@@ -29,7 +29,8 @@ beforeAll(() => {
     script,
     `import { createHash } from 'node:crypto';
 import { createLoader, writeDataset } from '@tessera/core';
-import { compressedVideo, videoBackend, videoPlugin } from '@tessera/video';
+import { compressedVideo, videoBackend, videoFrames, videoPlugin } from '@tessera/video';
+import { openDataset } from '@tessera/core';
 const result = {};
 try { result.backend = videoBackend(); } catch (error) { result.backendError = { code: error.code, message: error.message, attempts: error.attempts }; }
 const path = ${JSON.stringify(join(root, 'x.beton'))};
@@ -44,6 +45,15 @@ try {
   result.decoders = loader.stats().decoders;
   await loader.close();
 } catch (error) { result.writeError = { code: error.code, message: error.message }; }
+try {
+  const framesPath = ${JSON.stringify(join(root, 'frames.beton'))};
+  await writeDataset(framesPath, { video: videoFrames({ quality: 90, maxSide: 48 }) }, [{ video: ${JSON.stringify(fixturePath('cfr-gop30.mp4'))} }], { workers: 0 });
+  const dataset = openDataset(framesPath, { plugins: [videoPlugin()] });
+  const stored = dataset.get(0).video;
+  result.jpegHashes = stored.jpegs.map((jpeg) => createHash('sha256').update(jpeg).digest('hex'));
+  result.framesSize = [stored.width, stored.height];
+  dataset.close();
+} catch (error) { result.framesError = { code: error.code, message: error.message }; }
 console.log(JSON.stringify(result));`,
   );
 });
@@ -55,6 +65,9 @@ interface Probe {
   hashes?: string[];
   decoders?: Record<string, string>;
   writeError?: { code: string; message: string };
+  jpegHashes?: string[];
+  framesSize?: [number, number];
+  framesError?: { code: string; message: string };
 }
 
 function probe(env: Record<string, string | undefined>): Probe {
@@ -72,6 +85,26 @@ describe('without node-av', () => {
     expect(result.writeError).toBeUndefined();
     expect(result.hashes).toEqual(reference.frames.map((frame) => frame.sha256));
     expect(result.decoders!.video).toBe(result.backend!.description);
+  });
+
+  it('videoFrames() extracts frames through the ffmpeg process: the same JPEG bytes as through node-av', async () => {
+    const result = probe({ TESSERA_VIDEO_BACKEND: undefined, TESSERA_FFMPEG: undefined });
+    expect(result.framesError).toBeUndefined();
+    expect(result.framesSize).toEqual([48, 32]);
+    // The same extraction in this process, through node-av.
+    const { openDataset, writeDataset } = await import('@tessera/core');
+    const { videoFrames, videoPlugin } = await import('@tessera/video');
+    const path = join(root, 'frames-node-av.beton');
+    await writeDataset(path, { video: videoFrames({ quality: 90, maxSide: 48 }) }, [{ video: fixturePath('cfr-gop30.mp4') }], { workers: 0 });
+    const dataset = openDataset(path, { plugins: [videoPlugin()] });
+    try {
+      const stored = dataset.get(0).video as unknown as { jpegs: Uint8Array[] };
+      const { createHash } = await import('node:crypto');
+      expect(result.jpegHashes).toEqual(stored.jpegs.map((jpeg) => createHash('sha256').update(jpeg).digest('hex')));
+      expect(result.jpegHashes).toHaveLength(75);
+    } finally {
+      dataset.close();
+    }
   });
 
   it('and without ffmpeg (TESSERA_FFMPEG at a missing path): one E_VIDEO_BACKEND listing both attempts and the fixes', () => {

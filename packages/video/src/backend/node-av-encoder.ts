@@ -1,6 +1,6 @@
 /**
  * Write time: re-encodes a video in-process through node-av's encoders (libx264, libx265,
- * libvpx-vp9, libsvtav1), from the pictures node-av-frames.ts decodes (range, fps resampling and
+ * libvpx-vp9, libsvtav1), from the pictures read-video-frames.ts decodes (range, fps resampling and
  * maxSide applied there), into the same shape demuxVideo() gives, so compressedVideo stores it like
  * a copied stream. Single-threaded encoders with a fixed GOP (no scene-cut keyframes) and no
  * wall-clock input: the same video gives the same bytes in any writer worker.
@@ -8,7 +8,7 @@
 import { TesseraError } from '@tessera/core';
 import { VideoInputError } from '../video-errors.js';
 import { CODEC_PARAMETER_KEYS, type DemuxedPacket, type DemuxedVideo, type NativeCodecParameters, type Rational, type VideoCodecParameters, h264Disposable, loadedNodeAv } from './node-av-backend.js';
-import { rationalFrameRate, readVideoFrames } from './node-av-frames.js';
+import { rationalFrameRate, readVideoFrames } from './read-video-frames.js';
 
 export type VideoEncoderCodec = 'h264' | 'h265' | 'vp9' | 'av1';
 export const VIDEO_ENCODER_CODECS: readonly VideoEncoderCodec[] = ['h264', 'h265', 'vp9', 'av1'];

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { DecodeContext, DecoderDefinition, DecoderInstance, FieldCodec, FieldReader, MetadataLayout, OutputSlot } from '@tessera/core';
 import { TesseraError } from '@tessera/core';
 import { JPEG_DCT_SCALING, JPEG_FAST_DCT, type JpegBackend, jpegBackend } from '@tessera/image';
-import { fitSize, rationalFrameRate as rational, readVideoFrames } from '../backend/node-av-frames.js';
+import { fitSize, rationalFrameRate as rational, readVideoFrames } from '../backend/read-video-frames.js';
 import { CLIP_OPTION_NAMES, FRAME_OPTION_NAMES, asRecord } from '../clips/clip-options.js';
 import { clipTimesDecoder, flipRows, frameOutput, isRandom, scatterPlanes, videoInfoDecoder } from '../clips/clip-output.js';
 import { createPlans, planClips } from '../clips/clip-sampler.js';

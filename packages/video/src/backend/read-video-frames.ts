@@ -1,12 +1,14 @@
 /**
  * Write time: a video's frames as RGB24 pictures, in presentation order, decoded through the
- * demuxer and decoder of node-av-backend.ts (the module that touches FFmpeg) — optionally a
- * [start, end) range, resampled to a frame rate (the frame shown at each instant) and resized so
- * the longest side is at most `maxSide` (swscale, bilinear). Synchronous, like demuxVideo().
+ * selected backend's demuxer and decoder (video-backend.ts: node-av, or the ffmpeg process when
+ * node-av cannot load) — optionally a [start, end) range, resampled to a frame rate (the frame
+ * shown at each instant) and resized so the longest side is at most `maxSide` (swscale, bilinear).
+ * Synchronous, like demuxVideo(). The ffmpeg process backend decodes on drain: it holds the range's
+ * pictures in memory until they are handed out.
  */
 import { TesseraError } from '@tessera/core';
 import { VideoInputError } from '../video-errors.js';
-import { type DemuxedVideo, createPictureDecoder, demuxVideo } from './node-av-backend.js';
+import { type DemuxedVideo, createPictureDecoder, demuxVideo } from './video-backend.js';
 
 export interface ReadFramesOptions {
   /** Seconds after the video's first frame; frames shown before it are left out. */
