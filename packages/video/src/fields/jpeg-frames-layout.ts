@@ -21,20 +21,10 @@
  */
 import type { FieldReader } from '@tessera/core';
 import { VideoFormatError } from '../video-errors.js';
-import { StoredVideoHeader, emptyHeader, readHeader, type VideoHeader } from './stored-stream.js';
+import { METADATA_BYTES, StoredVideoHeader, emptyHeader, readHeader, type VideoHeader, writeHeader } from './stored-stream.js';
 
-export const FRAMES_METADATA_BYTES = 48;
-// pointer u64 @0 is written by the writer (allocate(payload, 0))
-const BYTES = 8;
-const FRAMES = 12;
-const WIDTH = 16;
-const HEIGHT = 20;
-const TIME_BASE_NUM = 24;
-const TIME_BASE_DEN = 28;
-const CODEC_ID = 32;
-const ROTATION = 36;
-const RATE_NUM = 40;
-const RATE_DEN = 44;
+export const FRAMES_METADATA_BYTES = METADATA_BYTES;
+// The column is compressedVideo's (stored-stream.ts writeHeader/readHeader); the pointer is the writer's.
 const LAYOUT_VERSION = 1;
 const HEADER_BYTES = 56;
 export const RESAMPLED_FLAG = 1;
@@ -109,16 +99,7 @@ export function encodeFrames(video: FramesToStore, metadata: DataView): Uint8Arr
     payload.set(jpeg, at);
     at += jpeg.byteLength;
   }
-  metadata.setUint32(BYTES, payload.byteLength, true);
-  metadata.setUint32(FRAMES, n, true);
-  metadata.setUint32(WIDTH, video.width, true);
-  metadata.setUint32(HEIGHT, video.height, true);
-  metadata.setUint32(TIME_BASE_NUM, video.timeBase[0], true);
-  metadata.setUint32(TIME_BASE_DEN, video.timeBase[1], true);
-  metadata.setUint32(CODEC_ID, video.sourceCodecId, true);
-  metadata.setInt32(ROTATION, Math.round(video.rotation * 100), true);
-  metadata.setUint32(RATE_NUM, Math.max(0, video.frameRate[0]), true);
-  metadata.setUint32(RATE_DEN, Math.max(1, video.frameRate[1]), true);
+  writeHeader(metadata, { byteLength: payload.byteLength, frames: n, width: video.width, height: video.height, timeBase: video.timeBase, codecId: video.sourceCodecId, rotation: video.rotation, averageFrameRate: video.frameRate });
   return payload;
 }
 

@@ -81,6 +81,23 @@ export function readHeader(field: FieldReader, sampleIndex: number, header: Vide
   return header;
 }
 
+/**
+ * Writes the metadata column (all but the pointer, which the writer sets): the layout every video
+ * field of this package shares, so readHeader and the shared decoders read any of them.
+ */
+export function writeHeader(metadata: DataView, header: Omit<VideoHeader, 'pointer'>): void {
+  metadata.setUint32(BYTES, header.byteLength, true);
+  metadata.setUint32(FRAMES, header.frames, true);
+  metadata.setUint32(WIDTH, header.width, true);
+  metadata.setUint32(HEIGHT, header.height, true);
+  metadata.setUint32(TIME_BASE_NUM, header.timeBase[0], true);
+  metadata.setUint32(TIME_BASE_DEN, header.timeBase[1], true);
+  metadata.setUint32(CODEC_ID, header.codecId, true);
+  metadata.setInt32(ROTATION, Math.round(header.rotation * 100), true);
+  metadata.setUint32(RATE_NUM, Math.max(0, header.averageFrameRate[0]), true);
+  metadata.setUint32(RATE_DEN, Math.max(1, header.averageFrameRate[1]), true);
+}
+
 /** Writes the metadata column and returns the payload of one demuxed video. */
 export function encodeStream(video: DemuxedVideo, metadata: DataView): Uint8Array {
   const packets = video.packets;
@@ -124,16 +141,7 @@ export function encodeStream(video: DemuxedVideo, metadata: DataView): Uint8Arra
     payload.set(packet.data, at);
     at += packet.data.byteLength;
   }
-  metadata.setUint32(BYTES, payload.byteLength, true);
-  metadata.setUint32(FRAMES, n, true);
-  metadata.setUint32(WIDTH, video.params.width, true);
-  metadata.setUint32(HEIGHT, video.params.height, true);
-  metadata.setUint32(TIME_BASE_NUM, video.timeBase[0], true);
-  metadata.setUint32(TIME_BASE_DEN, video.timeBase[1], true);
-  metadata.setUint32(CODEC_ID, video.params.codecId, true);
-  metadata.setInt32(ROTATION, Math.round(video.rotation * 100), true);
-  metadata.setUint32(RATE_NUM, Math.max(0, video.averageFrameRate[0]), true);
-  metadata.setUint32(RATE_DEN, Math.max(1, video.averageFrameRate[1]), true);
+  writeHeader(metadata, { byteLength: payload.byteLength, frames: n, width: video.params.width, height: video.params.height, timeBase: video.timeBase, codecId: video.params.codecId, rotation: video.rotation, averageFrameRate: video.averageFrameRate });
   return payload;
 }
 
