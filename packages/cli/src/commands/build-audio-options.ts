@@ -1,5 +1,4 @@
 import { basename } from 'node:path';
-import { TesseraError } from '@tessera/core';
 import { createBuildProgress } from '../build-progress.js';
 import type { CommandContext } from '../command.js';
 import type { OptionDefinitions } from '../command-line.js';
@@ -10,7 +9,7 @@ import { type AudioBuildSummary, importAudioPackage } from '../load-audio-packag
 import { OUTPUT_OPTION } from '../output-argument.js';
 import { formatDuration } from '../progress-bar.js';
 import { UsageError } from '../usage-error.js';
-import { choice, commonBuildOptions, formatSeconds, fromPluginPackage, integer, plural } from './build-option-values.js';
+import { choice, commonBuildOptions, formatSeconds, fromPluginPackage, integer, plural, withSkipInvalidHint } from './build-option-values.js';
 
 /** The audio field kinds of @tessera/audio's buildAudioDataset. */
 export const AUDIO_FIELDS = ['waveform', 'flac', 'opus', 'mp3', 'logmel'];
@@ -92,7 +91,7 @@ export async function runAudioBuild(
   } catch (error) {
     progress.fail();
     const converted = fromPluginPackage(error);
-    throw skipInvalid ? converted : withSkipInvalidHint(converted);
+    throw skipInvalid ? converted : withSkipInvalidHint(converted, 'E_AUDIO_INPUT', 'files');
   }
   progress.finish();
   summary = { ...summary, elapsedMs: progress.elapsedMs(), phaseElapsedMs: progress.phaseElapsedMs() };
@@ -118,8 +117,3 @@ export async function runAudioBuild(
   return EXIT_CODE.SUCCESS;
 }
 
-/** An unreadable file (E_AUDIO_INPUT) without --skip-invalid: say that the flag exists. */
-function withSkipInvalidHint(error: unknown): unknown {
-  if (!TesseraError.is(error, 'E_AUDIO_INPUT')) return error;
-  return new TesseraError('E_AUDIO_INPUT', `${error.message}; to leave unreadable files out (and list them), run again with --skip-invalid`, { cause: error });
-}

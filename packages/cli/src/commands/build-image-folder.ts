@@ -1,5 +1,4 @@
 import { basename, resolve } from 'node:path';
-import { TesseraError } from '@tessera/core';
 import { createBuildProgress } from '../build-progress.js';
 import { defineCommand } from '../command.js';
 import { EXIT_CODE } from '../exit-code.js';
@@ -9,6 +8,7 @@ import { type ImageFolderSummary, importImagePackage } from '../load-image-packa
 import { OUTPUT_OPTION, chooseOutput } from '../output-argument.js';
 import { formatDuration } from '../progress-bar.js';
 import { UsageError } from '../usage-error.js';
+import { integer, plural, withSkipInvalidHint } from './build-option-values.js';
 
 const COMMAND = 'build image-folder';
 const MODES = ['jpg', 'raw', 'smart', 'proportion'];
@@ -52,11 +52,11 @@ export const buildImageFolderCommand = defineCommand({
     const output = chooseOutput({ positional: positionalOutput, option: options.output, cwd: context.cwd, command: COMMAND, inputs: 'DIR' });
     const mode = options.mode;
     if (mode !== undefined && !MODES.includes(mode)) throw new UsageError(`--mode must be one of ${MODES.join(', ')}, got ${JSON.stringify(mode)}`, COMMAND);
-    const maxResolution = integer(options['max-resolution'], 'max-resolution', 1, 65_535);
-    const quality = integer(options.quality, 'quality', 1, 100);
-    const smartThreshold = integer(options['smart-threshold'], 'smart-threshold', 0, Number.MAX_SAFE_INTEGER);
+    const maxResolution = integer(options['max-resolution'], 'max-resolution', 1, 65_535, COMMAND);
+    const quality = integer(options.quality, 'quality', 1, 100, COMMAND);
+    const smartThreshold = integer(options['smart-threshold'], 'smart-threshold', 0, Number.MAX_SAFE_INTEGER, COMMAND);
     if (mode === 'smart' && smartThreshold === undefined) throw new UsageError('--mode smart needs --smart-threshold BYTES', COMMAND);
-    const workers = integer(options.workers, 'workers', 0, 256);
+    const workers = integer(options.workers, 'workers', 0, 256, COMMAND);
     const skipInvalid = options['skip-invalid'];
 
     const image = await importImagePackage(context.cwd);
@@ -80,7 +80,7 @@ export const buildImageFolderCommand = defineCommand({
       });
     } catch (error) {
       progress.fail();
-      throw skipInvalid ? error : withSkipInvalidHint(error);
+      throw skipInvalid ? error : withSkipInvalidHint(error, 'E_ENCODE', 'images');
     }
     progress.finish();
     const elapsedMs = progress.elapsedMs();
@@ -116,19 +116,5 @@ function ignoredNote(ignoredFiles: number | undefined): string | undefined {
   return ignoredFiles === undefined || ignoredFiles === 0 ? undefined : `${plural(ignoredFiles, 'non-image file')} skipped`;
 }
 
-const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
 
-/** An unreadable image (E_ENCODE) without --skip-invalid: say that the flag exists. */
-function withSkipInvalidHint(error: unknown): unknown {
-  if (!(error instanceof TesseraError) || error.code !== 'E_ENCODE') return error;
-  return new TesseraError('E_ENCODE', `${error.message}; to leave unreadable images out (and list them), run again with --skip-invalid`, { cause: error });
-}
 
-function integer(value: string | undefined, name: string, min: number, max: number): number | undefined {
-  if (value === undefined) return undefined;
-  const number = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(number) || number < min || number > max) {
-    throw new UsageError(`--${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`, COMMAND);
-  }
-  return number;
-}

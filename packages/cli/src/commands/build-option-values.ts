@@ -55,3 +55,12 @@ export function commonBuildOptions(what: string) {
     quiet: { type: 'boolean', short: 'q', description: 'no progress on stderr' },
   } as const satisfies OptionDefinitions;
 }
+
+/**
+ * An unreadable input (`code`: E_VIDEO_INPUT, E_AUDIO_INPUT, E_ENCODE) when --skip-invalid was not
+ * given: the same error, saying that the flag exists (`what`: 'videos', 'files', 'images').
+ */
+export function withSkipInvalidHint(error: unknown, code: TesseraErrorCode, what: string): unknown {
+  if (!TesseraError.is(error, code)) return error;
+  return new TesseraError(code, `${error.message}; to leave unreadable ${what} out (and list them), run again with --skip-invalid`, { cause: error });
+}

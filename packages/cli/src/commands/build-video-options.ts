@@ -10,7 +10,7 @@ import { type VideoBuildSummary, importVideoPackage } from '../load-video-packag
 import { OUTPUT_OPTION } from '../output-argument.js';
 import { formatDuration } from '../progress-bar.js';
 import { UsageError } from '../usage-error.js';
-import { choice, commonBuildOptions, formatSeconds, fromPluginPackage, integer, plural } from './build-option-values.js';
+import { choice, commonBuildOptions, formatSeconds, fromPluginPackage, integer, plural, withSkipInvalidHint } from './build-option-values.js';
 
 /** The representations of @tessera/video's buildVideoDataset. */
 export const VIDEO_FIELDS = ['compressed', 'frames', 'flow'];
@@ -101,7 +101,7 @@ export async function runVideoBuild(source: { folder: string } | { manifest: str
   } catch (error) {
     progress.fail();
     const converted = asUsageError(fromPluginPackage(error), command);
-    throw skipInvalid ? converted : withSkipInvalidHint(converted);
+    throw skipInvalid ? converted : withSkipInvalidHint(converted, 'E_VIDEO_INPUT', 'videos');
   }
   progress.finish();
   summary = { ...summary, elapsedMs: progress.elapsedMs(), phaseElapsedMs: progress.phaseElapsedMs() };
@@ -145,11 +145,6 @@ function asUsageError(error: unknown, command: string): unknown {
   return new UsageError(`${flag}: ${message.replace(/\b(codec|fps|maxSide|gop|crf|quality)\b(?= \()/g, (name) => `--${FLAGS[name]}`)}`, command);
 }
 
-/** An unreadable video (E_VIDEO_INPUT) without --skip-invalid: say that the flag exists. */
-function withSkipInvalidHint(error: unknown): unknown {
-  if (!TesseraError.is(error, 'E_VIDEO_INPUT')) return error;
-  return new TesseraError('E_VIDEO_INPUT', `${error.message}; to leave unreadable videos out (and list them), run again with --skip-invalid`, { cause: error });
-}
 
 function positiveNumber(value: string | undefined, name: string, max: number, command: string): number | undefined {
   if (value === undefined) return undefined;
