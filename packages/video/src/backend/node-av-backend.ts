@@ -55,7 +55,8 @@ interface NativeStream {
   rFrameRate: Rational;
   metadata: { getAll?(): Record<string, string> } | null;
 }
-interface NativePacket {
+/** node-av's Packet, as far as the backend modules use it. */
+export interface NativePacket {
   alloc(): void;
   free(): void;
   unref(): void;

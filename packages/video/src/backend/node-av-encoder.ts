@@ -7,7 +7,7 @@
  */
 import { TesseraError } from '@tessera/core';
 import { VideoInputError } from '../video-errors.js';
-import { CODEC_PARAMETER_KEYS, type DemuxedPacket, type DemuxedVideo, type NativeCodecParameters, type Rational, type VideoCodecParameters, h264Disposable, loadedNodeAv } from './node-av-backend.js';
+import { CODEC_PARAMETER_KEYS, type DemuxedPacket, type DemuxedVideo, type NativeCodecParameters, type NativePacket, type Rational, type VideoCodecParameters, h264Disposable, loadedNodeAv } from './node-av-backend.js';
 import { rationalFrameRate, readVideoFrames } from './read-video-frames.js';
 
 export type VideoEncoderCodec = 'h264' | 'h265' | 'vp9' | 'av1';
@@ -92,16 +92,7 @@ interface EncoderFrame {
   pts: bigint;
   duration: bigint;
 }
-interface EncoderPacket {
-  alloc(): void;
-  free(): void;
-  unref(): void;
-  data: Buffer | null;
-  pts: bigint;
-  dts: bigint;
-  duration: bigint;
-  flags: number;
-}
+type EncoderPacket = Omit<NativePacket, 'streamIndex'>;
 interface EncoderParameters extends NativeCodecParameters {
   fromContext(context: EncoderContext): number;
 }
