@@ -725,7 +725,7 @@ class TesseraLoader implements Loader {
       Atomics.store(buffer.claim, 0, 0);
       const grain = Math.max(1, Math.floor(count / (this.pool.size * CLAIMS_PER_WORKER)));
       for (let worker = 0; worker < this.pool.size; worker++) {
-        (pending ??= []).push(this.pool.decode(worker, { bufferIndex, from: 0, to: count, epoch, grain }));
+        (pending ??= []).push(this.pool.decode(worker, { bufferIndex, count, epoch, grain }));
       }
     }
     for (let fieldIndex = 0; fieldIndex < this.fields.length; fieldIndex++) {

@@ -18,7 +18,7 @@ export interface DecodePool {
   readonly size: number;
   /** Resolves when every worker has opened the file and set up its pipelines. */
   ready(): Promise<void>;
-  /** Decodes positions [from, to) of a buffer set (stage times accumulate in setup.stageTimes). */
+  /** This worker's share of a batch: it claims positions from the buffer set's counter with the others (stage times accumulate in setup.stageTimes). */
   decode(worker: number, request: Omit<DecodeRequest, 'id'>): Promise<void>;
 
   /** Terminates the threads; pending decodes reject with E_CLOSED. Idempotent. */

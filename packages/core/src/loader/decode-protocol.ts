@@ -48,14 +48,13 @@ export interface DecodeWorkerSetup {
 export interface DecodeRequest {
   id: number;
   bufferIndex: number;
-  from: number;
-  to: number;
+  /** Positions [0, count) of the buffer set make the batch. */
+  count: number;
   epoch: number;
   /**
-   * 0: decode positions [from, to). Otherwise every worker gets the request and they share the
-   * positions: each claims the next `grain` of them from the buffer set's claim counter (an Int32
-   * after the sample indices and occurrences) until none is left, so no worker idles while another
-   * still has samples of the batch queued.
+   * Every worker gets the request and they share the positions: each claims the next `grain` of
+   * them from the buffer set's claim counter (an Int32 after the sample indices and occurrences)
+   * until none is left, so no worker idles while another still has samples of the batch queued.
    */
   grain: number;
 }

@@ -84,19 +84,15 @@ port.on('message', async (request: DecodeRequest) => {
     const slots = state.slots[request.bufferIndex]!;
     const sampleIndices = state.sampleIndices[request.bufferIndex]!;
     const occurrences = state.occurrences[request.bufferIndex]!;
-    const run = async (from: number, to: number) => {
+    // The workers share the batch: each claims the next `grain` positions until none is left.
+    const claim = state.claims[request.bufferIndex]!;
+    for (;;) {
+      const from = Atomics.add(claim, 0, request.grain);
+      if (from >= request.count) break;
+      const to = Math.min(request.count, from + request.grain);
       for (let index = 0; index < state.fields.length; index++) {
         const pending = state.fields[index]!.runBatch(sampleIndices, occurrences, from, to, slots[index]!, state.contexts, state.stageTimes[index]!);
         if (pending !== undefined) await pending;
-      }
-    };
-    if (request.grain === 0) await run(request.from, request.to);
-    else {
-      const claim = state.claims[request.bufferIndex]!;
-      for (;;) {
-        const from = Atomics.add(claim, 0, request.grain);
-        if (from >= request.to) break;
-        await run(from, Math.min(request.to, from + request.grain));
       }
     }
     response = request.id;
