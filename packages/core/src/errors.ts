@@ -23,6 +23,7 @@ export type TesseraErrorCode =
   | 'E_IO'
   | 'E_LIMIT'
   | 'E_METADATA'
+  | 'E_MISSING_STREAM'
   | 'E_MMAP_UNAVAILABLE'
   | 'E_OUT_OF_BOUNDS'
   | 'E_PLUGIN'

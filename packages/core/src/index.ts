@@ -16,6 +16,8 @@ export type {
   OutputSpec,
   PluginOrigin,
   RandomNumbers,
+  SampleWindow,
+  StreamSpan,
   TesseraPlugin,
   TypedArray,
 } from './registry/plugin-contract.js';
@@ -53,6 +55,7 @@ export { BATCH_INFO, createLoader } from './loader/create-loader.js';
 export { padToLongest, paddedToLongest } from './loader/pad-to-longest.js';
 export type { PadToLongestOptions } from './loader/pad-to-longest.js';
 export type { Batch, BatchField, BatchInfo, Loader, LoaderOptions, LoaderStats } from './loader/create-loader.js';
+export type { WindowOptions, WindowSampler } from './loader/sample-window.js';
 export type { LoaderState } from './loader/loader-state.js';
 export type {
   BatchColumn,

@@ -1,8 +1,9 @@
 import { ArgumentError, PluginError, TesseraError, wrapPluginError } from '../errors.js';
 import type { Dataset } from '../reader/open-dataset.js';
-import type { DecoderInstance, JsonValue } from '../registry/plugin-contract.js';
+import type { DecoderInstance, JsonValue, SampleWindow } from '../registry/plugin-contract.js';
 import { allocateSlotMemory, checkOutputSpec, createSlots, specByteLength } from '../registry/output-slots.js';
 import type { ReseedableRandomSource } from './orders/random.js';
+import { type WindowState, updateWindow } from './sample-window.js';
 import type {
   FieldPipeline,
   OutputSlot,
@@ -56,6 +57,10 @@ export interface SampleRunContext extends SampleContext {
   occurrences: number;
   readonly random: ReseedableRandomSource;
   seed: number;
+  /** with the loader's `window`: the sample's window (set before the first stage of every field) */
+  window?: SampleWindow;
+  /** with the loader's `window`: the planner and the (sample, occurrence, epoch) `window` holds */
+  readonly windowState?: WindowState;
 }
 
 const SCRATCH_ALIGNMENT = 64;
@@ -159,6 +164,14 @@ export function compileField(
         context.sampleIndex = sampleIndex;
         const occurrence = occurrences[position]!;
         context.occurrence = occurrence;
+        if (context.windowState !== undefined) {
+          try {
+            context.window = updateWindow(context.windowState, sampleIndex, occurrence, context.epoch);
+          } catch (error) {
+            if (error instanceof TesseraError) throw error;
+            fail(error, 0, sampleIndex);
+          }
+        }
         // The first occurrence keeps the streams a loader without `repeat` uses.
         if (reseed && occurrence === 0) context.random.reseed(context.seed, context.epoch, sampleIndex, stageSalt);
         else if (reseed) context.random.reseed(context.seed, context.epoch, sampleIndex, stageSalt, occurrence);

@@ -15,6 +15,7 @@ import type { DecodeWorkerSetup } from './decode-protocol.js';
 import { PageIndex } from './page-index.js';
 import { type PinnedFile, pinFile, unpinFile } from './file-identity.js';
 import { checkKnownOptions } from '../util/check-options.js';
+import { type ResolvedWindowOptions, type WindowOptions, type WindowPlanner, createWindowPlanner, createWindowState, resolveWindowOptions, updateWindow } from './sample-window.js';
 
 export interface LoaderOptions {
   /** Samples per batch (the last batch of an epoch may be short unless `dropLast`). */
@@ -63,6 +64,15 @@ export interface LoaderOptions {
    * calling thread either way. Batches are identical whatever the number of workers.
    */
   workers?: number;
+  /**
+   * One time window per sample, shared by all its fields: `{ timeline: 'video', seconds: 0.64 }`
+   * draws a window [t, t + 0.64) over each sample's video stream (seeded from seed, epoch, sample and
+   * occurrence: the same whatever the worker count), and every decoder told to cut by the window
+   * (video `sampler: 'window'`, audio `crop: 'window'`, spans `window: true`…) outputs its stream's
+   * part of that interval. The batch gets an output `window` (float64 [startSeconds, durationSeconds]
+   * per sample; renamed with `output`). See WindowOptions for the samplers (random, regular, centered).
+   */
+  window?: WindowOptions;
 }
 
 /** One field of a batch: `shape[0]` is the number of samples in the batch. */
@@ -172,6 +182,7 @@ const LOADER_OPTIONS: readonly (keyof LoaderOptions)[] = [
   'resume',
   'mmap',
   'workers',
+  'window',
 ];
 
 /** Names users bring from PyTorch's DataLoader and FFCV's Loader. */
@@ -236,6 +247,9 @@ class TesseraLoader implements Loader {
   private readonly batchOperations: Array<{ operation: BatchOperation; instance: BatchOperationInstance }> = [];
   private readonly buffers: BufferSet[] = [];
   private readonly contexts: SampleRunContext[] = [];
+  /** the loader's `window` option, resolved, and its planner on this thread */
+  private readonly windowOptions: ResolvedWindowOptions | undefined;
+  private readonly windowPlanner: WindowPlanner | undefined;
   private readonly stageMilliseconds: Float64Array[] = [];
   private readonly batchOperationMilliseconds: Float64Array;
   private readonly pageIndex: PageIndex;
@@ -371,12 +385,21 @@ class TesseraLoader implements Loader {
         this.stageMilliseconds.push(new Float64Array(compiled.stageNames.length));
       }
       if (this.fields.length === 0) throw new ArgumentError('pipelines', 'every field is disabled (null); keep at least one');
+      if (options.window !== undefined) {
+        this.windowOptions = resolveWindowOptions(options.window, this.dataset);
+        this.windowPlanner = createWindowPlanner(this.dataset, this.windowOptions, this.seed);
+        const name = this.windowOptions.output;
+        if (this.fields.some((field) => field.name === name)) {
+          throw new ArgumentError('window.output', `"${name}" is already an output of the loader (a field or pipeline); name the window's output otherwise (window.output)`);
+        }
+      }
 
       // Batch operations may change specs (e.g. int labels → float32 soft labels).
       const specs: Record<string, OutputSpec> = {};
       this.fields.forEach((field, index) => {
         specs[field.name] = this.fieldSpecs[index]!;
       });
+      if (this.windowOptions !== undefined) specs[this.windowOptions.output] = { dtype: 'float64', shape: [2] };
       for (const operation of options.batchOperations ?? []) {
         if (operation.kind !== 'batch') throw new ArgumentError('batchOperations', `${operation.name} is not a batch operation`);
         for (const name of operation.fields ?? []) {
@@ -403,7 +426,8 @@ class TesseraLoader implements Loader {
       for (let index = 0; index < this.batchesAhead + 1; index++) this.buffers.push(this.allocateBuffers(shared));
 
       for (let position = 0; position < batchSize; position++) {
-        this.contexts.push({ sampleIndex: 0, occurrence: 0, occurrences: this.repeat, epoch: 0, seed: this.seed, random: createSampleRandom() });
+        const windowState = this.windowPlanner === undefined ? undefined : createWindowState(this.windowPlanner);
+        this.contexts.push({ sampleIndex: 0, occurrence: 0, occurrences: this.repeat, epoch: 0, seed: this.seed, random: createSampleRandom(), windowState });
       }
 
       this.epoch = 0;
@@ -487,6 +511,7 @@ class TesseraLoader implements Loader {
       batchSize: this.batchSize,
       seed: this.seed,
       repeat: this.repeat,
+      window: this.windowOptions,
       buffers: this.buffers.map((buffer) => ({
         sampleIndices: buffer.sampleIndices.buffer as SharedArrayBuffer,
         columns: workerFields.map(({ index }) => {
@@ -714,6 +739,7 @@ class TesseraLoader implements Loader {
       }
     }
     for (const context of this.contexts) context.epoch = epoch;
+    if (this.windowOptions !== undefined) this.fillWindows(buffer, count, epoch);
     let pending: Array<Promise<void>> | undefined;
     if (this.pool !== undefined) {
       // Every worker gets the batch and they share its samples through the buffer's claim counter,
@@ -748,6 +774,20 @@ class TesseraLoader implements Loader {
       return undefined;
     }
     return Promise.all(pending).then(finish);
+  }
+
+  /**
+   * The batch's window column, on the calling thread (decode workers plan the same windows on their
+   * own: they are a function of seed, epoch, sample and occurrence).
+   */
+  private fillWindows(buffer: BufferSet, count: number, epoch: number): void {
+    const column = buffer.columns[Object.keys(this.outputs).indexOf(this.windowOptions!.output)]!;
+    const data = column.data as Float64Array;
+    for (let position = 0; position < count; position++) {
+      const window = updateWindow(this.contexts[position]!.windowState!, buffer.sampleIndices[position]!, buffer.occurrences[position]!, epoch);
+      data[2 * position] = window.startSeconds;
+      data[2 * position + 1] = window.durationSeconds;
+    }
   }
 
   /**

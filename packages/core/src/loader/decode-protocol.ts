@@ -1,6 +1,7 @@
 import type { JsonValue, PluginOrigin } from '../registry/plugin-contract.js';
 import type { SerializedError } from '../util/serialize-error.js';
 import type { FileIdentity } from '../io/file-identity.js';
+import type { ResolvedWindowOptions } from './sample-window.js';
 
 /** Everything a decode worker needs, sent once as workerData. */
 export interface DecodeWorkerSetup {
@@ -31,6 +32,8 @@ export interface DecodeWorkerSetup {
   seed: number;
   /** the loader's `repeat` (occurrences of each sample per epoch) */
   repeat: number;
+  /** the loader's `window` option, resolved (each worker plans the same windows) */
+  window: ResolvedWindowOptions | undefined;
   /**
    * Stage wall times, accumulated by the workers in place: Float64 [worker][worker field][stage]
    * (so a finished decode is answered with its id alone).

@@ -9,6 +9,7 @@ import { type CompiledField, type SampleRunContext, compileField } from './compi
 import type { DecodeRequest, DecodeResponse, DecodeWorkerSetup } from './decode-protocol.js';
 import { checkWorkerFile } from './file-identity.js';
 import { createSampleRandom } from './orders/random.js';
+import { createWindowPlanner, createWindowState } from './sample-window.js';
 import type { OutputSlot, SampleOperation } from './pipeline-contract.js';
 
 const port = parentPort!;
@@ -54,8 +55,10 @@ async function prepare(): Promise<Ready> {
     }),
   );
   const contexts: SampleRunContext[] = [];
+  const planner = setup.window === undefined ? undefined : createWindowPlanner(dataset, setup.window, setup.seed);
   for (let position = 0; position < setup.batchSize; position++) {
-    contexts.push({ sampleIndex: 0, occurrence: 0, occurrences: setup.repeat, epoch: 0, seed: setup.seed, random: createSampleRandom() });
+    const windowState = planner === undefined ? undefined : createWindowState(planner);
+    contexts.push({ sampleIndex: 0, occurrence: 0, occurrences: setup.repeat, epoch: 0, seed: setup.seed, random: createSampleRandom(), windowState });
   }
   const stagesPerWorker = fields.reduce((sum, field) => sum + field.stageNames.length, 0);
   let stageOffset = setup.workerIndex * stagesPerWorker;

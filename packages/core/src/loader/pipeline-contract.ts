@@ -22,7 +22,7 @@
  * it in that field's pipeline, on the calling thread. Nothing is rejected for being "not
  * compilable".
  */
-import type { JsonValue, OutputSlot, OutputSpec, PluginOrigin, RandomNumbers, TypedArray } from '../registry/plugin-contract.js';
+import type { JsonValue, OutputSlot, OutputSpec, PluginOrigin, RandomNumbers, SampleWindow, TypedArray } from '../registry/plugin-contract.js';
 
 export type { OutputSlot, OutputSpec };
 
@@ -35,6 +35,8 @@ export interface SampleContext {
   /** with the loader's `repeat`: which occurrence of the sample in the epoch (0-based), and how many (see DecodeContext) */
   readonly occurrence?: number;
   readonly occurrences?: number;
+  /** with the loader's `window`: the sample's time window, the same for all its fields (see DecodeContext) */
+  readonly window?: SampleWindow;
 }
 
 export interface SampleOperation<TOptions extends JsonValue = JsonValue> {

@@ -5,7 +5,7 @@ import { type FileSource, type FileSourceOptions, type MmapAdvice, openFileSourc
 import { sameFile } from '../io/file-identity.js';
 import { type PageCacheSource, type PageCacheStats, openPageCacheSource } from '../io/page-cache-source.js';
 import { checkDecoderOptions } from '../registry/decoder-options.js';
-import type { DecoderInstance, FieldCodec, FieldReader, JsonValue, TesseraPlugin } from '../registry/plugin-contract.js';
+import type { DecoderInstance, FieldCodec, FieldReader, JsonValue, StreamSpan, TesseraPlugin } from '../registry/plugin-contract.js';
 import { type Registry, createRegistry, isCompatibleVersion } from '../registry/registry.js';
 import { ALLOCATION_ENTRY_BYTE_LENGTH, FIELD_DESCRIPTOR_BYTE_LENGTH, HEADER_BYTE_LENGTH, TYPE_ID } from '../spec/constants.js';
 import {
@@ -100,6 +100,21 @@ export interface Dataset {
   read(sampleIndex: number, fieldName: string): unknown;
   /** The dump rendering of a value (binary payloads as `{ byteLength, sha256 }`). */
   toJSON(sampleIndex: number, fieldName: string): unknown;
+  /** Whether a field's codec places its streams on a time axis (has a `timeline` hook). */
+  hasTimeline(fieldName: string): boolean;
+  /**
+   * Where a sample's stream of a field lies on the sample's time axis, in seconds (the codec's
+   * `timeline`), written into `out` (a new object without it); undefined when the sample has no
+   * such stream. E_ARGUMENT when the field has no time axis.
+   */
+  timeline(fieldName: string, sampleIndex: number, out?: StreamSpan): StreamSpan | undefined;
+  /** Whether a field's codec has labelled spans on the time axis (an `anchors` hook). */
+  hasAnchors(fieldName: string): boolean;
+  /**
+   * A sample's spans of a field as [start, end) seconds pairs (the codec's `anchors`): a view of
+   * `out` when it has room, else a new array. E_ARGUMENT when the field has no spans.
+   */
+  anchors(fieldName: string, sampleIndex: number, out?: Float64Array): Float64Array;
   /** Sets up a decoder (the field's default unless named) with JSON options. */
   createDecoder(fieldName: string, decoderName?: string, options?: JsonValue): DecoderInstance;
   /** madvise over the whole file, or over data pages [firstPage, firstPage + pageCount) (no-op without mmap). */
@@ -520,6 +535,54 @@ class OpenDataset implements Dataset {
     this.allocationIndex.ensureValidated();
     this.pages ??= this.allocationIndex.firstPages(this.numSamples, this.layout.dataStart, this.pageSize);
     return this.pages;
+  }
+
+  hasTimeline(fieldName: string): boolean {
+    return typeof this.codecOf(fieldName).codec.timeline === 'function';
+  }
+
+  timeline(fieldName: string, sampleIndex: number, out: StreamSpan = { startSeconds: 0, durationSeconds: 0 }): StreamSpan | undefined {
+    this.checkBeforeRead();
+    const { codec, reader } = this.codecOf(fieldName);
+    if (codec.timeline === undefined) throw new TesseraError('E_ARGUMENT', `field "${fieldName}" (${codec.id}) has no time axis: its codec has no timeline`);
+    reader.recordOffset(sampleIndex);
+    let present: boolean;
+    try {
+      present = codec.timeline(reader, sampleIndex, out);
+    } catch (error) {
+      throw hookError(error, reader, 'timeline', sampleIndex);
+    }
+    if (!present) return undefined;
+    if (!Number.isFinite(out.startSeconds) || !(out.durationSeconds >= 0) || !Number.isFinite(out.durationSeconds)) {
+      throw new PluginError('E_PLUGIN', `field "${fieldName}" (${codec.id}): timeline of sample ${sampleIndex} is start ${out.startSeconds} s, duration ${out.durationSeconds} s; both must be finite, the duration ≥ 0`, {
+        plugin: reader.pluginName,
+        hook: 'timeline',
+        field: fieldName,
+        sampleIndex,
+      });
+    }
+    return out;
+  }
+
+  hasAnchors(fieldName: string): boolean {
+    return typeof this.codecOf(fieldName).codec.anchors === 'function';
+  }
+
+  anchors(fieldName: string, sampleIndex: number, out: Float64Array = new Float64Array(0)): Float64Array {
+    this.checkBeforeRead();
+    const { codec, reader } = this.codecOf(fieldName);
+    if (codec.anchors === undefined) throw new TesseraError('E_ARGUMENT', `field "${fieldName}" (${codec.id}) has no spans: its codec has no anchors`);
+    reader.recordOffset(sampleIndex);
+    try {
+      let count = codec.anchors(reader, sampleIndex, out);
+      if (count * 2 > out.length) {
+        out = new Float64Array(count * 2);
+        count = codec.anchors(reader, sampleIndex, out);
+      }
+      return out.subarray(0, count * 2);
+    } catch (error) {
+      throw hookError(error, reader, 'anchors', sampleIndex);
+    }
   }
 
   createDecoder(fieldName: string, decoderName?: string, options?: JsonValue): DecoderInstance {

@@ -135,9 +135,44 @@ export interface FieldCodec<TValue = unknown, TArgs extends JsonValue = JsonValu
    */
   toJSON?(field: FieldReader<TArgs>, sampleIndex: number): unknown;
 
+  // ── time (stream fields) ──────────────────────────────────────────────────────────────────
+
+  /**
+   * Optional, for fields that hold a stream in time (video, audio, timed text, alignments): where
+   * this sample's stream lies on the sample's time axis, in seconds. The axis is the one all
+   * streams of a sample share — for media from one container, its presentation time (a video whose
+   * first frame has pts 0.5 s starts at 0.5). Writes `out` and returns true; returns false when
+   * this sample has no such stream (an optional stream left out). Read metadata (and at most a small
+   * index) only: the loader calls it for every sample of a batch when windows are drawn over it
+   * (loader option `window`).
+   */
+  timeline?(field: FieldReader<TArgs>, sampleIndex: number, out: StreamSpan): boolean;
+  /**
+   * Optional, for fields of labelled spans (word alignments, events): how many spans the sample
+   * has, and — when `out.length ≥ 2 × count` — their [start, end) times in seconds on the sample's
+   * axis, written as pairs. The loader's `window: { sampler: 'centered' }` centres windows on them.
+   */
+  anchors?(field: FieldReader<TArgs>, sampleIndex: number, out: Float64Array): number;
+
   /** Named decoders; `defaultDecoder` names the one used when a pipeline does not choose. */
   readonly decoders: Readonly<Record<string, DecoderDefinition<TArgs>>>;
   readonly defaultDecoder: string;
+}
+
+/** A stream's extent on its sample's time axis (see `FieldCodec.timeline`). Reused: do not keep it. */
+export interface StreamSpan {
+  startSeconds: number;
+  durationSeconds: number;
+}
+
+/**
+ * The time window the loader chose for a sample (loader option `window`): every stream decoder that
+ * cuts by windows outputs the part of its stream in [startSeconds, startSeconds + durationSeconds)
+ * of the sample's time axis (see `FieldCodec.timeline`). Reused per batch position: do not keep it.
+ */
+export interface SampleWindow {
+  readonly startSeconds: number;
+  readonly durationSeconds: number;
 }
 
 /** Where `encode` writes. One object is reused for many samples: do not keep references. */
@@ -261,6 +296,12 @@ export interface DecodeContext {
    */
   readonly occurrence?: number;
   readonly occurrences?: number;
+  /**
+   * With the loader's `window` option: this sample's window, the same for every field of the
+   * sample (drawn once from its own seeded stream). Absent otherwise: a decoder asked to cut by the
+   * window then throws an E_ARGUMENT naming the loader option.
+   */
+  readonly window?: SampleWindow;
 }
 
 export interface DecoderDefinition<TArgs extends JsonValue = JsonValue, TOptions extends JsonValue = JsonValue> {
