@@ -40,13 +40,18 @@ export interface CompressedAudioOptions {
   bitrate?: number;
   /** FLAC: samples per frame, the granularity of crop decoding. Default 4096. */
   frameSize?: number;
+  /**
+   * Store each clip's start on the sample's time axis (a value's `startTime`; 8 more metadata bytes
+   * per sample). Default true; false gives the layout of files written before starts existed.
+   */
+  timeAxis?: boolean;
 }
 
 /** Audio encoded at write time (ffmpeg) and decoded in-process when read; crops decode only their frames. */
 export function compressedAudio(options: CompressedAudioOptions): FieldSpec<CompressedAudioArguments> {
   const { format = 'flac', ...rest } = options ?? ({} as CompressedAudioOptions);
   const defined = Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined));
-  return { plugin: audioPlugin(), codecId: COMPRESSED_CODEC_ID, arguments: { format, channels: 1, ...defined } as CompressedAudioArguments };
+  return { plugin: audioPlugin(), codecId: COMPRESSED_CODEC_ID, arguments: { format, channels: 1, timeAxis: true, ...defined } as CompressedAudioArguments };
 }
 
 /** FLAC (lossless): decodes bit-exactly to the PCM that was written (at 16 or 24 bits). */

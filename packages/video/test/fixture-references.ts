@@ -19,7 +19,7 @@ export interface ReferenceFrame {
 export interface Reference {
   file: string;
   generator: string;
-  stream: { index: number; codec: string; width: number; height: number; timeBase: [number, number]; startPts: number; frames: number; rotation: number };
+  stream: { index: number; codec: string; width: number; height: number; timeBase: [number, number]; startPts: number; frames: number; rotation: number; /** PyAV's stream duration × time base (seconds, rounded to 1e-6). */ durationSeconds: number };
   frames: ReferenceFrame[];
   packets: Array<{ pts: number; dts: number; size: number; key: boolean }>;
 }

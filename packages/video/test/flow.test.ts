@@ -180,7 +180,7 @@ function expectClose(actual: Float32Array, expected: Float32Array): void {
 
 describe('crop, resize and flip of a linear field', () => {
   const frames = 5;
-  const video = { frames, width: 80, height: 60, frameTime: (k: number) => k / 25, durationSeconds: () => frames / 25 };
+  const video = { frames, width: 80, height: 60, frameTime: (k: number) => k / 25, presentationSeconds: (k: number) => k / 25, durationSeconds: () => frames / 25 };
 
   it('crop none at the grid size gives the stored pairs exactly, in grid pixels', async () => {
     const path = await write([linearValue(frames)]);
@@ -203,7 +203,7 @@ describe('crop, resize and flip of a linear field', () => {
       const plans = createPlans(resolved);
       let flipped = 0;
       for (let seed = 1; seed <= 12; seed++) {
-        planClips(video, resolved, scripted(seed), plans, 'test');
+        planClips(video, resolved, { sampleIndex: 0, epoch: 0, random: scripted(seed) }, plans, 'test');
         flipped += plans[0]!.flip ? 1 : 0;
         if (options.crop === 'center') expect(plans[0]!.crop).toEqual(centerCrop(80, 60, resolved.centerRatio));
         const [outHeight, outWidth] = options.size;

@@ -1,10 +1,13 @@
-import type { DecoderDefinition, FieldCodec, FieldReader, MetadataLayout, OutputSlot } from '@tessera/core';
-import { MAX_OUTPUT_ELEMENTS, integerValue, optionRecord, rejectUnknown } from './option-values.js';
-import { checkPayloadRange } from './payload-range.js';
+import { type DecoderDefinition, type FieldCodec, type FieldReader, type MetadataLayout, type OutputSlot, TesseraError } from '@tessera/core';
+import { AudioFormatError } from '../audio-errors.js';
+import { MAX_OUTPUT_ELEMENTS, booleanValue, integerValue, optionRecord, rejectUnknown } from './option-values.js';
+import { ByteScratch, checkPayloadRange } from './payload-range.js';
 
 /**
  * `alignments({ sampleRate })`: labelled time spans per sample — word or phone alignments, sound
- * events, diarization turns — in samples at the rate of the audio they describe.
+ * events, diarization turns — in samples at the rate of the audio they describe, on the sample's time axis: a span's seconds are
+ * start / sampleRate, the axis a waveform's `startTime` and a video's timestamps use (so spans of an
+ * audio stream that starts at 0.5 s begin at 0.5 × rate or later).
  *
  *   metadata column (16 bytes, 8-aligned)   pointer u64 @0   spans u32 @8   payload bytes u32 @12
  *   payload (one allocation, none when there are no spans)
@@ -105,6 +108,14 @@ function encodeSpans(value: readonly AlignmentSpan[], metadata: DataView, alloca
   allocate(payload, 0);
 }
 
+/** The span records of a sample (count × 28 bytes), checked against the payload length. */
+function spanTable(field: FieldReader, sampleIndex: number, count: number): DataView {
+  const byteLength = readByteLength(field, sampleIndex);
+  if (count * RECORD_BYTES > byteLength) throw new AudioFormatError(`sample ${sampleIndex}: ${count} spans need ${count * RECORD_BYTES} bytes, the payload has ${byteLength}`);
+  const bytes = field.bytes(readPointer(field, sampleIndex), count * RECORD_BYTES);
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 function readAll(field: FieldReader, sampleIndex: number): AlignmentSpan[] {
   const count = readSpans(field, sampleIndex);
   if (count === 0) return [];
@@ -131,12 +142,17 @@ function readAll(field: FieldReader, sampleIndex: number): AlignmentSpan[] {
 /**
  * int32 [maxSpans, 3], variable in dimension 0: (start, duration, label id) per span, where the label
  * id is the label's index in the `vocabulary` option (−1 when absent from it; always −1 without one).
+ * With `window: true`: the spans overlapping the loader's window [t, t + d) — in samples, w0 =
+ * round(t × rate), w1 = w0 + round(d × rate), span [s, s + duration) overlaps when s < w1 and
+ * s + duration > w0 — in stored order, with start relative to the window (s − w0, negative for a span
+ * that began before it). Without a vocabulary no label is read (no allocation per decode).
  */
 const spansDecoder: DecoderDefinition<AlignmentsArguments> = {
-  options: ['maxSpans', 'vocabulary'],
+  options: ['maxSpans', 'vocabulary', 'window'],
   setup(field, rawOptions) {
     const where = `decoder "spans" of field "${field.name}"`;
     const options = optionRecord(rawOptions, where);
+    const { sampleRate } = field.arguments;
     let maxSpans: number;
     if (options.maxSpans !== undefined) maxSpans = integerValue(options, 'maxSpans', undefined, 1, MAX_OUTPUT_ELEMENTS / 3, where);
     else {
@@ -148,24 +164,68 @@ const spansDecoder: DecoderDefinition<AlignmentsArguments> = {
       if (!Array.isArray(options.vocabulary) || !options.vocabulary.every((label) => typeof label === 'string')) throw new TypeError(`${where}: vocabulary must be an array of label strings`);
       for (const [index, label] of (options.vocabulary as string[]).entries()) if (!vocabulary.has(label)) vocabulary.set(label, index);
     }
+    const cutByWindow = booleanValue(options, 'window', false, where);
+    const scratch = new ByteScratch();
+    // Views of the scratch, made again only when it grows (no allocation per decode).
+    let bytes = new Uint8Array(scratch.arrayBuffer);
+    let view = new DataView(scratch.arrayBuffer);
     return {
       output: { dtype: 'int32', shape: [maxSpans, 3], variableDims: [0] },
-      decode(sampleIndex: number, slot: OutputSlot) {
-        const spans = readAll(field, sampleIndex);
+      decode(sampleIndex: number, slot: OutputSlot, context) {
+        let windowFirst = 0;
+        let windowEnd = 0;
+        if (cutByWindow) {
+          const window = context?.window;
+          if (window === undefined) {
+            throw new TesseraError('E_ARGUMENT', `${where}: window: true cuts the loader's time window, and this decode has none; give the loader a window option ({ window: { timeline, seconds } }), or drop window: true for standalone decodes`);
+          }
+          windowFirst = Math.round(window.startSeconds * sampleRate);
+          windowEnd = windowFirst + Math.round(window.durationSeconds * sampleRate);
+          if (!Number.isFinite(windowEnd)) throw new TesseraError('E_ARGUMENT', `${where}: the loader's window is ${window.durationSeconds} s from ${window.startSeconds} s; both must be finite`);
+        }
         const out = slot.data as Int32Array;
         out.fill(0);
-        const count = Math.min(maxSpans, spans.length);
-        for (let index = 0; index < count; index++) {
-          const span = spans[index]!;
-          out[index * 3] = span.start;
-          out[index * 3 + 1] = span.duration;
-          out[index * 3 + 2] = vocabulary.get(span.label) ?? -1;
+        const count = readSpans(field, sampleIndex);
+        let written = 0;
+        if (count > 0) {
+          const byteLength = readByteLength(field, sampleIndex);
+          if (count * RECORD_BYTES > byteLength) throw new AudioFormatError(`sample ${sampleIndex}: ${count} spans need ${count * RECORD_BYTES} bytes, the payload has ${byteLength}`);
+          // Without a vocabulary only the span table is needed.
+          const needed = vocabulary.size === 0 ? count * RECORD_BYTES : byteLength;
+          if (bytes.byteLength < needed) {
+            scratch.bytes(needed);
+            bytes = new Uint8Array(scratch.arrayBuffer);
+            view = new DataView(scratch.arrayBuffer);
+          }
+          field.copyBytes(readPointer(field, sampleIndex), needed, bytes, 0);
+          for (let index = 0; index < count && written < maxSpans; index++) {
+            const record = index * RECORD_BYTES;
+            const start = view.getUint32(record, true);
+            const duration = view.getUint32(record + 4, true);
+            if (cutByWindow && !(start < windowEnd && start + duration > windowFirst)) continue;
+            out[written * 3] = start - windowFirst;
+            out[written * 3 + 1] = duration;
+            out[written * 3 + 2] = vocabulary.size === 0 ? -1 : (vocabulary.get(labelOf(bytes, view, count, index, byteLength, sampleIndex)) ?? -1);
+            written++;
+          }
         }
-        slot.lengths[0] = count;
+        slot.lengths[0] = written;
       },
     };
   },
 };
+
+function labelOf(bytes: Uint8Array, view: DataView, count: number, index: number, byteLength: number, sampleIndex: number): string {
+  const record = index * RECORD_BYTES;
+  const offset = view.getUint32(record + 12, true);
+  const length = view.getUint32(record + 16, true);
+  if (offset < count * RECORD_BYTES || offset + length > byteLength) throw new AudioFormatError(`sample ${sampleIndex}: span ${index}'s label (${length} bytes at ${offset}) lies outside the span table`);
+  try {
+    return decoder.decode(bytes.subarray(offset, offset + length));
+  } catch (error) {
+    throw new AudioFormatError(`sample ${sampleIndex}: span ${index}'s label is not UTF-8`, { cause: error });
+  }
+}
 
 /** int32 scalar: the number of spans. */
 const countDecoder: DecoderDefinition<AlignmentsArguments> = {
@@ -196,6 +256,34 @@ export const alignmentsCodec: FieldCodec<readonly AlignmentSpan[], AlignmentsArg
     }
   },
   read: readAll,
+  timeline(field, sampleIndex, out) {
+    const count = readSpans(field, sampleIndex);
+    if (count === 0) return false;
+    const view = spanTable(field, sampleIndex, count);
+    let first = Number.POSITIVE_INFINITY;
+    let last = Number.NEGATIVE_INFINITY;
+    for (let index = 0; index < count; index++) {
+      const start = view.getUint32(index * RECORD_BYTES, true);
+      first = Math.min(first, start);
+      last = Math.max(last, start + view.getUint32(index * RECORD_BYTES + 4, true));
+    }
+    const { sampleRate } = field.arguments;
+    out.startSeconds = first / sampleRate;
+    out.durationSeconds = (last - first) / sampleRate;
+    return true;
+  },
+  anchors(field, sampleIndex, out) {
+    const count = readSpans(field, sampleIndex);
+    if (count === 0 || out.length < 2 * count) return count;
+    const view = spanTable(field, sampleIndex, count);
+    const { sampleRate } = field.arguments;
+    for (let index = 0; index < count; index++) {
+      const start = view.getUint32(index * RECORD_BYTES, true);
+      out[2 * index] = start / sampleRate;
+      out[2 * index + 1] = (start + view.getUint32(index * RECORD_BYTES + 4, true)) / sampleRate;
+    }
+    return count;
+  },
   decoders: { spans: spansDecoder, count: countDecoder },
   defaultDecoder: 'spans',
 };

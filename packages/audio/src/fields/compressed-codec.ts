@@ -8,10 +8,11 @@ import { encodeAudio } from '../input/index.js';
 import { createMp3Decoder, parseMp3 } from '../mp3/index.js';
 import { createOpusDecoder, parseOggOpus } from '../opus/index.js';
 import type { PacketDecoder, PacketStream } from '../opus/index.js';
-import { CLIP_WINDOW_OPTIONS, clipWindow, windowStart } from './clip-window.js';
-import { MAX_CHANNELS, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, choiceValue, integerValue, optionRecord, rejectUnknown } from './option-values.js';
+import { CLIP_WINDOW_OPTIONS, clipWindow, windowFirstSample, windowStart } from './clip-window.js';
+import { MAX_CHANNELS, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, booleanValue, choiceValue, integerValue, optionRecord, rejectUnknown } from './option-values.js';
 import { ByteScratch, checkPayloadRange } from './payload-range.js';
 import { type WaveformInput, fieldPcm, pcmAsFloat } from './pcm-value.js';
+import { checkStart } from './waveform-codec.js';
 
 /**
  * `compressedAudio({ format, sampleRate, channels })` (and `flac()`, `opus()`, `mp3()`): audio
@@ -19,8 +20,9 @@ import { type WaveformInput, fieldPcm, pcmAsFloat } from './pcm-value.js';
  * only the codec's frames (FLAC) or packets (Opus, MP3) and an index of them, so a crop decodes only
  * the frames it covers.
  *
- *   metadata column (24 bytes, 8-aligned)
+ *   metadata column (24 bytes, 8-aligned; 32 with `timeAxis`)
  *     pointer u64 @0   payload bytes u32 @8   frames u32 @12   samples per channel u32 @16   delay u32 @20
+ *     timeAxis only: start i32 @24   reserved u32 @28 (zero)
  *   payload (one allocation, none when the clip is empty)
  *     frame byte offsets u32 × (frames + 1)   (into the frame bytes; the last is their length)
  *     frame first samples u32 × (frames + 1) (FLAC: absolute; Opus/MP3: before removing the delay)
@@ -29,6 +31,11 @@ import { type WaveformInput, fieldPcm, pcmAsFloat } from './pcm-value.js';
  *
  * `samples` is exact: FLAC's frames hold it; Opus's pre-skip and last granule and MP3's LAME
  * delay/padding are stored so decoders give exactly the samples that were encoded.
+ *
+ * `start` (argument `timeAxis`, which `compressedAudio()` sets for new fields) places the clip on the
+ * sample's time axis in samples at the field's rate, as in `waveform()`. The 24-byte column had no
+ * spare byte, so the start is a second layout: files written before it (no `timeAxis` argument,
+ * read as false) keep their 24-byte records and start at 0.
  */
 export type CompressedFormat = 'flac' | 'opus' | 'mp3';
 export const COMPRESSED_FORMATS: readonly CompressedFormat[] = ['flac', 'opus', 'mp3'];
@@ -43,6 +50,8 @@ export type CompressedAudioArguments = {
   bitrate: number;
   /** FLAC only: samples per frame (the granularity of crops). */
   frameSize: number;
+  /** Each clip's start on the time axis is stored (32-byte metadata); false for files written before it. */
+  timeAxis: boolean;
 };
 
 /** What `read()` gives: the decoded clip (float32, planar). FLAC fields also give a standalone .flac file. */
@@ -50,6 +59,8 @@ export interface StoredCompressedAudio {
   format: CompressedFormat;
   sampleRate: number;
   samples: Float32Array[];
+  /** Where the first sample lies on the sample's time axis, in seconds (0 without `timeAxis`). */
+  startTime: number;
   /** FLAC only: a playable .flac file of the stored frames (STREAMINFO + frames, no padding). */
   file?: Uint8Array;
 }
@@ -58,11 +69,13 @@ export const COMPRESSED_CODEC_ID = 'audio/compressed';
 const OPUS_RATES = [8000, 12000, 16000, 24000, 48000];
 const MP3_RATES = [8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000];
 const METADATA_LAYOUT: MetadataLayout = { byteLength: 24, alignment: 8 };
+const TIMED_METADATA_LAYOUT: MetadataLayout = { byteLength: 32, alignment: 8 };
 const POINTER_OFFSET = 0;
 const BYTES_OFFSET = 8;
 const FRAMES_OFFSET = 12;
 const SAMPLES_OFFSET = 16;
 const DELAY_OFFSET = 20;
+const START_OFFSET = 24;
 const MD5_BYTES = 16;
 
 interface StoredHeader {
@@ -71,15 +84,20 @@ interface StoredHeader {
   frames: number;
   samples: number;
   delay: number;
+  /** On the time axis, in samples (0 without `timeAxis`). */
+  start: number;
 }
 
-function readHeader(field: FieldReader, sampleIndex: number, header: StoredHeader): StoredHeader {
+const emptyHeader = (): StoredHeader => ({ pointer: 0, byteLength: 0, frames: 0, samples: 0, delay: 0, start: 0 });
+
+function readHeader(field: FieldReader<CompressedAudioArguments>, sampleIndex: number, header: StoredHeader): StoredHeader {
   const record = field.recordOffset(sampleIndex);
   const metadata = field.metadata;
   header.byteLength = metadata.getUint32(record + BYTES_OFFSET, true);
   header.frames = metadata.getUint32(record + FRAMES_OFFSET, true);
   header.samples = metadata.getUint32(record + SAMPLES_OFFSET, true);
   header.delay = metadata.getUint32(record + DELAY_OFFSET, true);
+  header.start = field.arguments.timeAxis === true ? metadata.getInt32(record + START_OFFSET, true) : 0;
   header.pointer = header.byteLength > 0 ? field.readUint64(record + POINTER_OFFSET) : 0;
   return header;
 }
@@ -89,7 +107,9 @@ const tableBytes = (frames: number, format: CompressedFormat): number => 8 * (fr
 export function normalizeCompressedArguments(args: CompressedAudioArguments): CompressedAudioArguments {
   const where = 'compressedAudio()';
   const record = optionRecord(args, where);
-  rejectUnknown(record, ['format', 'sampleRate', 'channels', 'bitsPerSample', 'bitrate', 'frameSize'], where);
+  rejectUnknown(record, ['format', 'sampleRate', 'channels', 'bitsPerSample', 'bitrate', 'frameSize', 'timeAxis'], where);
+  // Absent in files written before starts were stored: those have the 24-byte layout.
+  const timeAxis = booleanValue(record, 'timeAxis', false, where);
   const format = choiceValue(record, 'format', COMPRESSED_FORMATS, 'flac', where);
   const sampleRate = integerValue(record, 'sampleRate', undefined, MIN_SAMPLE_RATE, MAX_SAMPLE_RATE, where);
   const channels = integerValue(record, 'channels', 1, 1, format === 'flac' ? MAX_CHANNELS : 2, where);
@@ -110,13 +130,14 @@ export function normalizeCompressedArguments(args: CompressedAudioArguments): Co
       bitsPerSample,
       bitrate: 0,
       frameSize: integerValue(record, 'frameSize', 4096, 16, 65535, where),
+      timeAxis,
     };
   }
   for (const key of ['bitsPerSample', 'frameSize']) {
     if (record[key] !== undefined && record[key] !== 0) throw new TypeError(`${where}: ${key} applies to flac only`);
   }
   const defaultBitrate = format === 'opus' ? 32_000 : 64_000;
-  return { format, sampleRate, channels, bitsPerSample: 0, bitrate: integerValue(record, 'bitrate', defaultBitrate, 6_000, 512_000, where), frameSize: 0 };
+  return { format, sampleRate, channels, bitsPerSample: 0, bitrate: integerValue(record, 'bitrate', defaultBitrate, 6_000, 512_000, where), frameSize: 0, timeAxis };
 }
 
 // ── write side ────────────────────────────────────────────────────────────────────────────────
@@ -128,6 +149,8 @@ interface IndexedFrames {
   samples: number;
   delay: number;
   md5?: Uint8Array;
+  /** On the time axis, in samples at the field's rate. */
+  start: number;
 }
 
 /** The packets and index of an Opus (Ogg) or MP3 file made by ffmpeg. (FLAC is encoded in process.) */
@@ -136,7 +159,7 @@ function indexEncoded(file: Uint8Array, args: CompressedAudioArguments): Indexed
   if (stream.sampleRate !== args.sampleRate || stream.channels !== args.channels) {
     throw new AudioFormatError(`the ${args.format} encoder gave ${stream.sampleRate} Hz, ${stream.channels} channels; the field is ${args.sampleRate} Hz, ${args.channels} channels`);
   }
-  return { frames: stream.packets, offsets: stream.packetByteOffsets, firstSamples: stream.packetFirstSamples, samples: stream.totalSamples, delay: stream.delaySamples };
+  return { frames: stream.packets, offsets: stream.packetByteOffsets, firstSamples: stream.packetFirstSamples, samples: stream.totalSamples, delay: stream.delaySamples, start: 0 };
 }
 
 function writeIndexed(indexed: IndexedFrames, args: CompressedAudioArguments, metadata: DataView, allocate: (payload: Uint8Array, pointerOffset?: number) => void): void {
@@ -144,6 +167,10 @@ function writeIndexed(indexed: IndexedFrames, args: CompressedAudioArguments, me
   metadata.setUint32(SAMPLES_OFFSET, indexed.samples, true);
   metadata.setUint32(DELAY_OFFSET, indexed.delay, true);
   metadata.setUint32(FRAMES_OFFSET, Math.max(0, frameCount), true);
+  if (args.timeAxis) metadata.setInt32(START_OFFSET, checkStart(indexed.start, args.sampleRate), true);
+  else if (indexed.start !== 0) {
+    throw new RangeError(`this field stores no start times (it has no timeAxis argument: written by an older @tessera/audio), the value has startTime ${indexed.start / args.sampleRate} s; make the field with compressedAudio(), which stores them`);
+  }
   if (indexed.samples === 0 || frameCount <= 0) return;
   const table = tableBytes(frameCount, args.format);
   const payload = new Uint8Array(table + indexed.frames.byteLength);
@@ -160,12 +187,12 @@ function writeIndexed(indexed: IndexedFrames, args: CompressedAudioArguments, me
 
 async function encodeValue(value: WaveformInput, args: CompressedAudioArguments): Promise<IndexedFrames> {
   const pcm = await fieldPcm(value, { sampleRate: args.sampleRate, channels: args.channels, resample: true });
-  if (pcm.length === 0) return { frames: new Uint8Array(0), offsets: [0], firstSamples: [0], samples: 0, delay: 0 };
+  if (pcm.length === 0) return { frames: new Uint8Array(0), offsets: [0], firstSamples: [0], samples: 0, delay: 0, start: pcm.start };
   if (args.format === 'flac') {
     // FLAC is encoded in process (flac/flac-encoder.ts): PCM and WAV at the field's rate need no ffmpeg.
     const bitsPerSample = args.bitsPerSample as 16 | 24;
     const stream = encodeFlac(flacIntegerRows(pcm.rows, bitsPerSample), { sampleRate: args.sampleRate, bitsPerSample, blockSize: args.frameSize });
-    return { frames: stream.frames, offsets: stream.frameByteOffsets, firstSamples: stream.frameFirstSamples, samples: stream.info.totalSamples, delay: 0, md5: stream.info.md5 };
+    return { frames: stream.frames, offsets: stream.frameByteOffsets, firstSamples: stream.frameFirstSamples, samples: stream.info.totalSamples, delay: 0, md5: stream.info.md5, start: pcm.start };
   }
   // 40 ms of silence after the clip: lossy encoders emit nothing for a clip shorter than their
   // look-ahead (libopus gave no packet for one sample) and fade the last frame; the stored length
@@ -180,7 +207,7 @@ async function encodeValue(value: WaveformInput, args: CompressedAudioArguments)
   const indexed = indexEncoded(file, args);
   // The exact length is the PCM's: the containers' own accounting (Ogg granules, the LAME tag) can
   // be off for clips shorter than a frame. Decoders stop there; the packets hold at least that much.
-  return { ...indexed, samples: pcm.length };
+  return { ...indexed, samples: pcm.length, start: pcm.start };
 }
 
 // ── read side ─────────────────────────────────────────────────────────────────────────────────
@@ -191,11 +218,11 @@ class ClipParts {
   offsets = new Uint32Array(0);
   firstSamples = new Uint32Array(0);
   md5 = new Uint8Array(0);
-  readonly header: StoredHeader = { pointer: 0, byteLength: 0, frames: 0, samples: 0, delay: 0 };
+  readonly header: StoredHeader = emptyHeader();
 
   constructor(private readonly format: CompressedFormat) {}
 
-  load(field: FieldReader, sampleIndex: number): StoredHeader {
+  load(field: FieldReader<CompressedAudioArguments>, sampleIndex: number): StoredHeader {
     const header = readHeader(field, sampleIndex, this.header);
     if (header.byteLength === 0) return header;
     const table = tableBytes(header.frames, this.format);
@@ -272,7 +299,7 @@ class ClipParts {
 /** Decodes [start, start + count) of one clip into planar float32 rows of `rowStride`. */
 interface ClipDecoder {
   parts: ClipParts;
-  decode(field: FieldReader, sampleIndex: number, start: number, count: number, out: Float32Array, rowStride: number): number;
+  decode(field: FieldReader, sampleIndex: number, start: number, count: number, out: Float32Array, outOffset: number, rowStride: number): number;
 }
 
 function createClipDecoder(args: CompressedAudioArguments): ClipDecoder {
@@ -281,13 +308,13 @@ function createClipDecoder(args: CompressedAudioArguments): ClipDecoder {
     const flac = createFlacDecoder();
     return {
       parts,
-      decode(field, _sampleIndex, start, count, out, rowStride) {
+      decode(field, _sampleIndex, start, count, out, outOffset, rowStride) {
         const first = parts.frameAt(start);
         const last = parts.frameAt(start + count - 1);
         const table = tableBytes(parts.header.frames, 'flac');
         const from = parts.offsets[first]!;
         const frames = field.bytes(parts.header.pointer + table + from, parts.offsets[last + 1]! - from);
-        return flac.decode(frames, parts.flacInfo(args), parts.firstSamples[first]!, start, count, out, 0, rowStride);
+        return flac.decode(frames, parts.flacInfo(args), parts.firstSamples[first]!, start, count, out, outOffset, rowStride);
       },
     };
   }
@@ -295,11 +322,11 @@ function createClipDecoder(args: CompressedAudioArguments): ClipDecoder {
   const fresh = (): PacketDecoder => (args.format === 'opus' ? createOpusDecoder(args.sampleRate, args.channels) : createMp3Decoder());
   return {
     parts,
-    decode(field, sampleIndex, start, count, out, rowStride) {
+    decode(field, sampleIndex, start, count, out, outOffset, rowStride) {
       decoder ??= fresh();
       const stream = parts.packetStream(field, args, 0);
       try {
-        return decoder.decode(stream, start, count, out, 0, rowStride);
+        return decoder.decode(stream, start, count, out, outOffset, rowStride);
       } catch (error) {
         // A decoder that failed on corrupt data is not trusted for the next clip.
         decoder.free();
@@ -311,15 +338,20 @@ function createClipDecoder(args: CompressedAudioArguments): ClipDecoder {
   };
 }
 
-/** float32 [channels, maxSamples], variable in dimension 1: the clip (or its window), decoded in-process. */
+/**
+ * float32 [channels, maxSamples], variable in dimension 1: the clip (or its window), decoded
+ * in-process. crop 'window' cuts the loader's window as the waveform field's decoder does (zeros
+ * outside the clip, lengths[0] up to the clip's last real sample); only the frames it covers decode.
+ */
 const waveformDecoder: DecoderDefinition<CompressedAudioArguments> = {
   options: [...CLIP_WINDOW_OPTIONS],
   setup(field, rawOptions): DecoderInstance {
     const where = `decoder "waveform" of field "${field.name}"`;
     const options = optionRecord(rawOptions, where);
     const args = field.arguments;
-    const header: StoredHeader = { pointer: 0, byteLength: 0, frames: 0, samples: 0, delay: 0 };
-    const window = clipWindow(options, args.sampleRate, args.channels, () => longestCompressed(field, header), where);
+    const header = emptyHeader();
+    const window = clipWindow(options, args.sampleRate, args.channels, () => longestCompressed(field, header), where, true);
+    const timeWindow = window.crop === 'window';
     const outputLength = window.outputLength;
     const clip = createClipDecoder(args);
     return {
@@ -327,22 +359,36 @@ const waveformDecoder: DecoderDefinition<CompressedAudioArguments> = {
       random: window.crop === 'random',
       decode(sampleIndex: number, slot: OutputSlot, context) {
         const stored = clip.parts.load(field, sampleIndex);
-        const start = windowStart(window, stored.samples, context?.random);
-        const count = Math.min(outputLength, stored.samples - start);
+        // Output positions [to, to + count) from clip samples [start, start + count).
+        let start: number;
+        let to = 0;
+        let count: number;
+        if (timeWindow) {
+          const first = windowFirstSample(window, context, args.sampleRate, where) - stored.start;
+          to = Math.min(outputLength, Math.max(0, -first));
+          start = first + to;
+          count = Math.min(outputLength, Math.max(0, stored.samples - first)) - to;
+        } else {
+          start = windowStart(window, stored.samples, context?.random);
+          count = Math.min(outputLength, stored.samples - start);
+        }
         const out = slot.data as Float32Array;
         let written = 0;
         if (count > 0) {
-          written = clip.decode(field, sampleIndex, start, count, out, outputLength);
+          written = clip.decode(field, sampleIndex, start, count, out, to, outputLength);
           if (written !== count) throw new AudioFormatError(`sample ${sampleIndex}: ${count} samples expected from ${start}, the ${args.format} frames gave ${written}`);
         }
-        for (let channel = 0; channel < args.channels; channel++) out.fill(0, channel * outputLength + Math.max(0, written), (channel + 1) * outputLength);
-        slot.lengths[0] = Math.max(0, written);
+        for (let channel = 0; channel < args.channels; channel++) {
+          out.fill(0, channel * outputLength, channel * outputLength + to);
+          out.fill(0, channel * outputLength + to + written, (channel + 1) * outputLength);
+        }
+        slot.lengths[0] = to + written;
       },
     };
   },
 };
 
-function longestCompressed(field: FieldReader, header: StoredHeader): number {
+function longestCompressed(field: FieldReader<CompressedAudioArguments>, header: StoredHeader): number {
   let longest = 0;
   for (let sampleIndex = 0; sampleIndex < field.numSamples; sampleIndex++) longest = Math.max(longest, readHeader(field, sampleIndex, header).samples);
   return longest;
@@ -352,7 +398,7 @@ function longestCompressed(field: FieldReader, header: StoredHeader): number {
 const lengthDecoder: DecoderDefinition<CompressedAudioArguments> = {
   options: [],
   setup(field) {
-    const header: StoredHeader = { pointer: 0, byteLength: 0, frames: 0, samples: 0, delay: 0 };
+    const header = emptyHeader();
     return {
       output: { dtype: 'int32', shape: [] },
       decode(sampleIndex: number, slot: OutputSlot) {
@@ -363,17 +409,18 @@ const lengthDecoder: DecoderDefinition<CompressedAudioArguments> = {
 };
 
 const readers = new WeakMap<FieldReader, ClipDecoder>();
+const timelineHeader = emptyHeader();
 
 export const compressedAudioCodec: FieldCodec<WaveformInput, CompressedAudioArguments> = {
   id: COMPRESSED_CODEC_ID,
   normalizeArguments: normalizeCompressedArguments,
-  metadataLayout: () => METADATA_LAYOUT,
+  metadataLayout: (args) => (args.timeAxis ? TIMED_METADATA_LAYOUT : METADATA_LAYOUT),
   async encode(value, args, target) {
     const indexed = await encodeValue(value, args);
     writeIndexed(indexed, args, target.metadata, target.allocate.bind(target));
   },
   validate(field) {
-    const header: StoredHeader = { pointer: 0, byteLength: 0, frames: 0, samples: 0, delay: 0 };
+    const header = emptyHeader();
     for (let sampleIndex = 0; sampleIndex < field.numSamples; sampleIndex++) {
       readHeader(field, sampleIndex, header);
       if (header.byteLength === 0) {
@@ -391,19 +438,27 @@ export const compressedAudioCodec: FieldCodec<WaveformInput, CompressedAudioArgu
     const header = clip.parts.load(field, sampleIndex);
     const out = new Float32Array(args.channels * header.samples);
     if (header.samples > 0) {
-      const written = clip.decode(field, sampleIndex, 0, header.samples, out, header.samples);
+      const written = clip.decode(field, sampleIndex, 0, header.samples, out, 0, header.samples);
       if (written !== header.samples) throw new AudioFormatError(`sample ${sampleIndex}: ${header.samples} samples stored, the ${args.format} frames gave ${written}`);
     }
     const samples = Array.from({ length: args.channels }, (_, channel) => out.subarray(channel * header.samples, (channel + 1) * header.samples));
-    const stored: StoredCompressedAudio = { format: args.format, sampleRate: args.sampleRate, samples };
+    const stored: StoredCompressedAudio = { format: args.format, sampleRate: args.sampleRate, samples, startTime: header.start / args.sampleRate };
     if (args.format === 'flac' && header.samples > 0) stored.file = encodeFlacFile(flacStreamOf(field, clip.parts, args));
     return stored as unknown as WaveformInput;
   },
   toJSON(field, sampleIndex) {
     const args = field.arguments;
-    const header = readHeader(field, sampleIndex, { pointer: 0, byteLength: 0, frames: 0, samples: 0, delay: 0 });
+    const header = readHeader(field, sampleIndex, emptyHeader());
     const payload = header.byteLength > 0 ? field.describeBytes(header.pointer, header.byteLength) : { byteLength: 0, sha256: null };
-    return { format: args.format, sampleRate: args.sampleRate, channels: args.channels, length: header.samples, seconds: header.samples / args.sampleRate, frames: header.frames, ...payload };
+    const time = args.timeAxis ? { start: header.start, startTime: header.start / args.sampleRate } : {};
+    return { format: args.format, sampleRate: args.sampleRate, channels: args.channels, length: header.samples, seconds: header.samples / args.sampleRate, ...time, frames: header.frames, ...payload };
+  },
+  timeline(field, sampleIndex, out) {
+    const header = readHeader(field, sampleIndex, timelineHeader);
+    if (header.samples === 0) return false;
+    out.startSeconds = header.start / field.arguments.sampleRate;
+    out.durationSeconds = header.samples / field.arguments.sampleRate;
+    return true;
   },
   decoders: { waveform: waveformDecoder, length: lengthDecoder },
   defaultDecoder: 'waveform',

@@ -1,19 +1,26 @@
 import type { AudioInput, Pcm } from '../input/index.js';
 import { loadAudio } from '../input/index.js';
+import { checkStartTime } from '../input/load-audio.js';
 
 /** Integer or float PCM rows; integers are taken as stored values (int16 x means x/32768). */
 export type PcmRow = Float32Array | Int16Array | Int32Array;
 
 /**
- * A value of a waveform field: any audio input (a path, `{ path, start, end }`, file bytes) or PCM,
- * mono or planar channels, with its sample rate. Integer PCM is stored exactly in integer fields.
+ * A value of a waveform field: any audio input (a path, `{ path, start, end, startTime }`, file bytes)
+ * or PCM, mono or planar channels, with its sample rate and optional `startTime` (seconds on the
+ * sample's time axis; see `AudioInput`). Integer PCM is stored exactly in integer fields.
  */
-export type WaveformInput = AudioInput | { samples: PcmRow | readonly PcmRow[]; sampleRate: number };
+export type WaveformInput = AudioInput | { samples: PcmRow | readonly PcmRow[]; sampleRate: number; startTime?: number };
 
 export interface FieldPcm {
   rows: readonly PcmRow[];
   length: number;
+  /** The first sample's place on the sample's time axis, in samples at the field's rate: round(startTime × rate). */
+  start: number;
 }
+
+/** round(startTime × rate), the stored start (seconds → samples at the field's rate). */
+export const startSamples = (startTime: number | undefined, sampleRate: number): number => (startTime === undefined ? 0 : Math.round(startTime * sampleRate));
 
 export interface PcmTarget {
   sampleRate: number;
@@ -31,8 +38,9 @@ const isRow = (value: unknown): value is PcmRow => value instanceof Float32Array
  */
 export function directPcm(value: unknown, target: PcmTarget): FieldPcm | undefined {
   if (value === null || typeof value !== 'object' || !('samples' in value) || !('sampleRate' in value)) return undefined;
-  const { samples, sampleRate } = value as { samples: unknown; sampleRate: unknown };
+  const { samples, sampleRate, startTime } = value as { samples: unknown; sampleRate: unknown; startTime?: unknown };
   if (sampleRate !== target.sampleRate) return undefined;
+  const start = startSamples(checkStartTime(startTime, 'PCM', false) as number | undefined, target.sampleRate);
   const rows = isRow(samples) ? [samples] : Array.isArray(samples) && samples.every(isRow) ? (samples as PcmRow[]) : undefined;
   if (rows === undefined || rows.length === 0) {
     throw new TypeError(`samples must be a Float32Array, Int16Array or Int32Array, or an array of them (one per channel), got ${describe(samples)}`);
@@ -42,15 +50,15 @@ export function directPcm(value: unknown, target: PcmTarget): FieldPcm | undefin
     if (row.length !== length) throw new RangeError(`channel ${channel} has ${row.length} samples, channel 0 has ${length}: planar channels must have equal lengths`);
     if (row instanceof Float32Array) checkFinite(row, channel);
   }
-  if (rows.length === target.channels) return { rows, length };
+  if (rows.length === target.channels) return { rows, length, start };
   if (target.channels === 1 && rows.every((row) => row instanceof Float32Array)) {
     // Mixdown to mono: the mean of the channels.
     const mono = new Float32Array(length);
     for (const row of rows) for (let index = 0; index < length; index++) mono[index]! += row[index]!;
     for (let index = 0; index < length; index++) mono[index]! /= rows.length;
-    return { rows: [mono], length };
+    return { rows: [mono], length, start };
   }
-  if (rows.length === 1) return { rows: Array.from({ length: target.channels }, () => rows[0]!), length };
+  if (rows.length === 1) return { rows: Array.from({ length: target.channels }, () => rows[0]!), length, start };
   return undefined;
 }
 
@@ -67,7 +75,7 @@ export function fieldPcm(value: unknown, target: PcmTarget): FieldPcm | Promise<
       value = { ...(value as object), samples: floats };
     }
   }
-  return loadAudio(value as AudioInput, target).then((pcm: Pcm) => ({ rows: pcm.channels, length: pcm.length }));
+  return loadAudio(value as AudioInput, target).then((pcm: Pcm) => ({ rows: pcm.channels, length: pcm.length, start: startSamples(pcm.startTime, target.sampleRate) }));
 }
 
 function checkFinite(row: Float32Array, channel: number): void {

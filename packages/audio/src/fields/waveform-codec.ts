@@ -1,14 +1,19 @@
 import type { DecoderDefinition, FieldCodec, FieldReader, MetadataLayout, OutputSlot } from '@tessera/core';
-import { CLIP_WINDOW_OPTIONS, clipWindow, windowStart } from './clip-window.js';
+import { CLIP_WINDOW_OPTIONS, clipWindow, windowFirstSample, windowStart } from './clip-window.js';
 import { MAX_CHANNELS, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, booleanValue, choiceValue, integerValue, optionRecord, rejectUnknown } from './option-values.js';
 import { ByteScratch, checkPayloadRange } from './payload-range.js';
-import { type PcmRow, type WaveformInput, fieldPcm } from './pcm-value.js';
+import { type FieldPcm, type PcmRow, type WaveformInput, fieldPcm } from './pcm-value.js';
 
 /**
  * `waveform({ sampleRate, channels, dtype })`: PCM at a fixed rate and channel count, any length.
  *
- *   metadata column (16 bytes, 8-aligned)   pointer u64 @0   samples per channel u32 @8   reserved u32 @12
+ *   metadata column (16 bytes, 8-aligned)   pointer u64 @0   samples per channel u32 @8   start i32 @12
  *   payload (one allocation, none when empty)   planar little-endian PCM: channel 0's samples, then channel 1's…
+ *
+ * `start` places the clip on the sample's time axis, in samples at the field's rate: stored sample
+ * i lies at (start + i) / sampleRate seconds. It is round(startTime × rate) of the value (see
+ * `WaveformInput`); files written before it existed have 0 there (the byte was reserved, zero), so
+ * their clips start at 0.
  *
  * Values are resampled and remixed to the field's rate and channels when written (see `WaveformInput`).
  */
@@ -27,18 +32,31 @@ export type WaveformArguments = {
 export interface StoredWaveform {
   sampleRate: number;
   samples: PcmRow[];
+  /** Where the first sample lies on the sample's time axis, in seconds (start / sampleRate; 0 for files without starts). */
+  startTime: number;
 }
 
 export const WAVEFORM_CODEC_ID = 'audio/waveform';
 const METADATA_LAYOUT: MetadataLayout = { byteLength: 16, alignment: 8 };
 const POINTER_OFFSET = 0;
 const LENGTH_OFFSET = 8;
+const START_OFFSET = 12;
 const MAX_LENGTH = 0xffff_ffff;
+const MAX_START = 0x7fff_ffff;
 const ITEM_SIZE: Record<WaveformDType, number> = { int16: 2, int32: 4, float32: 4 };
 const FLOAT_SCALE: Record<WaveformDType, number> = { int16: 1 / 32768, int32: 1 / 2147483648, float32: 1 };
 
 const readLength = (field: FieldReader, sampleIndex: number): number => field.metadata.getUint32(field.recordOffset(sampleIndex) + LENGTH_OFFSET, true);
 const readPointer = (field: FieldReader, sampleIndex: number): number => field.readUint64(field.recordOffset(sampleIndex) + POINTER_OFFSET);
+const readStart = (field: FieldReader, sampleIndex: number): number => field.metadata.getInt32(field.recordOffset(sampleIndex) + START_OFFSET, true);
+
+/** The stored start as i32 (a RangeError beyond ±2^31 samples, about 12 hours at 48 kHz). */
+export function checkStart(start: number, sampleRate: number): number {
+  if (!(start >= -MAX_START - 1 && start <= MAX_START)) {
+    throw new RangeError(`startTime ${start / sampleRate} s is ${start} samples at ${sampleRate} Hz, beyond the stored range ±${MAX_START}; move the sample's time axis closer to 0`);
+  }
+  return start;
+}
 
 export function normalizeWaveformArguments(args: WaveformArguments): WaveformArguments {
   const record = optionRecord(args, 'waveform()');
@@ -60,9 +78,11 @@ export function longestWaveform(field: FieldReader): number {
 
 const encodeScratch = new ByteScratch();
 
-function writeRows(rows: readonly PcmRow[], length: number, args: WaveformArguments, metadata: DataView, allocate: (payload: Uint8Array, pointerOffset?: number) => void): void {
+function writeRows(pcm: FieldPcm, args: WaveformArguments, metadata: DataView, allocate: (payload: Uint8Array, pointerOffset?: number) => void): void {
+  const { rows, length } = pcm;
   if (length > MAX_LENGTH) throw new RangeError(`${length} samples per channel, more than ${MAX_LENGTH}`);
   metadata.setUint32(LENGTH_OFFSET, length, true);
+  metadata.setInt32(START_OFFSET, checkStart(pcm.start, args.sampleRate), true);
   if (length === 0) return;
   const itemSize = ITEM_SIZE[args.dtype];
   const bytes = encodeScratch.bytes(args.channels * length * itemSize);
@@ -110,48 +130,79 @@ function writeRows(rows: readonly PcmRow[], length: number, args: WaveformArgume
   allocate(bytes, POINTER_OFFSET);
 }
 
-/** float32 [channels, maxSamples] (or the stored integers with dtype 'stored'), variable in dimension 1. */
+/**
+ * float32 [channels, maxSamples] (or the stored integers with dtype 'stored'), variable in dimension 1.
+ * With crop 'window': [channels, round(seconds × rate)] of the loader's window [t, t + seconds) on the
+ * time axis, output sample j being stored sample round(t × rate) − start + j; positions outside the
+ * clip are 0 and lengths[0] counts from the window's first sample to the clip's last real one,
+ * clamped to [0, N] (samples before a clip that starts inside the window count, as zeros).
+ */
 const waveformDecoder: DecoderDefinition<WaveformArguments> = {
   options: [...CLIP_WINDOW_OPTIONS, 'dtype'],
   setup(field, rawOptions) {
     const where = `decoder "waveform" of field "${field.name}"`;
     const options = optionRecord(rawOptions, where);
     const { sampleRate, channels, dtype } = field.arguments;
-    const window = clipWindow(options, sampleRate, channels, () => longestWaveform(field), where);
+    const window = clipWindow(options, sampleRate, channels, () => longestWaveform(field), where, true);
     const stored = choiceValue(options, 'dtype', ['float32', 'stored'] as const, 'float32', where) === 'stored';
     const outputLength = window.outputLength;
     const itemSize = ITEM_SIZE[dtype];
     const scale = FLOAT_SCALE[dtype];
     const scratch = new ByteScratch();
+    // Views of the scratch, made again only when it grows (no allocation per decode).
+    let bytes = new Uint8Array(scratch.arrayBuffer);
+    let source: Int16Array | Int32Array = dtype === 'int16' ? new Int16Array(scratch.arrayBuffer) : new Int32Array(scratch.arrayBuffer);
+    const timeWindow = window.crop === 'window';
+
+    /** Output positions [to, to + count) of every row from stored samples [from, from + count); the rest zero. */
+    const copyRows = (sampleIndex: number, slot: OutputSlot, length: number, from: number, to: number, count: number): void => {
+      const out = slot.bytes;
+      if (count <= 0) {
+        out.fill(0);
+        return;
+      }
+      const pointer = readPointer(field, sampleIndex);
+      if (stored || dtype === 'float32') {
+        for (let channel = 0; channel < channels; channel++) {
+          const row = channel * outputLength;
+          out.fill(0, row * itemSize, (row + to) * itemSize);
+          field.copyBytes(pointer + (channel * length + from) * itemSize, count * itemSize, out, (row + to) * itemSize);
+          out.fill(0, (row + to + count) * itemSize, (row + outputLength) * itemSize);
+        }
+      } else {
+        const data = slot.data as Float32Array;
+        if (bytes.byteLength < count * itemSize) {
+          scratch.bytes(count * itemSize);
+          bytes = new Uint8Array(scratch.arrayBuffer);
+          source = dtype === 'int16' ? new Int16Array(scratch.arrayBuffer) : new Int32Array(scratch.arrayBuffer);
+        }
+        for (let channel = 0; channel < channels; channel++) {
+          field.copyBytes(pointer + (channel * length + from) * itemSize, count * itemSize, bytes, 0);
+          const base = channel * outputLength + to;
+          data.fill(0, channel * outputLength, base);
+          for (let index = 0; index < count; index++) data[base + index] = source[index]! * scale;
+          data.fill(0, base + count, (channel + 1) * outputLength);
+        }
+      }
+    };
+
     return {
       output: { dtype: stored ? dtype : 'float32', shape: [channels, outputLength], variableDims: [1] },
       random: window.crop === 'random',
       decode(sampleIndex: number, slot: OutputSlot, context) {
         const length = readLength(field, sampleIndex);
+        if (timeWindow) {
+          // Stored index of output sample 0 (negative: the window starts before the clip).
+          const first = windowFirstSample(window, context, sampleRate, where) - readStart(field, sampleIndex);
+          const to = Math.min(outputLength, Math.max(0, -first));
+          const end = Math.min(outputLength, Math.max(0, length - first));
+          copyRows(sampleIndex, slot, length, first + to, to, end - to);
+          slot.lengths[0] = end;
+          return;
+        }
         const start = windowStart(window, length, context?.random);
         const count = Math.min(outputLength, length - start);
-        const out = slot.bytes;
-        if (count > 0) {
-          const pointer = readPointer(field, sampleIndex);
-          if (stored || dtype === 'float32') {
-            for (let channel = 0; channel < channels; channel++) {
-              field.copyBytes(pointer + (channel * length + start) * itemSize, count * itemSize, out, channel * outputLength * itemSize);
-              out.fill(0, (channel * outputLength + count) * itemSize, (channel + 1) * outputLength * itemSize);
-            }
-          } else {
-            const data = slot.data as Float32Array;
-            const bytes = scratch.bytes(count * itemSize);
-            const source = dtype === 'int16' ? new Int16Array(scratch.arrayBuffer, 0, count) : new Int32Array(scratch.arrayBuffer, 0, count);
-            for (let channel = 0; channel < channels; channel++) {
-              field.copyBytes(pointer + (channel * length + start) * itemSize, count * itemSize, bytes, 0);
-              const base = channel * outputLength;
-              for (let index = 0; index < count; index++) data[base + index] = source[index]! * scale;
-              data.fill(0, base + count, base + outputLength);
-            }
-          }
-        } else {
-          out.fill(0);
-        }
+        copyRows(sampleIndex, slot, length, start, 0, count);
         slot.lengths[0] = Math.max(0, count);
       },
     };
@@ -177,9 +228,9 @@ export const waveformCodec: FieldCodec<WaveformInput, WaveformArguments> = {
   metadataLayout: () => METADATA_LAYOUT,
   encode(value, args, target) {
     const pcm = fieldPcm(value, args);
-    if (!(pcm instanceof Promise)) return writeRows(pcm.rows, pcm.length, args, target.metadata, target.allocate.bind(target));
+    if (!(pcm instanceof Promise)) return writeRows(pcm, args, target.metadata, target.allocate.bind(target));
     // The target is reused after a synchronous return only: an asynchronous encode keeps it until it settles.
-    return pcm.then((loaded) => writeRows(loaded.rows, loaded.length, args, target.metadata, target.allocate.bind(target)));
+    return pcm.then((loaded) => writeRows(loaded, args, target.metadata, target.allocate.bind(target)));
   },
   validate(field) {
     const byteLength = ITEM_SIZE[field.arguments.dtype] * field.arguments.channels;
@@ -199,13 +250,23 @@ export const waveformCodec: FieldCodec<WaveformInput, WaveformArguments> = {
       if (length > 0) field.copyBytes(pointer + channel * length * itemSize, length * itemSize, new Uint8Array(row.buffer), 0);
       samples.push(row);
     }
-    return { sampleRate, samples } as unknown as WaveformInput;
+    const stored: StoredWaveform = { sampleRate, samples, startTime: readStart(field, sampleIndex) / sampleRate };
+    return stored as unknown as WaveformInput;
   },
   toJSON(field, sampleIndex) {
     const { sampleRate, channels, dtype } = field.arguments;
     const length = readLength(field, sampleIndex);
     const payload = length > 0 ? field.describeBytes(readPointer(field, sampleIndex), length * channels * ITEM_SIZE[dtype]) : { byteLength: 0, sha256: null };
-    return { sampleRate, channels, dtype, length, seconds: length / sampleRate, ...payload };
+    const start = readStart(field, sampleIndex);
+    return { sampleRate, channels, dtype, length, seconds: length / sampleRate, start, startTime: start / sampleRate, ...payload };
+  },
+  timeline(field, sampleIndex, out) {
+    const length = readLength(field, sampleIndex);
+    if (length === 0) return false;
+    const { sampleRate } = field.arguments;
+    out.startSeconds = readStart(field, sampleIndex) / sampleRate;
+    out.durationSeconds = length / sampleRate;
+    return true;
   },
   decoders: { waveform: waveformDecoder, length: lengthDecoder },
   defaultDecoder: 'waveform',

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { runFfmpeg } from '../audio-ffmpeg.js';
 import { AudioInputError } from './audio-input-error.js';
 import type { AudioInput, AudioTarget, Pcm } from './audio-input.js';
+import { probeContainerAudioStart } from './container-start.js';
 import { FFMPEG_LAYOUT_CHANNELS, deinterleave, interleave, remixChannels } from './pcm-remix.js';
 import { type WavLayout, isWav, parseWavLayout, readWavPcm } from './wav-reader.js';
 
@@ -28,6 +29,10 @@ interface Crop {
  * - Channels: N → 1 is the mean, 1 → N repeats the channel, other counts (up to 8) use ffmpeg's
  *   default layouts; anything else is E_AUDIO_INPUT.
  * - PCM values at the target rate and channel count are returned as given (no copy).
+ * - `startTime` (seconds, or `'container'` for paths) is returned as `Pcm.startTime`; see `AudioInput`.
+ *   `'container'` decodes the stream from its first presented sample without padding or shifting,
+ *   and a crop is cut by sample count (ffmpeg's `atrim=start_sample/end_sample`, exact), not by
+ *   seeking: the part of the stream before the crop is decoded and dropped.
  * Failures are AudioInputError naming the input (E_AUDIO_INPUT; E_AUDIO_SAMPLE_RATE for PCM at
  * another rate with `resample: false`); a missing ffmpeg is FfmpegNotFoundError.
  */
@@ -36,8 +41,17 @@ export async function loadAudio(input: AudioInput, target: AudioTarget): Promise
   if (typeof input === 'string') return loadFile(input, { start: 0, end: undefined }, target);
   if (input instanceof Uint8Array) return loadBytes(input, target);
   if (input !== null && typeof input === 'object') {
-    if ('samples' in input) return loadPcm(input, target);
-    if ('path' in input && typeof input.path === 'string') return loadFile(input.path, checkCrop(input), target);
+    if ('samples' in input) {
+      const startTime = checkStartTime(input.startTime, 'PCM', false) as number | undefined;
+      const pcm = await loadPcm(input, target);
+      return startTime === undefined ? pcm : { ...pcm, startTime };
+    }
+    if ('path' in input && typeof input.path === 'string') {
+      const startTime = checkStartTime(input.startTime, input.path, true);
+      if (startTime === 'container') return loadContainerAudio(input.path, checkCrop(input), input.start !== undefined, target);
+      const pcm = await loadFile(input.path, checkCrop(input), target);
+      return startTime === undefined ? pcm : { ...pcm, startTime };
+    }
   }
   throw new AudioInputError('E_AUDIO_INPUT', `an audio value must be a path, { path, start?, end? }, the bytes of an audio file or { samples, sampleRate }, got ${describe(input)}`);
 }
@@ -46,6 +60,17 @@ function checkTarget(target: AudioTarget): void {
   const { sampleRate, channels } = target ?? ({} as AudioTarget);
   if (!Number.isInteger(sampleRate) || sampleRate < 1) throw new RangeError(`loadAudio: target.sampleRate must be a positive integer (Hz), got ${String(sampleRate)}`);
   if (!Number.isInteger(channels) || channels < 1) throw new RangeError(`loadAudio: target.channels must be a positive integer, got ${String(channels)}`);
+}
+
+/**
+ * A value's `startTime`: undefined, a finite number of seconds, or (paths only) 'container'. Shared
+ * with the fields' direct PCM path, so both reject the same values.
+ */
+export function checkStartTime(startTime: unknown, input: string, container: boolean): number | 'container' | undefined {
+  if (startTime === undefined || (typeof startTime === 'number' && Number.isFinite(startTime))) return startTime;
+  if (startTime === 'container' && container) return startTime;
+  const allowed = container ? "a finite number of seconds or 'container'" : "a finite number of seconds ('container' applies to paths)";
+  throw new AudioInputError('E_AUDIO_INPUT', `startTime must be ${allowed}, got ${JSON.stringify(startTime) ?? String(startTime)}`, { input });
 }
 
 function checkCrop(input: { path: string; start?: number; end?: number }): Crop {
@@ -63,6 +88,34 @@ async function loadFile(path: string, crop: Crop, target: AudioTarget): Promise<
   if (wav !== undefined) return convert(wav, target, path);
   const pcm = await decodeWithFfmpeg(path, crop, target, path);
   return pcm;
+}
+
+/**
+ * `{ path, start?, end?, startTime: 'container' }`: the audio with its container start time. A WAV
+ * has no timestamps (it starts at 0) and is read in JS; other files are probed once, then decoded
+ * whole from their first presented sample, a crop cut by sample count at the source rate.
+ */
+async function loadContainerAudio(path: string, crop: Crop, cropped: boolean, target: AudioTarget): Promise<Pcm> {
+  const wav = readWavFile(path, crop);
+  if (wav !== undefined) return { ...(await convert(wav, target, path)), startTime: crop.start };
+  const first = await probeContainerAudioStart(path, target);
+  if (!cropped && crop.end === undefined) return { ...(await decodeWithFfmpeg(path, crop, target, path)), startTime: first.seconds };
+  const rate = first.sampleRate;
+  // Source samples [from, to) counted from the stream's first presented sample.
+  const from = cropped ? Math.max(0, Math.round(crop.start * rate) - first.samples) : 0;
+  const to = crop.end === undefined ? undefined : Math.round(crop.end * rate) - first.samples;
+  const startTime = from === 0 ? first.seconds : (first.samples + from) / rate;
+  if (to !== undefined && to <= from) {
+    return { channels: Array.from({ length: target.channels }, () => new Float32Array(0)), sampleRate: target.sampleRate, length: 0, startTime: Math.max(startTime, crop.start) };
+  }
+  const filter = `atrim=start_sample=${from}${to === undefined ? '' : `:end_sample=${to}`}`;
+  const pcm = await decodeWithFfmpeg(path, { start: 0, end: undefined }, target, path, filter);
+  if (crop.end !== undefined) {
+    // Resampling may give a sample more than the crop holds at the field's rate.
+    const expected = Math.max(0, Math.round(crop.end * target.sampleRate) - Math.round(startTime * target.sampleRate));
+    if (pcm.length > expected) return { channels: pcm.channels.map((row) => row.subarray(0, expected)), sampleRate: pcm.sampleRate, length: expected, startTime };
+  }
+  return { ...pcm, startTime };
 }
 
 async function loadBytes(bytes: Uint8Array, target: AudioTarget): Promise<Pcm> {
@@ -123,11 +176,13 @@ async function resampleWithFfmpeg(pcm: Pcm, target: AudioTarget, label: string):
   return deinterleave(new Float32Array(output.buffer, output.byteOffset, output.byteLength >> 2), target.channels, target.sampleRate);
 }
 
-async function decodeWithFfmpeg(path: string, crop: Crop, target: AudioTarget, label: string): Promise<Pcm> {
+async function decodeWithFfmpeg(path: string, crop: Crop, target: AudioTarget, label: string, filter?: string): Promise<Pcm> {
   const seek = crop.start > 0 ? ['-ss', seconds(crop.start)] : [];
   const duration = crop.end === undefined ? [] : ['-t', seconds(crop.end - crop.start)];
+  // Before the resampler (-ar adds it last), at the source rate.
+  const filters = filter === undefined ? [] : ['-af', filter];
   // -xerror: a damaged input (a truncated FLAC, a corrupt frame) fails instead of giving the part ffmpeg could decode.
-  const args = ['-xerror', ...seek, ...duration, '-i', path, '-map', '0:a:0', ...outputArgs(target)];
+  const args = ['-xerror', ...seek, ...duration, '-i', path, '-map', '0:a:0', ...filters, ...outputArgs(target)];
   const output = await runFfmpeg(args, { ffmpegPath: target.ffmpegPath, timeoutMs: target.timeoutMs, input: label, action: 'decode the audio' });
   const pcm = deinterleave(new Float32Array(output.buffer, output.byteOffset, output.byteLength >> 2), target.channels, target.sampleRate);
   if (crop.end === undefined) return pcm;

@@ -45,9 +45,19 @@ export function asRecord(options: unknown, where: string): Record_ {
   return options as Record_;
 }
 
-/** Resolves the clip options (defaults: 16 frames, stride 1, one random clip, repeat_last, no crop, no flip). */
+/**
+ * Resolves the clip options (defaults: 16 frames, stride 1, one random clip, repeat_last, no crop,
+ * no flip). With sampler 'window': `fps`, `interval` and `endPolicy` are rejected and `clips` is 1.
+ */
 export function clipOptions(record: Record_, where: string): ClipOptions {
   const sampler = choice(record, 'sampler', CLIP_SAMPLERS, 'random', where);
+  if (sampler === 'window') {
+    // The window sets the times: the frames presented in it, every stride-th, at most `frames`.
+    for (const key of ['fps', 'interval', 'endPolicy'] as const) {
+      if (record[key] !== undefined) bad(where, key, "left out with sampler 'window' (the loader's time window chooses the frames; stride and frames thin and cap them)", record[key]);
+    }
+    if (record.clips !== undefined && record.clips !== 1) bad(where, 'clips', "1 with sampler 'window' (one window per sample; more clips of a video: the loader's repeat)", record.clips);
+  }
   const interval = positive(record, 'interval', where);
   if (interval !== undefined && sampler !== 'regular') bad(where, 'interval', "given only with sampler 'regular'", interval);
   const fps = positive(record, 'fps', where);

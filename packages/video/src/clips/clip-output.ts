@@ -64,7 +64,9 @@ export interface StoredClipVideo extends ClipVideo {
 
 /**
  * float64 [T] (or [clips, T]): seconds after the video's first frame of each frame of the clip —
- * the clips the field's pixel decoder draws with the same options and seed.
+ * the clips the field's pixel decoder draws with the same options and seed. With sampler 'window':
+ * float64 [T] variable in T (`lengths[0]` frames, zero padding), the frames' presentation times on
+ * the stream's own axis (pts × time base, the axis of the window), not shifted to the first frame.
  */
 export function clipTimesDecoder<TArgs extends JsonValue>(createView: (field: FieldReader<TArgs>, where: string) => StoredClipVideo): DecoderDefinition<TArgs> {
   return {
@@ -74,13 +76,21 @@ export function clipTimesDecoder<TArgs extends JsonValue>(createView: (field: Fi
       const options = clipOptions(asRecord(rawOptions, where), where);
       const view = createView(field, where);
       const plans = createPlans(options);
+      const windowed = options.sampler === 'window';
       return {
-        output: { dtype: 'float64', shape: options.clips > 1 ? [options.clips, options.frames] : [options.frames] },
+        output: windowed ? { dtype: 'float64', shape: [options.frames], variableDims: [0] } : { dtype: 'float64', shape: options.clips > 1 ? [options.clips, options.frames] : [options.frames] },
         random: isRandom(options),
         decode(sampleIndex: number, slot: OutputSlot, context?: DecodeContext) {
           view.load(field, sampleIndex);
-          planClips(view, options, context?.random, plans, `${where}, sample ${sampleIndex}`, context?.occurrence, context?.occurrences);
+          planClips(view, options, context, plans, `${where}, sample ${sampleIndex}`);
           const out = slot.data as Float64Array;
+          if (windowed) {
+            const plan = plans[0]!;
+            for (let k = 0; k < plan.count; k++) out[k] = view.presentationSeconds(plan.frames[k]!);
+            out.fill(0, plan.count, options.frames);
+            slot.lengths[0] = plan.count;
+            return;
+          }
           for (let clip = 0; clip < plans.length; clip++) {
             const frames = plans[clip]!.frames;
             for (let k = 0; k < frames.length; k++) out[clip * options.frames + k] = view.frameTime(frames[k]!);
@@ -130,6 +140,25 @@ export interface FrameOutput {
   clipBytes: number;
   /** [T, H, W, 3] or [3, T, H, W], with a leading clips dimension when clips > 1. */
   shape: number[];
+  /** Sampler 'window': T is variable (dimension 0 in THWC, 1 in CTHW); undefined otherwise. */
+  variableDims: number[] | undefined;
+}
+
+/**
+ * After a window clip of `count` frames is written: zero-fills the rest of the slot (the frames
+ * `count` … T − 1; in CTHW, of each channel's [T, H, W] plane) and records `lengths[0] = count`.
+ */
+export function finishWindowClip(slot: OutputSlot, output: FrameOutput, count: number): void {
+  const frames = output.options.frames;
+  const bytes = slot.bytes;
+  if (output.layout === 'THWC') {
+    if (count < frames) bytes.fill(0, count * output.frameBytes, frames * output.frameBytes);
+  } else if (count < frames) {
+    const plane = output.clipBytes / 3;
+    const pixels = output.height * output.width;
+    for (let channel = 0; channel < 3; channel++) bytes.fill(0, channel * plane + count * pixels, (channel + 1) * plane);
+  }
+  slot.lengths[0] = count;
 }
 
 /**
@@ -154,5 +183,7 @@ export function frameOutput(field: FieldReader, rawOptions: unknown, where: stri
   const clipBytes = frameBytes * options.frames;
   if (clipBytes * options.clips > MAX_OUTPUT_BYTES) throw new TesseraError('E_ARGUMENT', `${where}: ${options.clips} × ${options.frames} frames of ${width}×${height} need ${clipBytes * options.clips} bytes per sample, more than 1 GiB`);
   const clipShape = frame.layout === 'THWC' ? [options.frames, height, width, 3] : [3, options.frames, height, width];
-  return { options, layout: frame.layout, height, width, frameBytes, clipBytes, shape: options.clips > 1 ? [options.clips, ...clipShape] : clipShape };
+  // Window clips are one per sample (clips is 1): T is dimension 0 of [T, H, W, 3], 1 of [3, T, H, W].
+  const variableDims = options.sampler === 'window' ? [frame.layout === 'THWC' ? 0 : 1] : undefined;
+  return { options, layout: frame.layout, height, width, frameBytes, clipBytes, shape: options.clips > 1 ? [options.clips, ...clipShape] : clipShape, variableDims };
 }

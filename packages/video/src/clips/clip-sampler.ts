@@ -1,21 +1,29 @@
 /**
  * Which frames a clip holds. Pure functions of the video's frame times and the options, plus the
- * seeded random source for random clips: the frames decoder and the times decoder call the same
- * code with the same draws, so they agree on every clip.
+ * seeded random source for random clips and the loader's time window for window clips: the frames
+ * decoder and the times decoder call the same code with the same draws, so they agree on every clip.
  */
+import type { DecodeContext, SampleWindow } from '@tessera/core';
+import { TesseraError } from '@tessera/core';
 import { type CropWindow, centerCrop, randomResizedCrop } from '@tessera/image';
 import { VideoFormatError } from '../video-errors.js';
 
-export type ClipSampler = 'random' | 'uniform' | 'regular';
+export type ClipSampler = 'random' | 'uniform' | 'regular' | 'window';
 export type EndPolicy = 'repeat_last' | 'wrap' | 'error';
 export type ClipCrop = 'none' | 'center' | 'random' | 'random-resized';
-export const CLIP_SAMPLERS: readonly ClipSampler[] = ['random', 'uniform', 'regular'];
+export const CLIP_SAMPLERS: readonly ClipSampler[] = ['random', 'uniform', 'regular', 'window'];
+/**
+ * Window clips: a frame at presentation time p is in [t, t + d) when t ≤ p + ε < t + d, with ε = 1 ns
+ * (far below any frame interval), so that a window computed in floating point as t + d still
+ * excludes a frame whose pts is exactly at its end, and adjacent windows share no frame.
+ */
+export const WINDOW_EPSILON_SECONDS = 1e-9;
 export const END_POLICIES: readonly EndPolicy[] = ['repeat_last', 'wrap', 'error'];
 export const CLIP_CROPS: readonly ClipCrop[] = ['none', 'center', 'random', 'random-resized'];
 
 /** Options shared by the decoders that sample clips (resolved, validated). */
 export interface ClipOptions {
-  /** Frames per clip. */
+  /** Frames per clip; with sampler 'window' the most a clip holds (the first ones of the window). */
   frames: number;
   /** Clips per video per sample (the output gets a leading dimension when > 1). */
   clips: number;
@@ -50,6 +58,11 @@ export interface ClipVideo {
   height: number;
   /** Seconds of frame k after the first frame. */
   frameTime(k: number): number;
+  /**
+   * Frame k's presentation time on the stream's own axis (pts × time base, not shifted to 0): the
+   * axis of the field's `timeline` and of the loader's windows.
+   */
+  presentationSeconds(k: number): number;
   durationSeconds(): number;
 }
 
@@ -60,7 +73,10 @@ export interface RandomDraws {
 
 /** One clip: the frames (presentation indices, with repeats), the crop window and the flip. */
 export interface ClipPlan {
+  /** `frames` entries (the options' frames); the clip is the first `count` of them. */
   frames: Int32Array;
+  /** Frames the clip holds: the options' `frames`, except with sampler 'window' (0 to `frames`). */
+  count: number;
   crop: CropWindow;
   flip: boolean;
 }
@@ -72,16 +88,27 @@ const NO_RANDOM: RandomDraws = { nextFloat: () => 0.5, nextInt: (bound) => Math.
  * Fills `plans` (one per clip) for a video; throws VideoFormatError with `endPolicy: 'error'` when a
  * clip does not fit. With the loader's `repeat: n` (`occurrences` n, this sample's `occurrence`),
  * 'uniform' and 'regular' place the clips of occurrence k after those of occurrences 0 … k − 1: n
- * occurrences of `clips` clips each are n × clips clips of the video, one spacing.
+ * occurrences of `clips` clips each are n × clips clips of the video, one spacing. Sampler 'window'
+ * takes the frames presented in `context.window` (E_ARGUMENT without one).
+ *
+ * Draws from `context.random`, per clip, in this order (decoders paired by the loader's
+ * `randomFrom` — a video and its flow — rely on it): the clip's start (sampler 'random' only: one
+ * nextInt in frame-index mode, one nextFloat with `fps`; 'uniform', 'regular' and 'window' draw
+ * nothing), then the crop ('random-resized': randomResizedCrop's draws; 'random': two nextFloat),
+ * then the flip (one nextFloat when `flip` > 0).
  */
-export function planClips(video: ClipVideo, options: ClipOptions, random: RandomDraws | undefined, plans: ClipPlan[], where: string, occurrence = 0, occurrences = 1): void {
+export function planClips(video: ClipVideo, options: ClipOptions, context: DecodeContext | undefined, plans: ClipPlan[], where: string): void {
+  const random = context?.random;
   const draws = random ?? NO_RANDOM;
+  const occurrence = context?.occurrence ?? 0;
   const n = video.frames;
-  const total = options.clips * occurrences;
+  const total = options.clips * (context?.occurrences ?? 1);
   for (let clip = 0; clip < options.clips; clip++) {
     const plan = plans[clip]!;
     const index = occurrence * options.clips + clip;
-    if (options.fps === undefined) planByIndex(n, options, index, total, draws, plan.frames, where);
+    plan.count = options.frames;
+    if (options.sampler === 'window') plan.count = planWindow(video, options, context?.window, plan.frames, where);
+    else if (options.fps === undefined) planByIndex(n, options, index, total, draws, plan.frames, where);
     else planByTime(video, options, index, total, draws, plan.frames, where);
     if (options.crop === 'random-resized') randomResizedCrop(video.width, video.height, options.scale, options.ratio, draws, plan.crop);
     else if (options.crop === 'random' || (options.crop === 'center' && options.shortSide !== undefined)) sizedCrop(video, options, options.crop === 'random' ? draws : undefined, plan.crop);
@@ -89,6 +116,37 @@ export function planClips(video: ClipVideo, options: ClipOptions, random: Random
     else plan.crop.splice(0, 4, 0, 0, video.width, video.height);
     plan.flip = options.flip > 0 && (random === undefined ? false : draws.nextFloat() < options.flip);
   }
+}
+
+/**
+ * Window clips: the frames presented in [t, t + d) (see WINDOW_EPSILON_SECONDS), in presentation
+ * order, every `stride`-th from the first, at most `frames`; writes them to `out` and returns how
+ * many. A window outside the stream holds no frame (0, not an error).
+ */
+function planWindow(video: ClipVideo, options: ClipOptions, window: SampleWindow | undefined, out: Int32Array, where: string): number {
+  if (window === undefined) {
+    throw new TesseraError('E_ARGUMENT', `${where}: sampler 'window' cuts the clip by the sample's time window, and none was given: set the loader option window: { timeline, seconds } (a standalone decode() passes context.window)`);
+  }
+  const start = window.startSeconds;
+  const duration = window.durationSeconds;
+  if (!Number.isFinite(start) || !(duration >= 0) || !Number.isFinite(duration)) {
+    throw new TesseraError('E_ARGUMENT', `${where}: the time window must have a finite start and a finite duration ≥ 0 (seconds), got start ${start}, duration ${duration}`);
+  }
+  const end = start + duration;
+  // The first frame presented at or after the start (binary search over increasing times).
+  let low = 0;
+  let high = video.frames;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (video.presentationSeconds(middle) + WINDOW_EPSILON_SECONDS >= start) high = middle;
+    else low = middle + 1;
+  }
+  let count = 0;
+  for (let k = low; k < video.frames && count < options.frames; k += options.stride) {
+    if (!(video.presentationSeconds(k) + WINDOW_EPSILON_SECONDS < end)) break;
+    out[count++] = k;
+  }
+  return count;
 }
 
 /**
@@ -161,5 +219,5 @@ function resolveEnd(index: number, n: number, options: ClipOptions, where: strin
 }
 
 export function createPlans(options: ClipOptions): ClipPlan[] {
-  return Array.from({ length: options.clips }, () => ({ frames: new Int32Array(options.frames), crop: [0, 0, 0, 0] as CropWindow, flip: false }));
+  return Array.from({ length: options.clips }, () => ({ frames: new Int32Array(options.frames), count: options.frames, crop: [0, 0, 0, 0] as CropWindow, flip: false }));
 }

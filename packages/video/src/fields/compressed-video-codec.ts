@@ -3,10 +3,10 @@ import { TesseraError } from '@tessera/core';
 import { type PictureDecoder, createPictureDecoder, demuxVideo, videoBackend } from '../backend/video-backend.js';
 import { type VideoEncoderCodec, normalizeEncodeArguments, reencodeVideo } from '../backend/node-av-encoder.js';
 import { CLIP_OPTION_NAMES, FRAME_OPTION_NAMES, asRecord } from '../clips/clip-options.js';
-import { clipTimesDecoder, flipRows, frameOutput, isRandom, scatterPlanes, videoInfoDecoder } from '../clips/clip-output.js';
+import { clipTimesDecoder, finishWindowClip, flipRows, frameOutput, isRandom, scatterPlanes, videoInfoDecoder } from '../clips/clip-output.js';
 import { type ClipPlan, createPlans, planClips } from '../clips/clip-sampler.js';
 import { VideoFormatError, VideoInputError } from '../video-errors.js';
-import { DISPOSABLE_FLAG, KEY_FLAG, METADATA_BYTES, StoredStream, emptyHeader, encodeStream, readHeader } from './stored-stream.js';
+import { DISPOSABLE_FLAG, KEY_FLAG, METADATA_BYTES, StoredStream, emptyHeader, encodeStream, readHeader, streamTimeline } from './stored-stream.js';
 
 /**
  * `compressedVideo()`: each video's encoded stream (H.264, H.265, VP9, AV1, …) stored as its
@@ -145,10 +145,10 @@ class ClipReader {
     const delivered = this.delivered;
     delivered.fill(0, 0, n);
     let count = 0;
-    for (const plan of plans) count += plan.frames.length;
+    for (const plan of plans) count += plan.count;
     if (this.needed.length < count) this.needed = new Int32Array(count);
     let filled = 0;
-    for (const plan of plans) for (const frame of plan.frames) this.needed[filled++] = frame;
+    for (const plan of plans) for (let k = 0; k < plan.count; k++) this.needed[filled++] = plan.frames[k]!;
     const needed = this.needed.subarray(0, filled).sort();
     decoder.reset();
     decoder.sampleIndex = sampleIndex;
@@ -225,12 +225,14 @@ function isNeeded(sortedNeeded: Int32Array, frame: number): boolean {
 /**
  * uint8 [T, H, W, 3] (THWC) or [3, T, H, W] (CTHW), with a leading clip dimension when clips > 1:
  * the clip's frames, each cropped (one window per clip) and resized (bilinear, in swscale) to `size`.
+ * With sampler 'window' T is variable (`lengths[0]` frames written, the rest zero).
  */
 const framesDecoder: DecoderDefinition<CompressedVideoArguments> = {
   options: [...CLIP_OPTION_NAMES, ...FRAME_OPTION_NAMES],
   setup(field, rawOptions): DecoderInstance {
     const where = `decoder "frames" of field "${field.name}"`;
-    const { options, layout, height, width, frameBytes, clipBytes, shape } = frameOutput(field, rawOptions, where);
+    const resolved = frameOutput(field, rawOptions, where);
+    const { options, layout, height, width, frameBytes, clipBytes, shape, variableDims } = resolved;
     const reader = new ClipReader(where);
     const plans = createPlans(options);
     const crops = plans.map(() => ({ x: 0, y: 0, width: 0, height: 0 }));
@@ -244,7 +246,7 @@ const framesDecoder: DecoderDefinition<CompressedVideoArguments> = {
         const plan = plans[clip]!;
         const crop = crops[clip]!;
         let converted = false;
-        for (let k = 0; k < plan.frames.length; k++) {
+        for (let k = 0; k < plan.count; k++) {
           if (plan.frames[k] !== shown) continue;
           const clipBase = base + clip * clipBytes;
           if (cthw) {
@@ -267,11 +269,11 @@ const framesDecoder: DecoderDefinition<CompressedVideoArguments> = {
     const description = videoBackend().description;
     return {
       description,
-      output: { dtype: 'uint8', shape },
+      output: { dtype: 'uint8', shape, variableDims },
       random: isRandom(options),
       decode(sampleIndex: number, slot: OutputSlot, context?: DecodeContext) {
         reader.load(field, sampleIndex);
-        planClips(reader.stream, options, context?.random, plans, `${where}, sample ${sampleIndex}`, context?.occurrence, context?.occurrences);
+        planClips(reader.stream, options, context, plans, `${where}, sample ${sampleIndex}`);
         for (let clip = 0; clip < plans.length; clip++) {
           const window = plans[clip]!.crop;
           const crop = crops[clip]!;
@@ -282,7 +284,8 @@ const framesDecoder: DecoderDefinition<CompressedVideoArguments> = {
         }
         out = slot.bytes;
         base = 0;
-        reader.decode(field, sampleIndex, plans, writeFrame);
+        if (plans[0]!.count > 0) reader.decode(field, sampleIndex, plans, writeFrame);
+        if (variableDims !== undefined) finishWindowClip(slot, resolved, plans[0]!.count);
       },
     };
   },
@@ -361,6 +364,7 @@ export const compressedVideoCodec: FieldCodec<VideoInput, CompressedVideoArgumen
       ...field.describeBytes(header.pointer, header.byteLength),
     };
   },
+  timeline: streamTimeline,
   decoders: { frames: framesDecoder, times: timesDecoder, info: infoDecoder },
   defaultDecoder: 'frames',
 };

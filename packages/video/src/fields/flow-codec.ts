@@ -21,6 +21,7 @@ import {
   checkFlowHeader,
   emptyFlowHeader,
   encodeFlowPayload,
+  flowTimeline,
   readFlowHeader,
 } from './flow-layout.js';
 import { FlowSampling, type FlowSource, type FlowTarget } from './flow-resample.js';
@@ -132,6 +133,9 @@ function sameGridSize(field: FieldReader): [number, number] | string {
  * dimension when clips > 1. Output pair i is the stored flow from clip frame f_i to video frame
  * f_i + 1 (the next frame of the video, whatever the stride), cropped with the clip's window,
  * resized bilinearly to `size` and rescaled to output pixels; zero when f_i is the video's last frame.
+ * With sampler 'window' (the frames presented in the loader's window, as the video's decoders take
+ * them) the pairs dimension is variable: `lengths[0]` = the window's frames − 1 (0 for 0 or 1
+ * frame), the rest zero.
  */
 const flowDecoder: DecoderDefinition<OpticalFlowArguments> = {
   options: [...CLIP_OPTION_NAMES, ...FRAME_OPTION_NAMES],
@@ -163,13 +167,16 @@ const flowDecoder: DecoderDefinition<OpticalFlowArguments> = {
     const source: FlowSource = { codes: new Int16Array(0), uBase: 0, vBase: 1, rowStride: 0, columnStride: 2, zero: 0, scale: 1 };
     const target: FlowTarget = { out: new Float32Array(0), base: 0, vOffset: cthw ? pairs * height * width : 1, rowStride: cthw ? width : width * 2, columnStride: cthw ? 1 : 2 };
     const pairStride = cthw ? height * width : pairValues;
+    // Window clips (clips is 1): pairs is dimension 0 of [pairs, H, W, 2], 1 of [2, pairs, H, W].
+    const windowed = options.sampler === 'window';
+    const variableDims = windowed ? [cthw ? 1 : 0] : undefined;
     return {
       description: `@tessera/video flow, ${stream.quantization} at ${field.arguments.scale} px per step${stream.quantization === 'jpeg' ? `, JPEG by ${jpegBackend().description}` : ''}`,
-      output: { dtype: 'float32', shape: options.clips > 1 ? [options.clips, ...clipShape] : clipShape },
+      output: { dtype: 'float32', shape: options.clips > 1 ? [options.clips, ...clipShape] : clipShape, variableDims },
       random: isRandom(options),
       decode(sampleIndex: number, slot: OutputSlot, context?: DecodeContext) {
         const header = stream.load(field, sampleIndex);
-        planClips(stream, options, context?.random, plans, `${where}, sample ${sampleIndex}`, context?.occurrence, context?.occurrences);
+        planClips(stream, options, context, plans, `${where}, sample ${sampleIndex}`);
         const planar = stream.quantization === 'jpeg';
         source.scale = stream.scale;
         source.zero = stream.quantization === 'int16' ? 0 : UINT8_ZERO;
@@ -182,7 +189,8 @@ const flowDecoder: DecoderDefinition<OpticalFlowArguments> = {
         for (let clip = 0; clip < plans.length; clip++) {
           const plan = plans[clip]!;
           sampling.plan(plan.crop, plan.flip, header.videoWidth, header.videoHeight, header.width, header.height);
-          for (let pair = 0; pair < pairs; pair++) {
+          const written = Math.max(0, plan.count - 1);
+          for (let pair = 0; pair < written; pair++) {
             target.base = clip * clipValues + pair * pairStride;
             const from = plan.frames[pair]!;
             if (from >= last) {
@@ -192,6 +200,14 @@ const flowDecoder: DecoderDefinition<OpticalFlowArguments> = {
             stream.readPair(field, from);
             source.codes = stream.quantization === 'int16' ? stream.pairCodes16 : stream.pairCodes8;
             sampling.write(source, target);
+          }
+          if (windowed) {
+            const out = target.out;
+            if (written < pairs) {
+              if (cthw) for (let component = 0; component < 2; component++) out.fill(0, (component * pairs + written) * pairStride, (component + 1) * pairs * pairStride);
+              else out.fill(0, written * pairValues, pairs * pairValues);
+            }
+            slot.lengths[0] = written;
           }
         }
       },
@@ -287,6 +303,7 @@ export const opticalFlowCodec: FieldCodec<OpticalFlowValue, OpticalFlowArguments
       ...field.describeBytes(header.pointer, header.byteLength),
     };
   },
+  timeline: flowTimeline,
   decoders: { flow: flowDecoder, info: infoDecoder },
   defaultDecoder: 'flow',
 };

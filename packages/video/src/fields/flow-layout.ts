@@ -20,7 +20,7 @@
  * Everything read back is checked against the allocation (`FlowStream.load`): a corrupt or truncated
  * sample is a VideoFormatError naming it, never a read out of bounds.
  */
-import type { FieldReader } from '@tessera/core';
+import type { FieldReader, StreamSpan } from '@tessera/core';
 import { VideoFormatError } from '../video-errors.js';
 
 export type FlowQuantization = 'int16' | 'uint8x2' | 'jpeg';
@@ -288,6 +288,11 @@ export class FlowStream {
     return this.tableView.getFloat64(FLOW_HEADER_BYTES + 8 * k, true);
   }
 
+  /** Frame k's time on the video's axis: the stored first frame time (`startSeconds`) + its frame time. */
+  presentationSeconds(k: number): number {
+    return this.startSeconds + this.frameTime(k);
+  }
+
   durationSeconds(): number {
     return this.duration;
   }
@@ -321,6 +326,32 @@ export class FlowStream {
     }
     this.loadedPair = pair;
   }
+}
+
+const spanHeader = emptyFlowHeader();
+const spanBytes = new Uint8Array(FLOW_HEADER_BYTES);
+const spanView = new DataView(spanBytes.buffer);
+
+function spanError(field: FieldReader, sampleIndex: number, problem: string): VideoFormatError {
+  return new VideoFormatError(`field "${field.name}", sample ${sampleIndex}: ${problem}; the file is corrupt: re-create the dataset`);
+}
+
+/**
+ * opticalFlow's `timeline`: the times the flow stores — [startSeconds, startSeconds + durationSeconds)
+ * of its value (the video's first frame time, 0 when the value gave none, and the video's duration).
+ * Reads the metadata column and the payload header; false when the sample stores no flow. No allocation.
+ */
+export function flowTimeline(field: FieldReader, sampleIndex: number, out: StreamSpan): boolean {
+  const header = readFlowHeader(field, sampleIndex, spanHeader);
+  if (header.byteLength === 0 || header.frames === 0) return false;
+  if (header.byteLength < FLOW_HEADER_BYTES) throw spanError(field, sampleIndex, `the payload has ${header.byteLength} bytes, less than its ${FLOW_HEADER_BYTES}-byte header`);
+  field.copyBytes(header.pointer, FLOW_HEADER_BYTES, spanBytes, 0);
+  const duration = spanView.getFloat64(24, true);
+  const start = spanView.getFloat64(40, true);
+  if (!Number.isFinite(start) || !(duration >= 0) || !Number.isFinite(duration)) throw spanError(field, sampleIndex, `first frame time ${start} s, duration ${duration} s`);
+  out.startSeconds = start;
+  out.durationSeconds = duration;
+  return true;
 }
 
 const BIG_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 0;

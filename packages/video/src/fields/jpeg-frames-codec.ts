@@ -4,11 +4,11 @@ import { TesseraError } from '@tessera/core';
 import { JPEG_DCT_SCALING, JPEG_FAST_DCT, type JpegBackend, jpegBackend } from '@tessera/image';
 import { fitSize, rationalFrameRate as rational, readVideoFrames } from '../backend/read-video-frames.js';
 import { CLIP_OPTION_NAMES, FRAME_OPTION_NAMES, asRecord } from '../clips/clip-options.js';
-import { clipTimesDecoder, flipRows, frameOutput, isRandom, scatterPlanes, videoInfoDecoder } from '../clips/clip-output.js';
+import { clipTimesDecoder, finishWindowClip, flipRows, frameOutput, isRandom, scatterPlanes, videoInfoDecoder } from '../clips/clip-output.js';
 import { createPlans, planClips } from '../clips/clip-sampler.js';
 import { VideoFormatError, VideoInputError } from '../video-errors.js';
 import { type VideoInput, inputOf } from './compressed-video-codec.js';
-import { FRAMES_METADATA_BYTES, type FramesToStore, MJPEG_CODEC_ID, PRE_EXTRACTED_FLAG, RESAMPLED_FLAG, StoredFrames, emptyFramesHeader, encodeFrames, readFramesHeader } from './jpeg-frames-layout.js';
+import { FRAMES_METADATA_BYTES, type FramesToStore, MJPEG_CODEC_ID, PRE_EXTRACTED_FLAG, RESAMPLED_FLAG, StoredFrames, emptyFramesHeader, encodeFrames, framesTimeline, readFramesHeader } from './jpeg-frames-layout.js';
 
 /**
  * `videoFrames()`: each video as one JPEG per frame (pre-extracted at write time, optionally resized
@@ -225,12 +225,14 @@ function encodePreExtracted(value: PreExtractedFrames, args: VideoFramesArgument
  * uint8 [T, H, W, 3] (THWC) or [3, T, H, W] (CTHW), with a leading clip dimension when clips > 1:
  * the same options and output as compressedVideo's "frames". Each needed JPEG is decoded once per
  * clip (consecutive repeats are copied), cropped and DCT-scaled by libjpeg-turbo, area-resized to `size`.
+ * With sampler 'window' T is variable (`lengths[0]` frames written, the rest zero).
  */
 const framesDecoder: DecoderDefinition<VideoFramesArguments> = {
   options: [...CLIP_OPTION_NAMES, ...FRAME_OPTION_NAMES],
   setup(field, rawOptions): DecoderInstance {
     const where = `decoder "frames" of field "${field.name}"`;
-    const { options, layout, height, width, frameBytes, clipBytes, shape } = frameOutput(field, rawOptions, where);
+    const resolved = frameOutput(field, rawOptions, where);
+    const { options, layout, height, width, frameBytes, clipBytes, shape, variableDims } = resolved;
     const stored = new StoredFrames(where);
     const plans = createPlans(options);
     const cthw = layout === 'CTHW';
@@ -248,16 +250,16 @@ const framesDecoder: DecoderDefinition<VideoFramesArguments> = {
 
     return {
       description: backend.description,
-      output: { dtype: 'uint8', shape },
+      output: { dtype: 'uint8', shape, variableDims },
       random: isRandom(options),
       decode(sampleIndex: number, slot: OutputSlot, context?: DecodeContext) {
         stored.load(field, sampleIndex);
-        planClips(stored, options, context?.random, plans, `${where}, sample ${sampleIndex}`, context?.occurrence, context?.occurrences);
+        planClips(stored, options, context, plans, `${where}, sample ${sampleIndex}`);
         const out = slot.bytes;
         for (let clip = 0; clip < plans.length; clip++) {
           const plan = plans[clip]!;
           const clipBase = clip * clipBytes;
-          for (let k = 0; k < plan.frames.length; k++) {
+          for (let k = 0; k < plan.count; k++) {
             const index = plan.frames[k]!;
             const repeat = k > 0 && plan.frames[k - 1] === index;
             if (cthw) {
@@ -278,6 +280,7 @@ const framesDecoder: DecoderDefinition<VideoFramesArguments> = {
             if (plan.flip) flipRows(out, offset, width, height);
           }
         }
+        if (variableDims !== undefined) finishWindowClip(slot, resolved, plans[0]!.count);
       },
     };
   },
@@ -352,6 +355,7 @@ export const videoFramesCodec: FieldCodec<VideoFramesInput, VideoFramesArguments
       ...field.describeBytes(header.pointer, header.byteLength),
     };
   },
+  timeline: framesTimeline,
   decoders: { frames: framesDecoder, times: timesDecoder, info: infoDecoder },
   defaultDecoder: 'frames',
 };

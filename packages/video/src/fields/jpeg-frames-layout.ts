@@ -19,7 +19,7 @@
  * Width and height are the JPEGs' (after `maxSide`); rotation is the source's display rotation,
  * recorded, not applied. Every offset and length is checked against the allocation on load.
  */
-import type { FieldReader } from '@tessera/core';
+import type { FieldReader, StreamSpan } from '@tessera/core';
 import { VideoFormatError } from '../video-errors.js';
 import { METADATA_BYTES, StoredVideoHeader, emptyHeader, readHeader, type VideoHeader, writeHeader } from './stored-stream.js';
 
@@ -173,9 +173,17 @@ export class StoredFrames extends StoredVideoHeader {
     return header;
   }
 
-  /** Seconds of the first frame in the source. */
+  /** Seconds of the first frame in the source (its presentation time). */
   firstFrameSeconds(): number {
-    return this.firstSeconds;
+    return this.presentationSeconds(0);
+  }
+
+  /**
+   * Frame k's presentation time in the source: pts × time base when the frames keep the source's
+   * pts; resampled frames (pts k at 1 / fps) count from the first one's recorded source time.
+   */
+  presentationSeconds(k: number): number {
+    return framesPresentationSeconds(this.flags, this.firstSeconds, this.pts[0]!, this.pts[k]!, this.header);
   }
 
   /** The JPEG of frame k (a zero-copy view while the dataset is open). */
@@ -193,4 +201,44 @@ export class StoredFrames extends StoredVideoHeader {
     const n = this.pts.length;
     return ((this.pts[n - 1]! + this.lastDuration - this.pts[0]!) * this.header.timeBase[0]) / this.header.timeBase[1];
   }
+}
+
+function framesPresentationSeconds(flags: number, firstSeconds: number, firstPts: number, pts: number, header: VideoHeader): number {
+  const [num, den] = header.timeBase;
+  return (flags & RESAMPLED_FLAG) !== 0 ? firstSeconds + ((pts - firstPts) * num) / den : (pts * num) / den;
+}
+
+const spanHeader = emptyHeader();
+const spanBytes = new Uint8Array(HEADER_BYTES + 8);
+const spanView = new DataView(spanBytes.buffer);
+
+function spanError(field: FieldReader, sampleIndex: number, problem: string): VideoFormatError {
+  return new VideoFormatError(`field "${field.name}", sample ${sampleIndex}: ${problem}; the file is corrupt: re-create the dataset`);
+}
+
+/**
+ * videoFrames' `timeline`: [first frame, end of the last) in seconds on the source's presentation
+ * axis (the times StoredFrames.presentationSeconds gives). Reads the metadata column, the payload
+ * header and the first and last pts; false when the sample stores no frame. No allocation.
+ */
+export function framesTimeline(field: FieldReader, sampleIndex: number, out: StreamSpan): boolean {
+  const header = readHeader(field, sampleIndex, spanHeader);
+  if (header.byteLength === 0 || header.frames === 0) return false;
+  const n = header.frames;
+  if (framesTableByteLength(n) > header.byteLength) throw spanError(field, sampleIndex, `${n} frames need a ${framesTableByteLength(n)}-byte index, the payload has ${header.byteLength} bytes`);
+  if (header.timeBase[0] === 0 || header.timeBase[1] === 0) throw spanError(field, sampleIndex, `time base ${header.timeBase[0]}/${header.timeBase[1]}`);
+  field.copyBytes(header.pointer, HEADER_BYTES + 8, spanBytes, 0);
+  if (spanView.getUint32(4, true) !== n) throw spanError(field, sampleIndex, `the payload holds ${spanView.getUint32(4, true)} frames, the metadata says ${n}`);
+  const flags = spanView.getUint32(28, true);
+  const firstSeconds = spanView.getFloat64(32, true);
+  const lastDuration = spanView.getFloat64(40, true);
+  const firstPts = spanView.getFloat64(HEADER_BYTES, true);
+  field.copyBytes(header.pointer + HEADER_BYTES + 8 * (n - 1), 8, spanBytes, 0);
+  const lastPts = spanView.getFloat64(0, true);
+  if (!Number.isFinite(firstSeconds) || !(lastDuration > 0) || !Number.isFinite(lastDuration) || !Number.isFinite(firstPts) || !Number.isFinite(lastPts) || !(lastPts >= firstPts)) {
+    throw spanError(field, sampleIndex, `first time ${firstSeconds} s, pts ${firstPts} to ${lastPts}, last duration ${lastDuration}`);
+  }
+  out.startSeconds = framesPresentationSeconds(flags, firstSeconds, firstPts, firstPts, header);
+  out.durationSeconds = ((lastPts + lastDuration - firstPts) * header.timeBase[0]) / header.timeBase[1];
+  return true;
 }

@@ -18,7 +18,7 @@
  * One packet is one frame (true of the containers FFmpeg demuxes for these codecs); presentation
  * order is pts order. Timestamps are exact integers below 2^53 (checked when written).
  */
-import type { FieldReader } from '@tessera/core';
+import type { FieldReader, StreamSpan } from '@tessera/core';
 import { CODEC_PARAMETER_KEYS, type DemuxedVideo, type VideoCodecParameters } from '../backend/node-av-backend.js';
 import { VideoFormatError } from '../video-errors.js';
 
@@ -280,12 +280,74 @@ export class StoredStream extends StoredVideoHeader {
     return ((this.sortedPts[k]! - this.sortedPts[0]!) * this.header.timeBase[0]) / this.header.timeBase[1];
   }
 
-  /** The video's duration in seconds: first pts to the end of the last frame. */
+  /** The k-th frame's presentation time in the source: pts × time base. */
+  presentationSeconds(k: number): number {
+    return (this.sortedPts[k]! * this.header.timeBase[0]) / this.header.timeBase[1];
+  }
+
+  /** The video's duration in seconds: first pts to the end of the last frame (see `lastFrameDuration`). */
   durationSeconds(): number {
     const n = this.sortedPts.length;
-    const last = this.order[n - 1]!;
-    return ((this.sortedPts[n - 1]! + this.durations[last]! - this.sortedPts[0]!) * this.header.timeBase[0]) / this.header.timeBase[1];
+    const first = this.sortedPts[0]!;
+    const last = this.sortedPts[n - 1]!;
+    return ((last + lastFrameDuration(this.durations[this.order[n - 1]!]!, first, last, n, this.header) - first) * this.header.timeBase[0]) / this.header.timeBase[1];
   }
+}
+
+/**
+ * The last frame's duration in the time base: its packet's, or when the container gave none (0) the
+ * average frame duration — from the stated frame rate, else the frames' mean spacing (0 for a
+ * single frame without a rate).
+ */
+export function lastFrameDuration(duration: number, firstPts: number, lastPts: number, frames: number, header: VideoHeader): number {
+  if (duration > 0) return duration;
+  const [rateNum, rateDen] = header.averageFrameRate;
+  if (rateNum > 0 && rateDen > 0) return (rateDen * header.timeBase[1]) / (rateNum * header.timeBase[0]);
+  return frames > 1 ? (lastPts - firstPts) / (frames - 1) : 0;
+}
+
+const spanHeader = emptyHeader();
+const spanBytes = new Uint8Array(HEADER_BYTES);
+const spanView = new DataView(spanBytes.buffer);
+
+function spanError(field: FieldReader, sampleIndex: number, problem: string): VideoFormatError {
+  return new VideoFormatError(`field "${field.name}", sample ${sampleIndex}: ${problem}; the file is corrupt: re-create the dataset`);
+}
+
+/** One u32 (4) or f64 (8) of the payload at `offset`, through the shared scratch. */
+function payloadEntry(field: FieldReader, pointer: number, offset: number, bytes: 4 | 8): number {
+  field.copyBytes(pointer + offset, bytes, spanBytes, 0);
+  return bytes === 4 ? spanView.getUint32(0, true) : spanView.getFloat64(0, true);
+}
+
+/**
+ * compressedVideo's `timeline`: the stored stream's [first pts, last pts + last duration) × time
+ * base, in seconds on the source's presentation axis (not shifted to 0). Reads the metadata column,
+ * the payload header and five index entries (of the first and last frames), no packet bytes; false
+ * when the sample stores no frame. Synchronous, on shared scratch memory, no allocation.
+ */
+export function streamTimeline(field: FieldReader, sampleIndex: number, out: StreamSpan): boolean {
+  const header = readHeader(field, sampleIndex, spanHeader);
+  if (header.byteLength === 0 || header.frames === 0) return false;
+  const pointer = header.pointer;
+  if (header.byteLength < HEADER_BYTES) throw spanError(field, sampleIndex, `the payload has ${header.byteLength} bytes, less than its ${HEADER_BYTES}-byte header`);
+  if (header.timeBase[0] === 0 || header.timeBase[1] === 0) throw spanError(field, sampleIndex, `time base ${header.timeBase[0]}/${header.timeBase[1]}`);
+  field.copyBytes(pointer, HEADER_BYTES, spanBytes, 0);
+  const n = spanView.getUint32(8, true);
+  if (n !== header.frames) throw spanError(field, sampleIndex, `the payload holds ${n} packets, the metadata says ${header.frames} frames`);
+  if (tableByteLength(n, spanView.getUint32(4, true)) > header.byteLength) throw spanError(field, sampleIndex, `${n} packets need a larger index than the ${header.byteLength}-byte payload`);
+  const orderAt = HEADER_BYTES + 24 * n + 4 * (n + 1);
+  const firstPacket = payloadEntry(field, pointer, orderAt, 4);
+  const lastPacket = payloadEntry(field, pointer, orderAt + 4 * (n - 1), 4);
+  if (firstPacket >= n || lastPacket >= n) throw spanError(field, sampleIndex, `the presentation order names packet ${Math.max(firstPacket, lastPacket)} of ${n}`);
+  const first = payloadEntry(field, pointer, HEADER_BYTES + 8 * firstPacket, 8);
+  const last = payloadEntry(field, pointer, HEADER_BYTES + 8 * lastPacket, 8);
+  const duration = payloadEntry(field, pointer, HEADER_BYTES + 16 * n + 8 * lastPacket, 8);
+  if (!Number.isFinite(first) || !Number.isFinite(last) || !(last >= first) || !Number.isFinite(duration)) throw spanError(field, sampleIndex, `first pts ${first}, last pts ${last}, last duration ${duration}`);
+  const [num, den] = header.timeBase;
+  out.startSeconds = (first * num) / den;
+  out.durationSeconds = ((last + lastFrameDuration(duration, first, last, n, header) - first) * num) / den;
+  return true;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
