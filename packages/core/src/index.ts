@@ -26,6 +26,8 @@ export { createRegistry, isCompatibleVersion } from './registry/registry.js';
 export type { Registry, RegisteredCodec } from './registry/registry.js';
 
 export { corePlugin, bytes, ffcvImage, float64, int64, json, ndarray, torchTensor } from './fields/core-plugin.js';
+export { optional } from './fields/optional-field.js';
+export type { OptionalArguments } from './fields/optional-field.js';
 export type { NdArray, NdArrayArguments } from './fields/ndarray-field.js';
 export type { StoredImage } from './fields/ffcv-image-storage.js';
 export { FFCV_IMAGE_MODE, IMAGE_METADATA_LAYOUT, readImageHeader, storedImageByteLength } from './fields/ffcv-image-storage.js';

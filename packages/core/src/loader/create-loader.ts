@@ -15,6 +15,7 @@ import type { DecodeWorkerSetup } from './decode-protocol.js';
 import { PageIndex } from './page-index.js';
 import { type PinnedFile, pinFile, unpinFile } from './file-identity.js';
 import { checkKnownOptions } from '../util/check-options.js';
+import { OPTIONAL_CODEC_ID, PRESENT_DECODER } from '../fields/optional-field.js';
 import { type ResolvedWindowOptions, type WindowOptions, type WindowPlanner, createWindowPlanner, createWindowState, resolveWindowOptions, updateWindow } from './sample-window.js';
 
 export interface LoaderOptions {
@@ -321,7 +322,17 @@ class TesseraLoader implements Loader {
       this.length = this.dropLast ? Math.floor(perRank / batchSize) : Math.ceil(perRank / batchSize);
 
       // Compile every field's pipeline (file order, like FFCV), unknown names are errors.
-      const pipelines = options.pipelines ?? {};
+      const pipelines: Record<string, FieldPipeline | null> = { ...(options.pipelines ?? {}) };
+      // Every loaded optional field brings its presence mask (uint8, 1 present, 0 absent) as
+      // `<name>.present`, unless the pipelines name that output themselves: an absent stream is never
+      // a silent run of zeros.
+      for (const field of this.dataset.fields) {
+        const mask = `${field.name}.present`;
+        if (field.codecId !== OPTIONAL_CODEC_ID || this.dataset.hasField(mask)) continue;
+        // `'<name>.present': null` turns the mask off; a pipeline of that name replaces it.
+        if (pipelines[mask] === null) delete pipelines[mask];
+        else if (!(mask in pipelines) && pipelines[field.name] !== null) pipelines[mask] = { field: field.name, decoder: PRESENT_DECODER };
+      }
       // Pipelines keyed by a stored field's name decode it; others name the field they decode (`field`).
       const extraOutputs: Array<[name: string, pipeline: FieldPipeline]> = [];
       for (const [name, pipeline] of Object.entries(pipelines)) {

@@ -20,7 +20,8 @@ import { decodeFieldDescriptor, descriptorOffset } from '../spec/field-descripto
 import { type Header, decodeHeader } from '../spec/header.js';
 import { assertLittleEndianHost } from '../spec/host.js';
 import { alignUp, computeRecordLayout } from '../spec/metadata-layout.js';
-import { decodePluginArguments } from '../spec/plugin-arguments.js';
+import { type PluginFieldIdentity, decodePluginArguments } from '../spec/plugin-arguments.js';
+import { OPTIONAL_CODEC_ID, type OptionalArguments, createOptionalCodec } from '../fields/optional-field.js';
 import { AllocationIndex } from './allocation-index.js';
 import { toTesseraError } from './io-errors.js';
 import { storedColumnsOf } from './stored-columns.js';
@@ -396,16 +397,9 @@ class OpenDataset implements Dataset {
     return this.source.fallbackReason;
   }
 
-  private resolveCodec(
-    typeId: number,
-    name: string,
-    argumentBytes: Uint8Array,
-    index: number,
-  ): { codec: FieldCodec; plugin: TesseraPlugin; args: JsonValue; pluginVersion: string } {
-    const argumentsOffset = descriptorOffset(index) + 17;
-    if (typeId === TYPE_ID.PLUGIN) {
-      const identity = decodePluginArguments(argumentBytes, name, this.path, argumentsOffset);
-      const entry = this.registry.byCodecId(identity.codec);
+  /** A plugin field's codec from its stored identity: the plugin installed, a compatible version, arguments normalized. */
+  private resolvePluginIdentity(identity: PluginFieldIdentity, name: string, argumentsOffset: number): { codec: FieldCodec; plugin: TesseraPlugin; args: JsonValue; pluginVersion: string } {
+    const entry = this.registry.byCodecId(identity.codec);
       if (entry === undefined || entry.plugin.name !== identity.plugin) {
         throw new PluginError(
           'E_PLUGIN_MISSING',
@@ -430,6 +424,28 @@ class OpenDataset implements Dataset {
         });
       }
       return { codec: entry.codec, plugin: entry.plugin, args, pluginVersion: identity.version };
+  }
+
+  private resolveCodec(
+    typeId: number,
+    name: string,
+    argumentBytes: Uint8Array,
+    index: number,
+  ): { codec: FieldCodec; plugin: TesseraPlugin; args: JsonValue; pluginVersion: string } {
+    const argumentsOffset = descriptorOffset(index) + 17;
+    if (typeId === TYPE_ID.PLUGIN) {
+      const identity = decodePluginArguments(argumentBytes, name, this.path, argumentsOffset);
+      if (identity.codec === OPTIONAL_CODEC_ID && identity.plugin === '@tessera/core') {
+        // optional(field): the inner field's identity is the argument object.
+        const inner = identity.arguments as Partial<OptionalArguments> | null;
+        if (inner === null || typeof inner !== 'object' || typeof inner.codec !== 'string' || typeof inner.plugin !== 'string' || typeof inner.version !== 'string') {
+          throw new FormatError('E_FIELD_ARGUMENTS', `field "${name}" is optional but its arguments do not name the inner field (codec, plugin, version)`, { path: this.path, fileOffset: argumentsOffset });
+        }
+        const resolved = this.resolvePluginIdentity({ codec: inner.codec, plugin: inner.plugin, version: inner.version, factory: inner.factory, arguments: inner.arguments ?? null }, name, argumentsOffset);
+        const args: OptionalArguments = { codec: inner.codec, plugin: inner.plugin, version: inner.version, ...(inner.factory === undefined ? {} : { factory: inner.factory }), arguments: resolved.args };
+        return { codec: createOptionalCodec(resolved.codec) as FieldCodec, plugin: resolved.plugin, args: args as unknown as JsonValue, pluginVersion: inner.version };
+      }
+      return this.resolvePluginIdentity(identity, name, argumentsOffset);
     }
     const entry = this.registry.byTypeId(typeId);
     if (entry === undefined) {

@@ -4,6 +4,7 @@ import { EXTENSION_FOOTER_BYTE_LENGTH, decodeExtensionFooter, decodeExtensionJso
 import { decodeFieldDescriptor } from '../spec/field-descriptor.js';
 import { decodeHeader } from '../spec/header.js';
 import { decodePluginArguments } from '../spec/plugin-arguments.js';
+import { OPTIONAL_CODEC_ID, type OptionalArguments } from '../fields/optional-field.js';
 
 /** A plugin package a file's fields were written with. */
 export interface PluginRequirement {
@@ -39,7 +40,10 @@ export function readPluginRequirements(path: string): PluginRequirement[] {
       const descriptor = decodeFieldDescriptor(descriptorBytes, index, path);
       if (descriptor.typeId !== TYPE_ID.PLUGIN) continue;
       const identity = decodePluginArguments(descriptor.argumentBytes, descriptor.name, path);
-      add(identity.plugin, identity.version, identity.factory, descriptor.name);
+      // An optional field needs its inner field's plugin.
+      const inner = identity.codec === OPTIONAL_CODEC_ID ? (identity.arguments as Partial<OptionalArguments> | null) : undefined;
+      if (inner !== undefined && inner !== null && typeof inner.plugin === 'string' && typeof inner.version === 'string') add(inner.plugin, inner.version, inner.factory, descriptor.name);
+      else add(identity.plugin, identity.version, identity.factory, descriptor.name);
       seen.add(descriptor.name);
     }
     // FFCV type ids taken over by a plugin (e.g. @tessera/image for type 2) are named in the extension block.

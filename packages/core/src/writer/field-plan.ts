@@ -7,6 +7,8 @@ import { checkFieldName } from '../spec/field-descriptor.js';
 import { computeRecordLayout } from '../spec/metadata-layout.js';
 import { encodePluginArguments } from '../spec/plugin-arguments.js';
 import { importFromOrigin } from '../util/import-origin.js';
+import { OPTIONAL_CODEC_ID, type OptionalArguments, createOptionalCodec } from '../fields/optional-field.js';
+import { PACKAGE_VERSION } from '../version.js';
 
 /** One schema field, resolved against the registry: everything the writer needs about it. */
 export interface FieldPlan {
@@ -53,6 +55,10 @@ export function planSchema(schema: Schema, extraPlugins: readonly TesseraPlugin[
   const registry = createRegistry(plugins);
   const fields: FieldPlan[] = [];
   for (const [name, spec] of entries) {
+    if (spec.codecId === OPTIONAL_CODEC_ID) {
+      fields.push(planOptionalField(name, spec, registry));
+      continue;
+    }
     const entry = registry.byCodecId(spec.codecId);
     if (entry === undefined) {
       throw new PluginError('E_PLUGIN_MISSING', `field "${name}" uses codec ${spec.codecId}, which no given plugin provides`, {
@@ -94,6 +100,38 @@ export function planSchema(schema: Schema, extraPlugins: readonly TesseraPlugin[
   return { fields, recordByteLength: record.byteLength, registry };
 }
 
+/**
+ * An optional field: the inner plugin field's plan (arguments normalized by its codec) wrapped by
+ * `createOptionalCodec`, stored as core/optional with the inner identity as its arguments.
+ */
+function planOptionalField(name: string, spec: FieldSpec, registry: Registry): FieldPlan {
+  const given = spec.arguments as Partial<OptionalArguments> | null;
+  const innerId = given?.codec;
+  const entry = typeof innerId === 'string' ? registry.byCodecId(innerId) : undefined;
+  if (entry === undefined) {
+    throw new PluginError('E_PLUGIN_MISSING', `field "${name}" is optional(${String(innerId)}), a codec no given plugin provides`, { plugin: spec.plugin.name, field: name });
+  }
+  const { codec: inner, plugin, typeId } = entry;
+  if (typeId !== TYPE_ID.PLUGIN) {
+    throw new ArgumentError(`schema.${name}`, `optional() takes plugin fields; ${inner.id} is one of FFCV's own field types, whose layout FFCV fixes (store a sentinel value, or use json())`);
+  }
+  const codec = createOptionalCodec(inner);
+  let args: OptionalArguments;
+  let argumentBytes: Uint8Array;
+  let layout: MetadataLayout;
+  try {
+    const innerArgs = inner.normalizeArguments ? inner.normalizeArguments(given!.arguments as JsonValue) : (given!.arguments as JsonValue);
+    args = { codec: inner.id, plugin: plugin.name, version: plugin.version, ...(plugin.origin === undefined ? {} : { factory: plugin.origin.exportName }), arguments: innerArgs };
+    argumentBytes = encodePluginArguments({ codec: OPTIONAL_CODEC_ID, plugin: '@tessera/core', version: PACKAGE_VERSION, arguments: args as unknown as JsonValue }, name);
+    layout = codec.metadataLayout(args);
+  } catch (error) {
+    if (error instanceof TesseraError && error.code === 'E_FIELD_ARGUMENTS') throw error;
+    const wrapped = wrapPluginError(error, { plugin: plugin.name, hook: 'arguments', field: name });
+    throw new PluginError('E_FIELD_ARGUMENTS', wrapped.message, { plugin: plugin.name, hook: 'arguments', field: name, cause: error });
+  }
+  return { name, codec: codec as FieldCodec, plugin, typeId: TYPE_ID.PLUGIN, arguments: args as unknown as JsonValue, argumentBytes, layout, columnOffset: 0 };
+}
+
 export function serializeSchema(plan: SchemaPlan): SerializedSchema {
   const plugins: SerializedSchema['plugins'] = [];
   for (const plugin of plan.registry.plugins) {
@@ -119,8 +157,10 @@ export async function deserializeSchema(serialized: SerializedSchema): Promise<S
   const registry = createRegistry(plugins);
   const schema: Record<string, FieldSpec> = {};
   for (const field of serialized.fields) {
-    const entry = registry.byCodecId(field.codecId);
-    if (entry === undefined) throw new PluginError('E_PLUGIN_MISSING', `worker: no plugin provides codec ${field.codecId}`, { field: field.name });
+    // An optional field's plugin is its inner field's.
+    const codecId = field.codecId === OPTIONAL_CODEC_ID ? (field.arguments as OptionalArguments).codec : field.codecId;
+    const entry = registry.byCodecId(codecId);
+    if (entry === undefined) throw new PluginError('E_PLUGIN_MISSING', `worker: no plugin provides codec ${codecId}`, { field: field.name });
     schema[field.name] = { plugin: entry.plugin, codecId: field.codecId, arguments: field.arguments };
   }
   return planSchema(schema, plugins);

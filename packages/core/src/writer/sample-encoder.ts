@@ -1,3 +1,4 @@
+import { OPTIONAL_CODEC_ID } from '../fields/optional-field.js';
 import { PluginError, TesseraError, wrapPluginError } from '../errors.js';
 import type { EncodeTarget } from '../registry/plugin-contract.js';
 import type { SchemaPlan } from './field-plan.js';
@@ -92,7 +93,8 @@ function encodeSample(
     const target = makeTarget(metadata, recordOffset + field.columnOffset, field.layout.byteLength, sampleIndex, allocations, field.name);
     let result: void | Promise<void>;
     try {
-      if (!(field.name in sample)) throw new PluginError('E_FIELD_VALUE', `sample ${sampleIndex} has no value for field "${field.name}"`, { field: field.name, sampleIndex });
+      // An optional field may be left out of a sample: that is "absent", like null.
+      if (!(field.name in sample) && field.codec.id !== OPTIONAL_CODEC_ID) throw new PluginError('E_FIELD_VALUE', `sample ${sampleIndex} has no value for field "${field.name}"`, { field: field.name, sampleIndex });
       result = field.codec.encode(sample[field.name], field.arguments, target);
     } catch (error) {
       throw wrapEncodeError(error, field.plugin.name, field.name, sampleIndex);
@@ -108,7 +110,7 @@ function encodeSample(
           const later = fields[next]!;
           const laterTarget = makeTarget(metadata, recordOffset + later.columnOffset, later.layout.byteLength, sampleIndex, allocations, later.name);
           try {
-            if (!(later.name in sample)) throw new PluginError('E_FIELD_VALUE', `sample ${sampleIndex} has no value for field "${later.name}"`, { field: later.name, sampleIndex });
+            if (!(later.name in sample) && later.codec.id !== OPTIONAL_CODEC_ID) throw new PluginError('E_FIELD_VALUE', `sample ${sampleIndex} has no value for field "${later.name}"`, { field: later.name, sampleIndex });
             await later.codec.encode(sample[later.name], later.arguments, laterTarget);
           } catch (error) {
             throw wrapEncodeError(error, later.plugin.name, later.name, sampleIndex);
