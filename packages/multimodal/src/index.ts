@@ -4,3 +4,7 @@ export type { TimedTextOptions } from './field-specs.js';
 export type { StoredCue, TimedTextArguments, TimedTextCue, TimedTextValue } from './fields/timed-text-codec.js';
 export { parseSubtitles, readSubtitles } from './subtitles/read-subtitles.js';
 export type { SubtitleCue } from './subtitles/read-subtitles.js';
+export { buildAvDataset } from './ingest/build-av-dataset.js';
+export type { AvAudioOptions, AvContainer, BuildAvDatasetOptions, BuildAvProgress, BuildAvSummary, SkippedContainer } from './ingest/build-av-dataset.js';
+export { listAvFolder } from './ingest/av-folder.js';
+export type { AvFolderEntry, AvFolderListing } from './ingest/av-folder.js';

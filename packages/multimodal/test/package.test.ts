@@ -13,8 +13,9 @@ describe('package hygiene', () => {
     expect(multimodal.multimodalPlugin().origin).toEqual({ module: expect.stringMatching(/\/dist\/index\.js$/), exportName: 'multimodalPlugin' });
   });
 
-  it('peer-depends on @tessera/core and needs only @tessera/text (video and audio are for tests and ingest)', () => {
-    expect(packageJson.peerDependencies).toEqual({ '@tessera/core': 'workspace:^' });
+  it('peer-depends on @tessera/core (video and audio optional, for the A/V ingest) and needs only @tessera/text', () => {
+    expect(packageJson.peerDependencies).toEqual({ '@tessera/audio': 'workspace:^', '@tessera/core': 'workspace:^', '@tessera/video': 'workspace:^' });
+    expect(packageJson.peerDependenciesMeta).toEqual({ '@tessera/audio': { optional: true }, '@tessera/video': { optional: true } });
     expect(Object.keys(packageJson.dependencies)).toEqual(['@tessera/text']);
   });
 
@@ -26,6 +27,6 @@ describe('package hygiene', () => {
   });
 
   it('exports the public API', () => {
-    expect(Object.keys(multimodal).sort()).toEqual(['multimodalPlugin', 'parseSubtitles', 'readSubtitles', 'timedText']);
+    expect(Object.keys(multimodal).sort()).toEqual(['buildAvDataset', 'listAvFolder', 'multimodalPlugin', 'parseSubtitles', 'readSubtitles', 'timedText']);
   });
 });
