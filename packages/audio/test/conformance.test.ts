@@ -76,6 +76,66 @@ for (const dtype of ['float32', 'int16', 'int32'] as const) {
   }
 }
 
+/**
+ * The window decoders (issue 12) with the kit's `window` option: every decode gets context.window =
+ * [timeline start + offset, + 0.25 s). One offset inside the clip, one before it (leading zeros).
+ */
+type TimedPcmValue = PcmValue & { startTime?: number };
+const WINDOW_SECONDS = 0.25;
+const WINDOW_SAMPLES = 4000;
+/** The stored index of output sample 0 and the expected lengths[0] of crop 'window' (see the waveform decoder's doc). */
+function windowCut(written: TimedPcmValue, window: { startSeconds: number } | undefined, length: number): { first: number; to: number; end: number } {
+  if (window === undefined) throw new Error('no context.window with the window option');
+  const first = Math.round(window.startSeconds * 16000) - Math.round((written.startTime ?? 0) * 16000);
+  const to = Math.min(WINDOW_SAMPLES, Math.max(0, -first));
+  const end = Math.min(WINDOW_SAMPLES, Math.max(0, length - first));
+  return { first, to, end };
+}
+/** Output rows of a window cut: zeros before `to`, the clip's samples up to `end`, zeros after. */
+function expectWindowRows(rows: Float32Array[], data: Float32Array, lengths: Int32Array, cut: { first: number; to: number; end: number }, compare: (expected: Float32Array, actual: Float32Array, what: string) => void): void {
+  if (lengths[0] !== cut.end) throw new Error(`lengths[0] is ${lengths[0]}, expected ${cut.end} (window from stored sample ${cut.first})`);
+  for (let channel = 0; channel < rows.length; channel++) {
+    const row = data.subarray(channel * WINDOW_SAMPLES, (channel + 1) * WINDOW_SAMPLES);
+    if (row.subarray(0, cut.to).some((sample) => sample !== 0)) throw new Error(`channel ${channel}: the ${cut.to} samples before the clip are not zero`);
+    compare(rows[channel]!.subarray(cut.first + cut.to, cut.first + cut.end), row.subarray(cut.to, cut.end), `channel ${channel}`);
+    if (row.subarray(Math.max(cut.to, cut.end)).some((sample) => sample !== 0)) throw new Error(`channel ${channel}: the samples after the clip are not zero`);
+  }
+}
+
+for (const [dtype, channels, offsetSeconds] of [['float32', 1, 0.1], ['int16', 2, -0.05]] as const) {
+  const mono = (length: number, seed: number) => int16Exact(chirp(length, 16000, 100, 6000, seed));
+  const value = (length: number, seed: number, startTime?: number): TimedPcmValue => ({
+    samples: channels === 1 ? mono(length, seed) : [mono(length, seed), mono(length, seed + 100)],
+    sampleRate: 16000,
+    ...(startTime === undefined ? {} : { startTime }),
+  });
+  runFieldConformance<TimedPcmValue>({
+    name: `audio/waveform ${dtype} ${channels}ch, time window from ${offsetSeconds} s`,
+    plugin: () => audioPlugin(),
+    field: waveform({ sampleRate: 16000, channels, dtype }),
+    values: [value(16000, 1, 0.5), value(7919, 2), value(24037, 3, 2.25)],
+    edgeValues: [value(0, 4), value(1, 5, 0.125), value(1700, 6, 1)],
+    equals(written, read) {
+      const stored = read as StoredWaveform;
+      const expected = rowsOf(written).map((row) => (dtype === 'int16' ? row.map((sample) => Math.min(sample, 32767 / 32768)) : row));
+      fail(describeDifference(written.startTime ?? 0, stored.startTime));
+      fail(describeDifference(expected, storedAsFloat(stored)));
+    },
+    decoders: { 'waveform#time-window': { crop: 'window', seconds: WINDOW_SECONDS }, length: undefined },
+    window: { seconds: WINDOW_SECONDS, offsetSeconds },
+    checkDecoded(written, slot, output, { decoder, window }) {
+      const rows = rowsOf(written).map((row) => (dtype === 'int16' ? row.map((sample) => Math.min(sample, 32767 / 32768)) : row));
+      const length = rows[0]!.length;
+      if (decoder === 'length') return fail(describeDifference(length, slot.data[0]));
+      fail(describeDifference([channels, WINDOW_SAMPLES], output.shape));
+      expectWindowRows(rows, slot.data as Float32Array, slot.lengths, windowCut(written, window, length), (expected, actual, what) => {
+        const difference = describeDifference(expected, actual);
+        if (difference !== undefined) throw new Error(`${what}: ${difference}`);
+      });
+    },
+  });
+}
+
 const tokenValue = (frames: number, seed: number) => Array.from({ length: 8 }, (_, codebook) => Array.from({ length: frames }, (_, frame) => (frame * 31 + codebook * 7 + seed) % 1024));
 runFieldConformance<number[][]>({
   name: 'audio/codec-tokens',
@@ -120,6 +180,29 @@ runFieldConformance<AlignmentSpan[]>({
     if (slot.lengths[0] !== count) throw new Error(`lengths[0] is ${slot.lengths[0]}`);
     const expected = written.slice(0, count).flatMap((span) => [span.start, span.duration, vocabulary.indexOf(span.label)]);
     fail(describeDifference(expected, Array.from((slot.data as Int32Array).subarray(0, count * 3))));
+  },
+});
+
+/** The spans decoder with window: true (the spans overlapping the window, starts relative to it). */
+runFieldConformance<AlignmentSpan[]>({
+  name: 'audio/alignments, time window',
+  plugin: () => audioPlugin(),
+  field: alignments({ sampleRate: 16000 }),
+  values: [words, words.slice(1), [{ start: 5, duration: 6, label: 'sil', score: -1.25 }]],
+  edgeValues: [[], Array.from({ length: 500 }, (_, index) => ({ start: index * 160, duration: 160, label: `p${index % 40}` }))],
+  decoders: { 'spans#window': { vocabulary: ['hello', 'sil', 'p1'], window: true }, 'spans#window-max': { maxSpans: 2, window: true }, count: undefined },
+  window: { seconds: 0.25, offsetSeconds: 0.2 },
+  checkDecoded(written, slot, output, { decoder, decoderOptions, window }) {
+    if (decoder === 'count') return fail(describeDifference(written.length, slot.data[0]));
+    if (window === undefined) throw new Error('no context.window with the window option');
+    const vocabulary = ['hello', 'sil', 'p1'];
+    const w0 = Math.round(window.startSeconds * 16000);
+    const w1 = w0 + Math.round(window.durationSeconds * 16000);
+    const withVocabulary = (decoderOptions as { vocabulary?: string[] }).vocabulary !== undefined;
+    const inside = written.filter((span) => span.start < w1 && span.start + span.duration > w0).slice(0, output.shape[0]!);
+    if (slot.lengths[0] !== inside.length) throw new Error(`lengths[0] is ${slot.lengths[0]}, expected ${inside.length} spans in [${w0}, ${w1})`);
+    const expected = inside.flatMap((span) => [span.start - w0, span.duration, withVocabulary ? vocabulary.indexOf(span.label) : -1]);
+    fail(describeDifference(expected, Array.from((slot.data as Int32Array).subarray(0, inside.length * 3))));
   },
 });
 
@@ -216,6 +299,49 @@ for (const [format, channels] of [['flac', 1], ['flac', 2], ['opus', 1], ['opus'
       for (let channel = 0; channel < channels; channel++) {
         if (data.subarray(channel * width + count, (channel + 1) * width).some((sample) => sample !== 0)) throw new Error(`channel ${channel}: padding is not zero`);
       }
+    },
+  });
+}
+
+/**
+ * crop 'window' of compressed clips: FLAC exact, Opus and MP3 within the SNR bound (frames before the
+ * window are decoded as pre-roll). The lossy windows lie in the chirp's lower part: a window 0.6 s
+ * into the 1 s clip (1.9–2.6 kHz) is below 12 dB for Opus at 32 kb/s in stereo, although the window
+ * decode equals the whole-clip decode there within 0.0012 (the codec, not the cut).
+ */
+for (const [format, channels, offsetSeconds] of [['flac', 2, 0.1], ['opus', 1, -0.05], ['mp3', 1, 0.3], ['opus', 2, 0.1]] as const) {
+  const lossless = format === 'flac';
+  const mono = (length: number, seed: number) => int16Exact(chirp(length, 16000, 150, 3000, seed, lossless ? 0.05 : 0));
+  const value = (length: number, seed: number, startTime?: number): TimedPcmValue => ({
+    samples: channels === 1 ? mono(length, seed) : [mono(length, seed), mono(length, seed + 100)],
+    sampleRate: 16000,
+    ...(startTime === undefined ? {} : { startTime }),
+  });
+  const close = (expected: Float32Array, actual: Float32Array, what: string) => {
+    if (expected.length !== actual.length) throw new Error(`${what}: ${actual.length} samples, expected ${expected.length}`);
+    if (lossless) return fail(describeDifference(expected, actual));
+    if (expected.length >= 1600 && snrDb(expected, actual) < 12) throw new Error(`${what}: SNR ${snrDb(expected, actual).toFixed(1)} dB, below 12 dB`);
+  };
+  runFieldConformance<TimedPcmValue>({
+    name: `audio/compressed ${format} ${channels}ch, time window from ${offsetSeconds} s`,
+    plugin: () => audioPlugin(),
+    field: compressedAudio({ format, sampleRate: 16000, channels }),
+    values: [value(16000, 1, 0.5), value(7919, 2), value(40037, 3, 1.75)],
+    edgeValues: [value(0, 4), value(1, 5, 0.25), value(4097, 7, 3)],
+    equals(written, read) {
+      const stored = read as StoredCompressedAudio;
+      fail(describeDifference(written.startTime ?? 0, stored.startTime));
+      const rows = rowsOf(written);
+      for (let channel = 0; channel < channels; channel++) close(rows[channel]!, stored.samples[channel]!, `channel ${channel}`);
+    },
+    decoders: { 'waveform#time-window': { crop: 'window', seconds: WINDOW_SECONDS }, length: undefined },
+    window: { seconds: WINDOW_SECONDS, offsetSeconds },
+    checkDecoded(written, slot, output, { decoder, window }) {
+      const rows = rowsOf(written);
+      const length = rows[0]!.length;
+      if (decoder === 'length') return fail(describeDifference(length, slot.data[0]));
+      fail(describeDifference([channels, WINDOW_SAMPLES], output.shape));
+      expectWindowRows(rows, slot.data as Float32Array, slot.lengths, windowCut(written, window, length), close);
     },
   });
 }

@@ -14,6 +14,7 @@ import {
   writeDataset,
 } from '@tessera/core';
 import { fail } from './conformance-error.js';
+import { type WindowPlacer, checkWindowOption, createWindowPlacer } from './conformance-window.js';
 import { describeDifference } from './deep-equal.js';
 import { DEFAULT_TIMEOUT_MS, type FieldConformanceOptions } from './field-conformance-options.js';
 
@@ -170,6 +171,12 @@ export class ConformanceContext<TValue = unknown> {
     }
   }
 
+  /** Places `options.window` on the samples of `dataset` (undefined without the option). */
+  windowPlacer(dataset: Dataset): WindowPlacer | undefined {
+    const { window } = this.options;
+    return window === undefined ? undefined : createWindowPlacer(dataset, FIELD, window);
+  }
+
   /** Throws unless `written` and `read` are equal according to `options.equals` (or the default). */
   assertEqual(written: TValue, read: unknown, what: string): void {
     const { equals } = this.options;
@@ -199,6 +206,7 @@ function checkOptions(options: FieldConformanceOptions<unknown>): void {
   if (!Array.isArray(options.values) || options.values.length === 0) {
     throw new TypeError(`${options.name}: options.values must list at least one representative value`);
   }
+  checkWindowOption(options.window, options.name);
 }
 
 export function messageOf(error: unknown): string {

@@ -1,4 +1,6 @@
 import { type Dataset, type JsonValue, type OutputSpec, createOutputSlot } from '@tessera/core';
+import { createWindowPlacer } from './conformance-window.js';
+import type { ConformanceWindow } from './field-conformance-options.js';
 import { outputByteLength } from './output-probe.js';
 import { createSeededDecodeContext } from './seeded-decode-context.js';
 
@@ -12,12 +14,16 @@ export interface DecodedSamples {
   bytes: Uint8Array;
   /** numSamples × the number of variable dimensions */
   lengths: Int32Array;
+  /** With a window: numSamples × [startSeconds, durationSeconds] of the window each decode got; empty otherwise. */
+  windows: Float64Array;
 }
 
 /**
  * Runs on the main thread and in the decode worker, so both sides decode exactly the same way.
  * With a `seed`, every call gets a DecodeContext whose `random` is reseeded from (seed, 0, sample)
- * as the loader does; without one, no context (standalone use).
+ * as the loader does; without one, no context (standalone use). With a `window` (the suite's
+ * option), every call gets a context (seed 0 when none is given) carrying the sample's window,
+ * placed on this thread's own `dataset.timeline()`.
  */
 export async function decodeSamples(
   dataset: Dataset,
@@ -25,6 +31,7 @@ export async function decodeSamples(
   decoder: string,
   options: JsonValue | undefined,
   seed: number | undefined,
+  window?: ConformanceWindow,
 ): Promise<DecodedSamples> {
   const instance = dataset.createDecoder(fieldName, decoder, options);
   const output: OutputSpec = {
@@ -36,14 +43,22 @@ export async function decodeSamples(
   const dimCount = output.variableDims?.length ?? 0;
   const bytes = new Uint8Array(dataset.numSamples * slotByteLength);
   const lengths = new Int32Array(dataset.numSamples * dimCount);
-  const context = seed === undefined ? undefined : createSeededDecodeContext();
+  const placer = window === undefined ? undefined : createWindowPlacer(dataset, fieldName, window);
+  const windows = new Float64Array(placer === undefined ? 0 : dataset.numSamples * 2);
+  const context = seed === undefined && placer === undefined ? undefined : createSeededDecodeContext();
   for (let sampleIndex = 0; sampleIndex < dataset.numSamples; sampleIndex++) {
     const slot = createOutputSlot(output);
-    context?.reseed(seed!, 0, sampleIndex);
+    context?.reseed(seed ?? 0, 0, sampleIndex);
+    if (placer !== undefined) {
+      const placed = placer.place(sampleIndex);
+      context!.window = placed;
+      windows[sampleIndex * 2] = placed.startSeconds;
+      windows[sampleIndex * 2 + 1] = placed.durationSeconds;
+    }
     const pending = context === undefined ? instance.decode(sampleIndex, slot) : instance.decode(sampleIndex, slot, context);
     if (pending !== undefined) await pending;
     bytes.set(slot.bytes, sampleIndex * slotByteLength);
     lengths.set(slot.lengths, sampleIndex * dimCount);
   }
-  return { decoder, seed, output, bytes, lengths };
+  return { decoder, seed, output, bytes, lengths, windows };
 }

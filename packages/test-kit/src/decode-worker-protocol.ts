@@ -1,5 +1,6 @@
 import type { JsonValue, PluginOrigin } from '@tessera/core';
 import type { DecodedSamples } from './decode-samples.js';
+import type { ConformanceWindow } from './field-conformance-options.js';
 
 /** What the kit sends to its decode worker (as workerData). */
 export interface DecodeWorkerRequest {
@@ -10,6 +11,8 @@ export interface DecodeWorkerRequest {
   decoders: Array<[name: string, options: JsonValue | undefined]>;
   /** Each decoder decodes every sample once per entry: undefined without a DecodeContext, a number with one seeded by it. */
   seeds: Array<number | undefined>;
+  /** The suite's `window` option: the worker places it on its own open of the file. */
+  window: ConformanceWindow | undefined;
 }
 
 /** What the worker posts back once. */

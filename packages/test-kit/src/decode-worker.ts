@@ -17,9 +17,9 @@ try {
   try {
     const results: DecodedSamples[] = [];
     for (const [name, options] of request.decoders) {
-      for (const seed of request.seeds) results.push(await decodeSamples(dataset, request.fieldName, name, options, seed));
+      for (const seed of request.seeds) results.push(await decodeSamples(dataset, request.fieldName, name, options, seed, request.window));
     }
-    for (const result of results) transfer.push(result.bytes.buffer as ArrayBuffer, result.lengths.buffer as ArrayBuffer);
+    for (const result of results) transfer.push(result.bytes.buffer as ArrayBuffer, result.lengths.buffer as ArrayBuffer, result.windows.buffer as ArrayBuffer);
     response = { ok: true, plugin: { name: plugin.name, version: plugin.version, codecIds: plugin.codecs.map((codec) => codec.id) }, results };
   } finally {
     dataset.close();

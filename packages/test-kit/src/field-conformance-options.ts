@@ -1,4 +1,4 @@
-import type { FieldSpec, JsonValue, OutputSlot, OutputSpec, TesseraPlugin } from '@tessera/core';
+import type { FieldSpec, JsonValue, OutputSlot, OutputSpec, SampleWindow, TesseraPlugin } from '@tessera/core';
 
 /** Stable ids of the conformance checks (for `knownIssues` and `createFieldConformance().checks`). */
 export type ConformanceCheckId =
@@ -11,7 +11,8 @@ export type ConformanceCheckId =
   | 'worker-decoding'
   | 'invalid-values'
   | 'missing-plugin'
-  | 'empty-dataset';
+  | 'empty-dataset'
+  | 'time-axis';
 
 /** Passed to `checkDecoded` with every decoded sample. */
 export interface DecodedSampleContext {
@@ -21,6 +22,27 @@ export interface DecodedSampleContext {
   decoderOptions: JsonValue | undefined;
   /** Index of the sample in the dataset the kit wrote. */
   sampleIndex: number;
+  /**
+   * With the `window` option: the window the decode got as `context.window` (its start is the
+   * sample's timeline start, or 0, plus `offsetSeconds`), to compute the expected cut. Undefined
+   * without the option.
+   */
+  window: SampleWindow | undefined;
+}
+
+/**
+ * The `window` option: the time window every decode of the suite gets as `context.window`, as the
+ * loader's `window` option would pass it (see docs/loader.md "Time windows").
+ */
+export interface ConformanceWindow {
+  /** The window's duration in seconds (finite, > 0): `context.window.durationSeconds`, the loader's `window.seconds`. */
+  seconds: number;
+  /**
+   * Where the window starts, in seconds after the start of the sample's stream in the field under
+   * test (`dataset.timeline()`; 0 when the codec has no timeline or the sample has no stream).
+   * Finite; negative places the window partly before the stream. Default 0.
+   */
+  offsetSeconds?: number;
 }
 
 export interface FieldConformanceOptions<TValue = unknown> {
@@ -71,6 +93,16 @@ export interface FieldConformanceOptions<TValue = unknown> {
    * dimensions' extents.
    */
   checkDecoded?: (value: TValue, slot: OutputSlot, output: OutputSpec, context: DecodedSampleContext) => void;
+  /**
+   * Decode with a time window, for decoders that cut streams by the loader's window (`crop:
+   * 'window'`, `sampler: 'window'`, `window: true`). When given, every decode of every check gets a
+   * DecodeContext (seeded like the loader's, also where the kit otherwise passes none) whose
+   * `window` is `{ startSeconds: timeline start (or 0) + offsetSeconds, durationSeconds: seconds }`
+   * of that sample, computed on each thread from its own open of the file; `checkDecoded` gets it as
+   * `context.window`. A suite without it decodes exactly as before: test a decoder's standalone
+   * path (no context) in a suite without `window`.
+   */
+  window?: ConformanceWindow;
   /**
    * Decoders whose random path may legitimately output NaN or ±Infinity (`true` for every decoder).
    * By default the 'random-decoding' check fails when a decoder with `random: true` writes a

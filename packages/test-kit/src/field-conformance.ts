@@ -5,6 +5,7 @@ import { checkEmptyDataset } from './checks/empty-dataset.js';
 import { checkInvalidValues } from './checks/invalid-values.js';
 import { checkMissingPlugin } from './checks/missing-plugin.js';
 import { checkRandomDecoding } from './checks/random-decoding.js';
+import { checkTimeAxis } from './checks/time-axis.js';
 import { checkPluginShape } from './checks/plugin-shape.js';
 import { checkValueRoundTrip } from './checks/value-round-trip.js';
 import { checkWorkerDecoding } from './checks/worker-decoding.js';
@@ -52,6 +53,15 @@ export function createFieldConformance<TValue>(options: FieldConformanceOptions<
     }
   };
   const invalidCount = options.invalidValues?.length ?? 0;
+  const timeHooks = () => {
+    try {
+      const codec = context.codec();
+      return [codec.timeline === undefined ? '' : 'timeline', codec.anchors === undefined ? '' : 'anchors'].filter((hook) => hook !== '').join(' and ');
+    } catch {
+      return 'timeline';
+    }
+  };
+  const hooks = timeHooks();
   const definitions: Array<[ConformanceCheckId, string, (context: ConformanceContext) => Promise<void>, string | undefined]> = [
     ['plugin-shape', 'is a well-formed plugin that its origin rebuilds', checkPluginShape, undefined],
     ['argument-round-trip', 'stores its arguments and identity in the descriptor, with and without the extension block', checkArgumentRoundTrip, undefined],
@@ -80,6 +90,12 @@ export function createFieldConformance<TValue>(options: FieldConformanceOptions<
       undefined,
     ],
     ['empty-dataset', 'writes and opens an empty dataset', checkEmptyDataset, undefined],
+    [
+      'time-axis',
+      `places every sample's stream on the time axis (${hooks || 'timeline, anchors'}): finite, stable, the same on a second open${hooks.includes('anchors') ? ', spans counted whatever out holds' : ''}`,
+      checkTimeAxis,
+      hooks === '' ? 'the codec has no timeline or anchors' : undefined,
+    ],
   ];
   return {
     name: options.name,

@@ -1,4 +1,4 @@
-import { type DecodeContext, type DecoderInstance, type OutputSlot, type RandomNumbers, createSampleRandom } from '@tessera/core';
+import { type DecodeContext, type DecoderInstance, type OutputSlot, type RandomNumbers, type SampleWindow, createSampleRandom } from '@tessera/core';
 
 /**
  * A DecodeContext like the loader's: `reseed(seed, epoch, sampleIndex)` restarts `random` at the
@@ -9,6 +9,8 @@ export interface SeededDecodeContext extends DecodeContext {
   epoch: number;
   /** Draws from `random` since the last `reseed`. */
   draws: number;
+  /** The sample's window (suites with the `window` option); left out otherwise. */
+  window?: SampleWindow;
   reseed(seed: number, epoch: number, sampleIndex: number): void;
 }
 

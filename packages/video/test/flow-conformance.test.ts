@@ -109,3 +109,37 @@ for (const [quantization, tolerance] of [
     },
   });
 }
+
+/**
+ * Window clips of flow (issue 12) with the kit's `window` option: context.window = [the flow's first
+ * frame time + 0.05 s, + 0.5 s); the pairs are those from the frames presented in the window (at
+ * most `frames`, every stride-th): lengths[0] = frames − 1, 0 for a window of 0 or 1 frame.
+ */
+runFieldConformance<OpticalFlowValue>({
+  name: 'video/flow int16, time window',
+  plugin: () => videoPlugin(),
+  field: opticalFlow({ quantization: 'int16' }),
+  values,
+  edgeValues,
+  equals(written, read) {
+    const stored = read as unknown as StoredOpticalFlow;
+    return stored.frames === rowsOf(written).length / (written.width * written.height * 2) + 1;
+  },
+  decoders: {
+    'flow#window': { sampler: 'window', frames: 4, size: [6, 10] },
+    'flow#window-cthw': { sampler: 'window', frames: 3, stride: 2, size: [4, 4], layout: 'CTHW' },
+  },
+  window: { seconds: 0.5, offsetSeconds: 0.05 },
+  checkDecoded(written, slot, _output, { decoderOptions, window }) {
+    if (window === undefined) throw new Error('no context.window with the window option');
+    const { frames: most, stride = 1 } = decoderOptions as { frames: number; stride?: number };
+    const frames = rowsOf(written).length / (written.width * written.height * 2) + 1;
+    const times = Array.from({ length: frames }, (_, k) => (written.startSeconds ?? 0) + (written.frameTimes?.[k] ?? k / written.fps!));
+    const end = window.startSeconds + window.durationSeconds;
+    const first = times.findIndex((time) => time + 1e-9 >= window.startSeconds);
+    let count = 0;
+    for (let k = first; first >= 0 && k < frames && count < most && times[k]! + 1e-9 < end; k += stride) count++;
+    if (slot.lengths[0] !== Math.max(0, count - 1)) throw new Error(`lengths[0] is ${slot.lengths[0]}, expected ${Math.max(0, count - 1)} pairs of the ${count} frames in [${window.startSeconds}, ${end})`);
+    for (const value of slot.data as Float32Array) if (!Number.isFinite(value)) throw new Error(`decoded flow holds ${value}`);
+  },
+});

@@ -125,3 +125,53 @@ runFieldConformance<VideoFramesInput>({
     if (high - low < 64) throw new Error(`the frames are nearly flat (${low}–${high})`);
   },
 });
+
+/**
+ * The window clips (issue 12) with the kit's `window` option: every decode gets context.window =
+ * [first frame's presentation time + 0.05 s, + 0.5 s); a window clip holds the frames presented in
+ * it (t ≤ time + 1 ns < t + d), every stride-th, at most `frames` — none for the single frame at 0.
+ */
+const WINDOW = { seconds: 0.5, offsetSeconds: 0.05 };
+/** Presentation times of the stored frames: PyAV's for videos, k / fps for pre-extracted frames. */
+const presentationTimes = (value: VideoFramesInput): number[] =>
+  isPreExtracted(value) ? Array.from({ length: value.frames.length }, (_, k) => k / value.fps) : byPath.get(typeof value === 'string' ? value : value.path)!.frames.map((frame) => frame.time);
+
+runFieldConformance<VideoFramesInput>({
+  name: 'video/frames, time window',
+  plugin: () => videoPlugin(),
+  field: videoFrames({ quality: 80 }),
+  values: [fixturePath('cfr-gop30.mp4'), preExtractedBytes, fixturePath('odd-size-vp9.webm'), preExtractedFiles],
+  edgeValues: [singleFrame, fixturePath('bframes-gop12.mp4'), fixturePath('rotated.mp4')],
+  // The JPEGs are compared in the suite above; here the frame count.
+  equals: (written, read) => (read as unknown as StoredJpegFrames).frames === frameCount(written),
+  decoders: {
+    'times#window': { sampler: 'window', frames: 16 },
+    'times#window-stride': { sampler: 'window', frames: 2, stride: 3 },
+    'frames#window': { sampler: 'window', frames: 6, size: [20, 30] },
+  },
+  window: WINDOW,
+  checkDecoded(written, slot, output, { decoderOptions, window }) {
+    if (window === undefined) throw new Error('no context.window with the window option');
+    const { frames: most, stride = 1 } = decoderOptions as { frames: number; stride?: number };
+    const times = presentationTimes(written);
+    const end = window.startSeconds + window.durationSeconds;
+    const first = times.findIndex((time) => time + 1e-9 >= window.startSeconds);
+    const expected: number[] = [];
+    for (let k = first; first >= 0 && k < times.length && expected.length < most && times[k]! + 1e-9 < end; k += stride) expected.push(times[k]!);
+    if (slot.lengths[0] !== expected.length) throw new Error(`lengths[0] is ${slot.lengths[0]}, expected ${expected.length} frames at ${expected} in [${window.startSeconds}, ${end})`);
+    if (output.dtype === 'float64') {
+      const decoded = Array.from(slot.data as Float64Array).slice(0, expected.length);
+      if (decoded.some((time, k) => Math.abs(time - expected[k]!) > 1e-9)) throw new Error(`times ${decoded}, expected ${expected}`);
+      return;
+    }
+    if (expected.length === 0) return;
+    const data = (slot.data as Uint8Array).subarray(0, expected.length * 20 * 30 * 3);
+    let low = 255;
+    let high = 0;
+    for (const value of data) {
+      low = Math.min(low, value);
+      high = Math.max(high, value);
+    }
+    if (high - low < 64) throw new Error(`the frames are nearly flat (${low}–${high})`);
+  },
+});

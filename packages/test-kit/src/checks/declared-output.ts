@@ -1,15 +1,27 @@
-import { type DecoderInstance, type OutputSlot, type OutputSpec, createOutputSlot } from '@tessera/core';
+import { type DecoderInstance, type OutputSlot, type OutputSpec, type SampleWindow, createOutputSlot } from '@tessera/core';
 import { type ConformanceContext, FIELD, messageOf } from '../conformance-context.js';
 import { fail } from '../conformance-error.js';
+import { type WindowPlacer, describeWindow } from '../conformance-window.js';
 import { describeDifference, formatValue } from '../deep-equal.js';
 import { checkOutputSpec, createCanarySlot, describeOutput, findBadLength, findDirtyPadding, firstDifferentByte } from '../output-probe.js';
-import { MATH_RANDOM_FIX, decodeTracked } from '../seeded-decode-context.js';
+import { MATH_RANDOM_FIX, type SeededDecodeContext, createSeededDecodeContext, decodeTracked } from '../seeded-decode-context.js';
+
+/** With the `window` option: the context every decode gets (seed 0, epoch 0, the sample's window). */
+interface WindowedDecode {
+  placer: WindowPlacer;
+  context: SeededDecodeContext;
+}
+
+/** The seed of the DecodeContext of a windowed suite's decodes (a fixed choice, as without a context). */
+const WINDOW_SEED = 0;
 
 /**
  * Each decoder declares a valid OutputSpec and then keeps to it for every sample: it writes only
  * inside its slot (guard bytes before and after stay intact), writes every byte of it (the result
  * does not depend on what the slot held before), sets each variable length within the declared
  * maximum and zero-fills the padding; `checkDecoded` then compares the slot with the written value.
+ * Decodes have no DecodeContext, except with the `window` option: then one seeded by 0 that carries
+ * the sample's window.
  */
 export async function checkDeclaredOutput(context: ConformanceContext): Promise<void> {
   await context.withDataset(await context.reference(), async (dataset) => {
@@ -27,11 +39,20 @@ export async function checkDeclaredOutput(context: ConformanceContext): Promise<
       const difference = describeDifference(output, again);
       if (difference !== undefined) fail(`${label}: a second setup on the same file declares a different output: ${difference}`);
 
+      const placer = context.windowPlacer(dataset);
+      const windowed: WindowedDecode | undefined = placer === undefined ? undefined : { placer, context: createSeededDecodeContext() };
+      const withoutContext = windowed === undefined ? 'without a DecodeContext' : `with the same DecodeContext: seed ${WINDOW_SEED}, the same window`;
       for (let sampleIndex = 0; sampleIndex < dataset.numSamples; sampleIndex++) {
-        const where = `${label}, sample ${sampleIndex} (${formatValue(context.samples[sampleIndex])})`;
+        let window: SampleWindow | undefined;
+        try {
+          window = windowed === undefined ? undefined : { ...windowed.placer.place(sampleIndex) };
+        } catch (error) {
+          fail(`${label}, sample ${sampleIndex}: placing the window option on the sample's timeline failed: ${messageOf(error)}`, error);
+        }
+        const where = `${label}, sample ${sampleIndex} (${formatValue(context.samples[sampleIndex])})${describeWindow(window)}`;
         // First into a view of a larger buffer, holding stale bytes like a reused batch slot.
         const canary = createCanarySlot(output);
-        await decodeInto(instance, sampleIndex, canary.slot, where, label);
+        await decodeInto(instance, sampleIndex, canary.slot, where, label, windowed);
         const overrun = canary.findOverrun();
         if (overrun !== undefined) fail(`${where}: ${overrun}`);
         const unset = canary.slot.lengths.indexOf(-1);
@@ -39,16 +60,16 @@ export async function checkDeclaredOutput(context: ConformanceContext): Promise<
           fail(`${where}: the decoder did not set lengths[${unset}] (output ${describeOutput(output)}): write each variable dimension's extent`);
         }
         const fresh = createOutputSlot(output);
-        await decodeInto(instance, sampleIndex, fresh, `${where}, into a slot from createOutputSlot()`, label);
+        await decodeInto(instance, sampleIndex, fresh, `${where}, into a slot from createOutputSlot()`, label, windowed);
         const byte = firstDifferentByte(fresh.bytes, canary.slot.bytes);
         if (byte >= 0) {
           // Unwritten bytes, or an output that changes from run to run? A third run into a zeroed slot tells.
           const again = createOutputSlot(output);
-          await decodeInto(instance, sampleIndex, again, `${where}, into a second slot from createOutputSlot()`, label);
+          await decodeInto(instance, sampleIndex, again, `${where}, into a second slot from createOutputSlot()`, label, windowed);
           const repeated = firstDifferentByte(fresh.bytes, again.bytes);
           if (repeated >= 0) {
             fail(
-              `${label} is not deterministic: sample ${sampleIndex} decoded twice into zeroed slots (without a DecodeContext) differs at byte ${repeated} (0x${fresh.bytes[repeated]!.toString(16)}, then 0x${again.bytes[repeated]!.toString(16)}); without a context a decoder must make a fixed choice, and with one it must draw only from context.random: ${MATH_RANDOM_FIX}`,
+              `${label} is not deterministic: sample ${sampleIndex} decoded twice into zeroed slots (${withoutContext}) differs at byte ${repeated} (0x${fresh.bytes[repeated]!.toString(16)}, then 0x${again.bytes[repeated]!.toString(16)}); without a context a decoder must make a fixed choice, and with one it must draw only from context.random: ${MATH_RANDOM_FIX}`,
             );
           }
           fail(
@@ -68,6 +89,7 @@ export async function checkDeclaredOutput(context: ConformanceContext): Promise<
               decoder,
               decoderOptions: options,
               sampleIndex,
+              window,
             });
           } catch (error) {
             fail(`${where}: checkDecoded: ${messageOf(error)}`, error);
@@ -78,10 +100,14 @@ export async function checkDeclaredOutput(context: ConformanceContext): Promise<
   });
 }
 
-async function decodeInto(instance: DecoderInstance, sampleIndex: number, slot: OutputSlot, where: string, label: string): Promise<void> {
+async function decodeInto(instance: DecoderInstance, sampleIndex: number, slot: OutputSlot, where: string, label: string, windowed: WindowedDecode | undefined): Promise<void> {
+  if (windowed !== undefined) {
+    windowed.context.reseed(WINDOW_SEED, 0, sampleIndex);
+    windowed.context.window = windowed.placer.place(sampleIndex);
+  }
   let mathRandomCalls = 0;
   try {
-    const call = decodeTracked(instance, sampleIndex, slot, undefined);
+    const call = decodeTracked(instance, sampleIndex, slot, windowed?.context);
     mathRandomCalls = call.mathRandomCalls;
     if (call.pending !== undefined) await call.pending;
   } catch (error) {

@@ -1,6 +1,7 @@
 import type { DecoderInstance, OutputSpec } from '@tessera/core';
 import { type ConformanceContext, FIELD, messageOf } from '../conformance-context.js';
 import { fail } from '../conformance-error.js';
+import { type WindowPlacer, describeWindow } from '../conformance-window.js';
 import { formatValue } from '../deep-equal.js';
 import { RANDOM_SEED_COUNT } from '../field-conformance-options.js';
 import {
@@ -23,7 +24,8 @@ import { MATH_RANDOM_FIX, type SeededDecodeContext, createSeededDecodeContext, d
  * output) and once into pattern 1 (any byte that differs from pattern 0's result was not written).
  * Random outputs must also be in range: floats finite (unless `allowNonFinite`), bools 0 or 1.
  * Decoders must not call Math.random, and a decoder that draws from `context.random` must set
- * `random: true` (the loader reseeds only those).
+ * `random: true` (the loader reseeds only those). With the `window` option every context also
+ * carries the sample's window.
  */
 export async function checkRandomDecoding(context: ConformanceContext): Promise<void> {
   const allowNonFinite = context.options.allowNonFinite;
@@ -49,11 +51,18 @@ export async function checkRandomDecoding(context: ConformanceContext): Promise<
         first: createCanarySlot(output),
         second: createCanarySlot(output),
         decodeContext: createSeededDecodeContext(),
+        placer: context.windowPlacer(dataset),
       };
       const seedCount = random ? RANDOM_SEED_COUNT : 1;
       for (let seed = 0; seed < seedCount; seed++) {
         for (let sampleIndex = 0; sampleIndex < dataset.numSamples; sampleIndex++) {
-          await probeSample(probe, seed, sampleIndex, `${label}, seed ${seed}, sample ${sampleIndex} (${formatValue(context.samples[sampleIndex])})`);
+          let window = '';
+          try {
+            window = describeWindow(probe.placer?.place(sampleIndex));
+          } catch (error) {
+            fail(`${label}, sample ${sampleIndex}: placing the window option on the sample's timeline failed: ${messageOf(error)}`, error);
+          }
+          await probeSample(probe, seed, sampleIndex, `${label}, seed ${seed}, sample ${sampleIndex} (${formatValue(context.samples[sampleIndex])})${window}`);
         }
       }
     }
@@ -69,6 +78,8 @@ interface RandomProbe {
   first: CanarySlot;
   second: CanarySlot;
   decodeContext: SeededDecodeContext;
+  /** With the `window` option. */
+  placer: WindowPlacer | undefined;
 }
 
 async function probeSample(probe: RandomProbe, seed: number, sampleIndex: number, where: string): Promise<void> {
@@ -123,6 +134,7 @@ async function probeSample(probe: RandomProbe, seed: number, sampleIndex: number
 async function decodeWithSeed(probe: RandomProbe, target: CanarySlot, pattern: 0 | 1, seed: number, sampleIndex: number, where: string): Promise<number> {
   target.refill(pattern);
   probe.decodeContext.reseed(seed, 0, sampleIndex);
+  if (probe.placer !== undefined) probe.decodeContext.window = probe.placer.place(sampleIndex);
   let mathRandomCalls = 0;
   try {
     const call = decodeTracked(probe.instance, sampleIndex, target.slot, probe.decodeContext);
