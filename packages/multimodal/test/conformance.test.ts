@@ -51,11 +51,15 @@ const idsOf = (cue: TimedTextCue) => (cue.tokens === undefined ? tokenizer.encod
 
 function check(value: Cues, slot: { data: ArrayLike<number | bigint>; lengths: Int32Array }, decoder: string, window: { startSeconds: number; durationSeconds: number } | undefined, maxTokens: number): void {
   const cues = selected(value, window);
-  if (decoder.startsWith('present')) return fail(describeDifference(value === null ? 0 : 1, slot.data[0]));
+  if (decoder.startsWith('present')) {
+    fail(describeDifference(value === null ? 0 : 1, slot.data[0]));
+    return;
+  }
   const ids = cues.flatMap(idsOf).slice(0, maxTokens);
   if (decoder.startsWith('tokens')) {
     fail(describeDifference(ids.length, slot.lengths[0]));
-    return fail(describeDifference([...ids, ...new Array(maxTokens - ids.length).fill(0)], Array.from(slot.data as Int32Array)));
+    fail(describeDifference([...ids, ...new Array(maxTokens - ids.length).fill(0)], Array.from(slot.data as Int32Array)));
+    return;
   }
   const origin = window?.startSeconds ?? 0;
   const rows = Math.min(cues.length, 8);
