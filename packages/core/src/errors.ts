@@ -29,6 +29,7 @@ export type TesseraErrorCode =
   | 'E_PLUGIN'
   | 'E_PLUGIN_MISSING'
   | 'E_SAMPLE_INDEX'
+  | 'E_SIDECAR_MISMATCH'
   | 'E_TRUNCATED'
   | 'E_UNKNOWN_FIELD'
   | 'E_UNKNOWN_TYPE_ID'
@@ -121,6 +122,31 @@ export class PluginError extends TesseraError {
     this.hook = details.hook;
     this.field = details.field;
     this.sampleIndex = details.sampleIndex;
+  }
+}
+
+/**
+ * A sidecar file opened with a base file it was not written for (E_SIDECAR_MISMATCH): names both
+ * files and what differs (`property`: 'sidecar' when the file records no base at all).
+ */
+export class SidecarError extends TesseraError {
+  readonly path: string;
+  readonly basePath: string;
+  readonly property: 'sidecar' | 'numSamples' | 'fields' | 'content';
+  readonly expected: string | undefined;
+  readonly actual: string | undefined;
+
+  constructor(
+    message: string,
+    details: { path: string; basePath: string; property: SidecarError['property']; expected?: string; actual?: string },
+  ) {
+    super('E_SIDECAR_MISMATCH', message);
+    this.name = 'SidecarError';
+    this.path = details.path;
+    this.basePath = details.basePath;
+    this.property = details.property;
+    this.expected = details.expected;
+    this.actual = details.actual;
   }
 }
 

@@ -1,4 +1,4 @@
-export { ArgumentError, FormatError, PluginError, TesseraError } from './errors.js';
+export { ArgumentError, FormatError, PluginError, SidecarError, TesseraError } from './errors.js';
 export type { TesseraErrorCode } from './errors.js';
 
 export type {
@@ -35,9 +35,10 @@ export { FFCV_IMAGE_MODE, IMAGE_METADATA_LAYOUT, readImageHeader, storedImageByt
 export { DTYPE_BYTE_LENGTH, parseNumpyDType, typedView } from './spec/dtype.js';
 export type { NumpyDType } from './spec/dtype.js';
 export type { Header } from './spec/header.js';
-export type { ExtensionBlock, ExtensionChecksums } from './spec/extension-block.js';
+export type { ExtensionBlock, ExtensionChecksums, SidecarBase } from './spec/extension-block.js';
 
 export { writeDataset } from './writer/write-dataset.js';
+export { writeSidecar } from './writer/write-sidecar.js';
 export type { WriteOptions, WriteProgress, WriteSummary } from './writer/write-dataset.js';
 export type { DataSource, IndexedSource } from './writer/data-source.js';
 export type { Schema } from './writer/field-plan.js';
@@ -74,6 +75,7 @@ export type {
 export {
   createRandom,
   createSampleRandom,
+  lengthGroupedOrder,
   quasiRandomOrder,
   randomOrder,
   rankOrder,
@@ -83,6 +85,7 @@ export {
 export type {
   DistributedOptions,
   DistributedSplit,
+  LengthGroupedOrderOptions,
   OrderContext,
   OrderContextOptions,
   OrderName,

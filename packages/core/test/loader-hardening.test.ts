@@ -3,9 +3,10 @@ import { appendFileSync, copyFileSync, existsSync, mkdtempSync, renameSync, rmSy
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LoaderOptions, type LoaderState, TesseraError, bytes, createLoader, int64, ndarray, openDataset, quasiRandomOrder, writeDataset } from '../src/index.js';
+import { type LoaderOptions, type LoaderState, bytes, createLoader, int64, ndarray, openDataset, quasiRandomOrder, writeDataset } from '../src/index.js';
 // @ts-expect-error: plain-JS fixture plugin
 import { segments, segmentsPlugin } from './fixtures/segments-plugin.mjs';
+import { errorOf } from './helpers/error-of.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'tessera-loader-hardening-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
@@ -26,15 +27,6 @@ beforeAll(async () => {
   await writeNumbers(path, NUM_SAMPLES, 0);
 });
 
-const errorOf = (run: () => unknown): TesseraError => {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof TesseraError) return error;
-    throw error;
-  }
-  throw new Error('expected a TesseraError');
-};
 
 describe('a file replaced under a loader', () => {
   for (const replacement of [

@@ -2,11 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Batch, TesseraError, createLoader, createOutputSlot, int64, openDataset, optional, readPluginRequirements, writeDataset } from '../src/index.js';
+import { type Batch, createLoader, createOutputSlot, int64, openDataset, optional, readPluginRequirements, writeDataset } from '../src/index.js';
 // @ts-expect-error: plain ESM fixtures without types
 import { segments, segmentsPlugin } from './fixtures/segments-plugin.mjs';
 // @ts-expect-error: plain ESM fixtures without types
 import { timedPlugin, timedSpans } from './fixtures/timed-plugin.mjs';
+import { rejectionOf } from './helpers/error-of.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'tessera-optional-'));
 const path = join(directory, 'optional.beton');
@@ -32,15 +33,6 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
-const errorOf = async (run: () => unknown): Promise<TesseraError> => {
-  try {
-    await run();
-  } catch (error) {
-    if (error instanceof TesseraError) return error;
-    throw error;
-  }
-  throw new Error('expected a TesseraError');
-};
 
 describe('optional(field)', () => {
   it('stores absent samples (null or left out) and reads them back as null; present ones as the inner field', () => {
@@ -77,7 +69,7 @@ describe('optional(field)', () => {
         const expected = segmentsOf(index);
         expect(mask.data[0]).toBe(expected === null ? 0 : 1);
         expect(slot.lengths[0]).toBe(expected?.length ?? 0);
-        expect(Array.from(slot.data)).toEqual(Array.from({ length: 4 }, (_, k) => expected?.[k]?.byteLength ?? 0));
+        expect(Array.from(slot.data as Int32Array)).toEqual(Array.from({ length: 4 }, (_, k) => expected?.[k]?.byteLength ?? 0));
       }
     } finally {
       dataset.close();
@@ -111,7 +103,7 @@ describe('optional(field)', () => {
 
   it('a window over an optional stream is E_MISSING_STREAM at an absent sample', async () => {
     const loader = createLoader(path, { batchSize: 12, plugins: [segmentPlugin, timed], window: { timeline: 'stream', seconds: 1 } });
-    const error = await errorOf(async () => {
+    const error = await rejectionOf(async () => {
       for await (const _batch of loader) {
         // sample 4 has no stream
       }
@@ -122,7 +114,7 @@ describe('optional(field)', () => {
   });
 
   it('names the inner plugin when it is missing, and in the file requirements', async () => {
-    const error = await errorOf(() => openDataset(path, { plugins: [timed] }));
+    const error = await rejectionOf(() => openDataset(path, { plugins: [timed] }));
     expect(error.code).toBe('E_PLUGIN_MISSING');
     expect(error.message).toMatch(/field "segments" needs codec demo\/segments from plugin @demo\/tessera-segments@1\.2\.0/);
     expect(readPluginRequirements(path).map((entry) => entry.plugin).sort()).toEqual(['@demo/tessera-segments', '@demo/tessera-timed']);
@@ -130,9 +122,9 @@ describe('optional(field)', () => {
 
   it("refuses FFCV's own fields and double wrapping (E_ARGUMENT)", async () => {
     const target = join(directory, 'bad.beton');
-    const ffcv = await errorOf(() => writeDataset(target, { id: optional(int64()) }, { length: 1, get: () => ({ id: 1 }) }, { workers: 0 }));
+    const ffcv = await rejectionOf(() => writeDataset(target, { id: optional(int64()) }, { length: 1, get: () => ({ id: 1 }) }, { workers: 0 }));
     expect(ffcv.code).toBe('E_ARGUMENT');
     expect(ffcv.message).toMatch(/optional\(\) takes plugin fields/);
-    expect((await errorOf(() => optional(optional(segments({ maxSegments: 1 }, segmentPlugin))))).message).toMatch(/optional already/);
+    expect((await rejectionOf(() => optional(optional(segments({ maxSegments: 1 }, segmentPlugin))))).message).toMatch(/optional already/);
   });
 });

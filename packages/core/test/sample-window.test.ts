@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Batch, type LoaderOptions, TesseraError, createLoader, int64, openDataset, writeDataset } from '../src/index.js';
 // @ts-expect-error: a plain ESM fixture without types
 import { timedPlugin, timedSpans } from './fixtures/timed-plugin.mjs';
+import { errorOf } from './helpers/error-of.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'tessera-sample-window-'));
 const path = join(directory, 'timed.beton');
@@ -66,15 +67,6 @@ async function collect(options: LoaderOptions, epochs = 1): Promise<Array<{ samp
   return rows;
 }
 
-const errorOf = (run: () => unknown): TesseraError => {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof TesseraError) return error;
-    throw error;
-  }
-  throw new Error('expected a TesseraError');
-};
 
 describe('the loader window option', () => {
   it('reads a stream field through the dataset (timeline, anchors)', () => {

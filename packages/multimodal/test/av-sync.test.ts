@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { audioPlugin, waveform } from '@tessera/audio';
-import { type Batch, createLoader, writeDataset } from '@tessera/core';
+import { type Batch, createLoader, openDataset, writeDataset } from '@tessera/core';
 import { resolveFfmpeg } from '@tessera/ffmpeg';
 import { compressedVideo, videoPlugin } from '@tessera/video';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -99,6 +99,13 @@ describe('audio and video cut by one window stay in sync (lavfi markers)', () =>
         { length: 1, get: () => ({ video, audio: { path: video, startTime: 'container' } }) },
         { workers: 0 },
       );
+      const stored = openDataset(beton, { plugins });
+      // Lengths from the metadata: every frame, every audio sample.
+      expect(stored.lengths('video')[0]).toBe(markerCase.frames);
+      const audioSpan = stored.timeline('audio', 0)!;
+      expect(stored.lengths('audio')[0]).toBe(Math.round(audioSpan.durationSeconds * RATE));
+      expect(audioSpan.startSeconds).toBeCloseTo(markerCase.offsetSeconds + markerCase.audioDelaySeconds, 9);
+      stored.close();
       const clip = { sampler: 'window', frames: 64 };
       const loader = createLoader(beton, {
         batchSize: 16,

@@ -62,6 +62,10 @@ describe('timedText', () => {
         });
       }
       expect(dataset.timeline('subtitles', 2)).toEqual({ startSeconds: 1.25, durationSeconds: 8 });
+      // Per-sample lengths (all tokens) from the metadata; 0 for the sample without cues.
+      expect(Array.from(dataset.lengths('subtitles'))).toEqual(
+        Array.from({ length: NUM_SAMPLES }, (_, index) => ((dataset.read(index, 'subtitles') as StoredCue[] | null) ?? []).reduce((sum, cue) => sum + cue.tokens.length, 0)),
+      );
       expect(dataset.timeline('subtitles', 5)).toBeUndefined();
       expect(Array.from(dataset.anchors('subtitles', 0))).toEqual([1, 2.5, 2, 4, 5.25, 5.25, 6, 9]);
     } finally {
@@ -116,7 +120,7 @@ describe('timedText', () => {
             expect(data[at + 3]).toBe(Math.min(count, 40 - position));
             position += Math.min(count, 40 - position);
           });
-          expect((batch as Batch).present!.data[row]).toBe(1);
+          expect(((batch as Batch).present!.data as Int32Array)[row]).toBe(1);
           rows++;
         }
       }
@@ -136,7 +140,7 @@ describe('timedText', () => {
     ).rejects.toMatchObject({ code: 'E_MISSING_STREAM' });
     await loader.close();
     const masks = createLoader(path, { batchSize: 8, plugins: [plugin], pipelines: { subtitles: { decoder: 'present' } } });
-    for await (const batch of masks) expect(Array.from((batch as Batch).subtitles!.data)).toEqual([1, 1, 1, 1, 1, 0, 1, 1]);
+    for await (const batch of masks) expect(Array.from((batch as Batch).subtitles!.data as Int32Array)).toEqual([1, 1, 1, 1, 1, 0, 1, 1]);
     await masks.close();
   });
 

@@ -256,6 +256,7 @@ export const alignmentsCodec: FieldCodec<readonly AlignmentSpan[], AlignmentsArg
     }
   },
   read: readAll,
+  length: readSpans,
   timeline(field, sampleIndex, out) {
     const count = readSpans(field, sampleIndex);
     if (count === 0) return false;

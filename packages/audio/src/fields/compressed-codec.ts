@@ -453,6 +453,7 @@ export const compressedAudioCodec: FieldCodec<WaveformInput, CompressedAudioArgu
     const time = args.timeAxis ? { start: header.start, startTime: header.start / args.sampleRate } : {};
     return { format: args.format, sampleRate: args.sampleRate, channels: args.channels, length: header.samples, seconds: header.samples / args.sampleRate, ...time, frames: header.frames, ...payload };
   },
+  length: (field, sampleIndex) => field.metadata.getUint32(field.recordOffset(sampleIndex) + SAMPLES_OFFSET, true),
   timeline(field, sampleIndex, out) {
     const header = readHeader(field, sampleIndex, timelineHeader);
     if (header.samples === 0) return false;

@@ -260,6 +260,7 @@ export const waveformCodec: FieldCodec<WaveformInput, WaveformArguments> = {
     const start = readStart(field, sampleIndex);
     return { sampleRate, channels, dtype, length, seconds: length / sampleRate, start, startTime: start / sampleRate, ...payload };
   },
+  length: readLength,
   timeline(field, sampleIndex, out) {
     const length = readLength(field, sampleIndex);
     if (length === 0) return false;

@@ -1,4 +1,4 @@
-import { type Dataset, type DatasetField, type DatasetLayout, type FfcvLoaderSafety, type Header, type JsonValue, ffcvLoaderSafety } from '@tessera/core';
+import { type Dataset, type DatasetField, type DatasetLayout, type FfcvLoaderSafety, type Header, type JsonValue, type SidecarBase, ffcvLoaderSafety } from '@tessera/core';
 import { spec } from '@tessera/core/internals';
 import { createBufferedOutput } from '../buffered-output.js';
 import { defineCommand } from '../command.js';
@@ -28,6 +28,8 @@ export interface InspectReport {
     creator: { library: string; version: string };
     plugins: Record<string, string>;
     info: JsonValue | null;
+    /** for sidecar files (writeSidecar): the base file they were written for */
+    sidecarOf?: SidecarBase;
   } | null;
   /** Whether the file carries checksums; inspect does not check them. */
   checksums: 'present' | 'absent';
@@ -58,7 +60,12 @@ export function buildInspectReport(dataset: Dataset): InspectReport {
     extension:
       extension === undefined
         ? null
-        : { creator: { ...extension.creator }, plugins: { ...extension.plugins }, info: extension.info ?? null },
+        : {
+            creator: { ...extension.creator },
+            plugins: { ...extension.plugins },
+            info: extension.info ?? null,
+            ...(extension.sidecarOf === undefined ? {} : { sidecarOf: structuredClone(extension.sidecarOf) }),
+          },
     checksums: extension?.checksums === undefined ? 'absent' : 'present',
     ffcvLoader: ffcvLoaderSafety(dataset),
   };
@@ -109,6 +116,10 @@ export function formatInspectText(report: InspectReport): string {
     const pluginList = Object.entries(plugins).map(([name, version]) => `${name}@${version}`);
     rows.push(['plugins', pluginList.length === 0 ? 'none' : pluginList.join(', ')]);
     if (info !== null) rows.push(['info', stringifyJson(info)]);
+    const base = report.extension.sidecarOf;
+    if (base !== undefined) {
+      rows.push(['sidecar of', `${base.fileName}: ${plural(base.numSamples, 'sample')}, fields ${base.fields.join(', ')} (${base.digestOf} digest ${base.digest})`]);
+    }
   }
   rows.push([
     'checksums',

@@ -137,6 +137,9 @@ export function createOptionalCodec(inner: FieldCodec): FieldCodec<unknown, Opti
       if (!isPresent(field, sampleIndex)) return null;
       return inner.toJSON === undefined ? inner.read(innerReader(field), sampleIndex) : inner.toJSON(innerReader(field), sampleIndex);
     },
+    ...(inner.length === undefined
+      ? {}
+      : { length: (field: FieldReader<OptionalArguments>, sampleIndex: number) => (isPresent(field, sampleIndex) ? inner.length!(innerReader(field), sampleIndex) : 0) }),
     ...(inner.timeline === undefined
       ? {}
       : { timeline: (field: FieldReader<OptionalArguments>, sampleIndex: number, out) => isPresent(field, sampleIndex) && inner.timeline!(innerReader(field), sampleIndex, out) }),

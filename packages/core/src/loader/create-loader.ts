@@ -74,6 +74,13 @@ export interface LoaderOptions {
    * per sample; renamed with `output`). See WindowOptions for the samplers (random, regular, centered).
    */
   window?: WindowOptions;
+  /**
+   * Sidecar files (written by `writeSidecar` for this file) whose fields load like the file's own,
+   * joined by sample index: pipelines are keyed by their names, decode workers open them too.
+   * Opened with `openDataset(path, { sidecars })` and its checks (E_SIDECAR_MISMATCH); to load an
+   * open Dataset with sidecars, open it with them.
+   */
+  sidecars?: readonly string[];
 }
 
 /** One field of a batch: `shape[0]` is the number of samples in the batch. */
@@ -184,6 +191,7 @@ const LOADER_OPTIONS: readonly (keyof LoaderOptions)[] = [
   'mmap',
   'workers',
   'window',
+  'sidecars',
 ];
 
 /** Names users bring from PyTorch's DataLoader and FFCV's Loader. */
@@ -207,12 +215,15 @@ const DISTRIBUTED_OPTIONS = ['rank', 'worldSize'] as const;
  * Workers of loaders nobody can reach any more (never closed, never iterated to the end): the
  * threads are terminated and the file descriptor closed when the loader is garbage collected.
  */
-const unreachableLoaders = new FinalizationRegistry<{ pool: DecodePool | undefined; file: PinnedFile }>((held) => {
+const unreachableLoaders = new FinalizationRegistry<{ pool: DecodePool | undefined; files: PinnedFile[] }>((held) => {
+  const unpin = () => {
+    for (const file of held.files) unpinFile(file);
+  };
   void held.pool
     ?.close()
     .catch(() => {})
-    .finally(() => unpinFile(held.file));
-  if (held.pool === undefined) unpinFile(held.file);
+    .finally(unpin);
+  if (held.pool === undefined) unpin();
 });
 
 export function createLoader(path: string | Dataset, options: LoaderOptions): Loader {
@@ -257,6 +268,8 @@ class TesseraLoader implements Loader {
   private readonly pool: DecodePool | undefined;
   /** the inode being read, kept open: workers open it through this descriptor, each batch checks it is unchanged */
   private readonly file: PinnedFile;
+  /** the same for each sidecar file (`dataset.sidecars`, in order) */
+  private readonly sidecarFiles: PinnedFile[] = [];
   /** what decides the batches besides the position (computed when a state is first taken or checked) */
   private readonly run: () => LoaderRun;
   /** per compiled field: decoded by the workers (true) or on the calling thread */
@@ -303,14 +316,18 @@ class TesseraLoader implements Loader {
     this.order = resolveOrder(options.order ?? 'sequential');
 
     this.ownsDataset = typeof source === 'string';
+    if (!this.ownsDataset && options.sidecars !== undefined) {
+      throw new ArgumentError('sidecars', 'the loader got an open Dataset: open it with its sidecars instead (openDataset(path, { sidecars }))');
+    }
     this.dataset =
       typeof source === 'string'
-        ? openDataset(source, { plugins: options.plugins, mmap: options.mmap, cache: options.cache, cacheBytes: options.cacheBytes })
+        ? openDataset(source, { plugins: options.plugins, mmap: options.mmap, cache: options.cache, cacheBytes: options.cacheBytes, sidecars: options.sidecars })
         : source;
     let file: PinnedFile | undefined;
     try {
       file = pinFile(this.dataset);
       this.file = file;
+      for (const sidecar of this.dataset.sidecars ?? []) this.sidecarFiles.push(pinFile(sidecar));
       const numSamples = this.dataset.numSamples;
       this.numSamples = numSamples;
       this.repeat = checkRepeat(options.repeat, numSamples);
@@ -461,9 +478,10 @@ class TesseraLoader implements Loader {
       // Last: nothing after this may throw, or the threads would leak.
       const cache = { cache: this.dataset.cacheMode, cacheBytes: options.cacheBytes === undefined ? undefined : Math.floor(options.cacheBytes / workers) };
       this.pool = shared ? this.startPool(workers, pipelineOf, file, options.mmap ?? 'auto', cache) : undefined;
-      unreachableLoaders.register(this, { pool: this.pool, file }, this);
+      unreachableLoaders.register(this, { pool: this.pool, files: [file, ...this.sidecarFiles] }, this);
     } catch (error) {
       if (file !== undefined) unpinFile(file);
+      for (const sidecarFile of this.sidecarFiles) unpinFile(sidecarFile);
       if (this.ownsDataset) this.dataset.close();
       throw error;
     }
@@ -502,6 +520,7 @@ class TesseraLoader implements Loader {
       path: this.dataset.path,
       openPath: file.workerPath,
       identity: file.identity,
+      sidecars: (this.dataset.sidecars ?? []).map((sidecar, index) => ({ path: sidecar.path, openPath: this.sidecarFiles[index]!.workerPath, identity: this.sidecarFiles[index]!.identity })),
       stageTimes,
       workerIndex: 0,
       mmap,
@@ -628,6 +647,7 @@ class TesseraLoader implements Loader {
       await this.pool?.close();
     } finally {
       unpinFile(this.file);
+      for (const sidecarFile of this.sidecarFiles) unpinFile(sidecarFile);
       if (this.ownsDataset) this.dataset.close();
     }
   }

@@ -11,6 +11,8 @@ export interface DecodeWorkerSetup {
   openPath: string;
   /** the inode the loader opened; the worker refuses any other */
   identity: FileIdentity;
+  /** the loader's sidecar files (`dataset.sidecars`, in order), opened and checked like the file */
+  sidecars: Array<{ path: string; openPath: string; identity: FileIdentity }>;
   mmap: 'auto' | 'off' | 'required';
   cache: 'os' | 'process';
   cacheBytes: number | undefined;

@@ -31,11 +31,14 @@ interface Ready {
 async function prepare(): Promise<Ready> {
   const plugins: TesseraPlugin[] = [];
   for (const origin of setup.plugins) plugins.push(await importFromOrigin<TesseraPlugin>(origin, origin.name));
-  // The loader's inode, never whatever the path names now: checked before and after opening.
-  checkWorkerFile(setup.openPath, setup.path, setup.identity);
-  const dataset = openDataset(setup.openPath, { plugins, mmap: setup.mmap, cache: setup.cache, cacheBytes: setup.cacheBytes, sharedTargets: true });
+  // The loader's inodes (the file's and each sidecar's), never whatever the paths name now:
+  // checked before and after opening; the sidecars are joined through openDataset's own checks.
+  const files = [{ path: setup.path, openPath: setup.openPath, identity: setup.identity }, ...setup.sidecars];
+  for (const file of files) checkWorkerFile(file.openPath, file.path, file.identity);
+  const options = { plugins, mmap: setup.mmap, cache: setup.cache, cacheBytes: setup.cacheBytes, sharedTargets: true };
+  const dataset = openDataset(setup.openPath, setup.sidecars.length === 0 ? options : { ...options, sidecars: setup.sidecars.map((sidecar) => sidecar.openPath) });
   try {
-    checkWorkerFile(setup.openPath, setup.path, setup.identity);
+    for (const file of files) checkWorkerFile(file.openPath, file.path, file.identity);
   } catch (error) {
     dataset.close();
     throw error;

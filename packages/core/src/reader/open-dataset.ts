@@ -25,6 +25,7 @@ import { OPTIONAL_CODEC_ID, type OptionalArguments, createOptionalCodec } from '
 import { AllocationIndex } from './allocation-index.js';
 import { toTesseraError } from './io-errors.js';
 import { storedColumnsOf } from './stored-columns.js';
+import { joinSidecars } from './sidecar-dataset.js';
 
 export interface OpenOptions {
   /** Plugins for fields beyond FFCV's (type id 255) or to replace core codecs (e.g. @tessera/image for type id 2). */
@@ -41,6 +42,13 @@ export interface OpenOptions {
   cacheBytes?: number;
   /** Decoders write into SharedArrayBuffer memory (decode workers): see FileSourceOptions.sharedTargets. */
   sharedTargets?: boolean;
+  /**
+   * Sidecar files (written by `writeSidecar` for this file) whose fields join the dataset's by
+   * sample index: `fields` lists them after the file's own (with their `sidecar` path) and every
+   * per-field call reads the file that stores the field. Each is opened with the same options and
+   * checked against this file (E_SIDECAR_MISMATCH naming both files and what differs).
+   */
+  sidecars?: readonly string[];
 }
 
 export interface DatasetField {
@@ -55,6 +63,8 @@ export interface DatasetField {
   /** offset of this field's column inside a record */
   columnOffset: number;
   metadataByteLength: number;
+  /** the sidecar file storing this field (opened with `sidecars`); undefined for the file's own fields. `index` and `columnOffset` are then the sidecar's. */
+  sidecar?: string;
 }
 
 export interface DatasetLayout {
@@ -84,6 +94,8 @@ export interface Dataset {
   readonly layout: DatasetLayout;
   /** Tessera's extension block (schema, checksums), absent in files written by FFCV. */
   readonly extension: ExtensionBlock | undefined;
+  /** The sidecar files opened with this one (`sidecars`), each a Dataset of its own fields; empty otherwise. */
+  readonly sidecars: readonly Dataset[];
   /** 'mmap' (zero-copy) or 'pread' (the fallback, or cache: 'process'); `ioFallbackReason` says why. */
   readonly ioMode: 'mmap' | 'pread';
   readonly cacheMode: 'os' | 'process';
@@ -101,6 +113,14 @@ export interface Dataset {
   read(sampleIndex: number, fieldName: string): unknown;
   /** The dump rendering of a value (binary payloads as `{ byteLength, sha256 }`). */
   toJSON(sampleIndex: number, fieldName: string): unknown;
+  /** Whether a field's codec reports per-sample lengths (has a `length` hook). */
+  hasLengths(fieldName: string): boolean;
+  /**
+   * Every sample's length in the field's unit (frames, audio samples, tokens…; the codec's `length`),
+   * read from the metadata once and cached: the same array on every call, do not modify it.
+   * E_ARGUMENT when the field's codec has no lengths.
+   */
+  lengths(fieldName: string): Float64Array;
   /** Whether a field's codec places its streams on a time axis (has a `timeline` hook). */
   hasTimeline(fieldName: string): boolean;
   /**
@@ -139,6 +159,7 @@ export interface Dataset {
  */
 export function openDataset(path: string, options: OpenOptions = {}): Dataset {
   assertLittleEndianHost();
+  if (options.sidecars !== undefined) return openWithSidecars(path, options);
   const processCache = options.cache === 'process';
   if (options.cache !== undefined && options.cache !== 'os' && !processCache) {
     throw new TesseraError('E_ARGUMENT', `cache: must be 'os' or 'process', got ${JSON.stringify(options.cache)}`);
@@ -176,6 +197,22 @@ export function openDataset(path: string, options: OpenOptions = {}): Dataset {
   return dataset;
 }
 
+/** The base, then each sidecar with the same options, joined (every file closed on failure). */
+function openWithSidecars(path: string, options: OpenOptions): Dataset {
+  const { sidecars: paths, ...rest } = options;
+  if (!Array.isArray(paths) || paths.some((entry) => typeof entry !== 'string' || entry.length === 0)) {
+    throw new TesseraError('E_ARGUMENT', `sidecars: must be an array of file paths, got ${JSON.stringify(paths)}`);
+  }
+  const opened: Dataset[] = [];
+  try {
+    for (const entry of [path, ...paths]) opened.push(openDataset(entry, rest));
+    return joinSidecars(opened[0]!, opened.slice(1));
+  } catch (error) {
+    for (const dataset of opened) dataset.close();
+    throw error;
+  }
+}
+
 class OpenDataset implements Dataset {
   readonly header: Header;
   readonly numSamples: number;
@@ -188,6 +225,9 @@ class OpenDataset implements Dataset {
   private readonly byName = new Map<string, FieldReaderImpl>();
   private readonly codecs: FieldCodec[] = [];
   readonly allocationIndex: AllocationIndex;
+  readonly sidecars: readonly Dataset[] = [];
+  /** Set by joinSidecars: where `FieldReader.otherField` looks names up (every file of the join). */
+  fieldScope: ((name: string) => FieldReader) | undefined;
   private closed = false;
 
   constructor(
@@ -557,6 +597,38 @@ class OpenDataset implements Dataset {
     return typeof this.codecOf(fieldName).codec.timeline === 'function';
   }
 
+  hasLengths(fieldName: string): boolean {
+    return typeof this.codecOf(fieldName).codec.length === 'function';
+  }
+
+  private readonly lengthCache = new Map<string, Float64Array>();
+
+  lengths(fieldName: string): Float64Array {
+    this.checkBeforeRead();
+    const cached = this.lengthCache.get(fieldName);
+    if (cached !== undefined) return cached;
+    const { codec, reader } = this.codecOf(fieldName);
+    if (codec.length === undefined) {
+      const fields = this.fields.filter((field) => this.hasLengths(field.name)).map((field) => `"${field.name}"`);
+      throw new TesseraError('E_ARGUMENT', `field "${fieldName}" (${codec.id}) has no per-sample lengths: its codec has no length hook; fields with lengths: ${fields.length === 0 ? 'none' : fields.join(', ')}`);
+    }
+    const lengths = new Float64Array(this.numSamples);
+    for (let sampleIndex = 0; sampleIndex < this.numSamples; sampleIndex++) {
+      let length: number;
+      try {
+        length = codec.length(reader, sampleIndex);
+      } catch (error) {
+        throw hookError(error, reader, 'length', sampleIndex);
+      }
+      if (!Number.isSafeInteger(length) || length < 0) {
+        throw new PluginError('E_PLUGIN', `field "${fieldName}" (${codec.id}): length of sample ${sampleIndex} is ${length}, not a non-negative integer`, { plugin: reader.pluginName, hook: 'length', field: fieldName, sampleIndex });
+      }
+      lengths[sampleIndex] = length;
+    }
+    this.lengthCache.set(fieldName, lengths);
+    return lengths;
+  }
+
   timeline(fieldName: string, sampleIndex: number, out: StreamSpan = { startSeconds: 0, durationSeconds: 0 }): StreamSpan | undefined {
     this.checkBeforeRead();
     const { codec, reader } = this.codecOf(fieldName);
@@ -759,7 +831,7 @@ class FieldReaderImpl implements FieldReader {
   }
 
   otherField(name: string): FieldReader {
-    return this.dataset.field(name);
+    return this.dataset.fieldScope === undefined ? this.dataset.field(name) : this.dataset.fieldScope(name);
   }
 }
 

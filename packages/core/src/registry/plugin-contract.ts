@@ -135,6 +135,17 @@ export interface FieldCodec<TValue = unknown, TArgs extends JsonValue = JsonValu
    */
   toJSON?(field: FieldReader<TArgs>, sampleIndex: number): unknown;
 
+  // ── lengths ───────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Optional: the sample's extent in the field's natural unit — frames of a video, samples per
+   * channel of an audio clip, tokens of a text, spans, cues, items — from the metadata alone (no
+   * payload read; 0 for an empty or absent value). `dataset.lengths(field)` reads it for every
+   * sample once, so orders can group samples of similar length and batches can be sized by a
+   * token or frame budget without decoding.
+   */
+  length?(field: FieldReader<TArgs>, sampleIndex: number): number;
+
   // ── time (stream fields) ──────────────────────────────────────────────────────────────────
 
   /**

@@ -56,7 +56,31 @@ export interface ExtensionBlock {
   checksums?: ExtensionChecksums;
   /** whatever the user passed as `info` when writing */
   info?: JsonValue;
+  /** present in sidecar files (`writeSidecar`): the base file whose samples this file's fields extend */
+  sidecarOf?: SidecarBase;
 }
+
+/**
+ * The identity of a sidecar's base file, recorded when the sidecar is written and compared whenever
+ * the two are opened together: sample count, field names, and the digest the loader's resume state
+ * uses for a file's content (`LoaderState.file.digest`: SHA-256 of the file size plus the base's
+ * CRC-32 checksums, or, for a base without them, of its header, descriptors, metadata table and
+ * allocation table bytes).
+ */
+export interface SidecarBase {
+  /** the base's file name (no folder) when the sidecar was written: for messages, never compared */
+  fileName: string;
+  numSamples: number;
+  /** the base's field names, in file order */
+  fields: string[];
+  /** 32 hex digits */
+  digest: string;
+  /** what the digest covers: the base's extension checksums, or (FFCV-written bases) its tables */
+  digestOf: 'checksums' | 'tables';
+}
+
+/** Key of the writer option through which `writeSidecar` hands the base identity to `writeDataset` (not public). */
+export const SIDECAR_OF_OPTION: unique symbol = Symbol('tessera.sidecarOf');
 
 export function encodeExtensionBlock(block: ExtensionBlock, jsonOffset: number): Uint8Array {
   let json = new TextEncoder().encode(JSON.stringify(block));

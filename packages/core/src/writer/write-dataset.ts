@@ -12,7 +12,7 @@ import {
   MIN_PAGE_SIZE,
   TYPE_ID,
 } from '../spec/constants.js';
-import { type ExtensionBlock, checksumHex, encodeExtensionBlock } from '../spec/extension-block.js';
+import { type ExtensionBlock, SIDECAR_OF_OPTION, type SidecarBase, checksumHex, encodeExtensionBlock } from '../spec/extension-block.js';
 import { encodeFieldDescriptor } from '../spec/field-descriptor.js';
 import { encodeHeader } from '../spec/header.js';
 import { assertLittleEndianHost } from '../spec/host.js';
@@ -274,6 +274,8 @@ export async function writeDataset(path: string, schema: Schema, source: DataSou
     };
     if (integrity) {
       const block = buildExtension(plan, options.info, { dataStart, dataEnd, numPages, numAllocations: allocations.count }, placed.pageChecksums);
+      const sidecarOf = (options as { [SIDECAR_OF_OPTION]?: SidecarBase })[SIDECAR_OF_OPTION];
+      if (sidecarOf !== undefined) block.sidecarOf = sidecarOf;
       const draft = encodeExtensionBlock(block, dataEnd);
       const allocationTableOffset = dataEnd + draft.byteLength;
       block.checksums = {

@@ -434,6 +434,8 @@ export const timedTextCodec: FieldCodec<TimedTextValue, TimedTextArguments> = {
     for (let sampleIndex = 0; sampleIndex < field.numSamples; sampleIndex++) validateSample(field, sampleIndex, table);
   },
   read: readCues,
+  // The tokens of all cues (what the tokens decoder gives without a window).
+  length: tokenCount,
   toJSON(field, sampleIndex) {
     const cues = readCues(field, sampleIndex);
     return cues === null ? null : cues.map(({ start, end, text, tokens }) => ({ start, end, text, tokens: tokens.length }));

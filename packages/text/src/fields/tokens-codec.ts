@@ -188,6 +188,7 @@ export function createTokensCodec(context: ReaderContext): FieldCodec<TokensValu
     toJSON(field, sampleIndex) {
       return Array.from(readTokenIds(field, readPointer(field, sampleIndex), readTokenCount(field, sampleIndex), field.arguments.dtype));
     },
+    length: readTokenCount,
     decoders: { padded: paddedDecoder(), length: lengthDecoder, text: textDecoder(context) },
     defaultDecoder: 'padded',
   };

@@ -6,7 +6,7 @@ import { CLIP_OPTION_NAMES, FRAME_OPTION_NAMES, asRecord } from '../clips/clip-o
 import { clipTimesDecoder, finishWindowClip, flipRows, frameOutput, isRandom, scatterPlanes, videoInfoDecoder } from '../clips/clip-output.js';
 import { type ClipPlan, createPlans, planClips } from '../clips/clip-sampler.js';
 import { VideoFormatError, VideoInputError } from '../video-errors.js';
-import { DISPOSABLE_FLAG, KEY_FLAG, METADATA_BYTES, StoredStream, emptyHeader, encodeStream, readHeader, streamTimeline } from './stored-stream.js';
+import { DISPOSABLE_FLAG, KEY_FLAG, METADATA_BYTES, StoredStream, emptyHeader, encodeStream, readFrameCount, readHeader, streamTimeline } from './stored-stream.js';
 
 /**
  * `compressedVideo()`: each video's encoded stream (H.264, H.265, VP9, AV1, …) stored as its
@@ -365,6 +365,7 @@ export const compressedVideoCodec: FieldCodec<VideoInput, CompressedVideoArgumen
     };
   },
   timeline: streamTimeline,
+  length: readFrameCount,
   decoders: { frames: framesDecoder, times: timesDecoder, info: infoDecoder },
   defaultDecoder: 'frames',
 };

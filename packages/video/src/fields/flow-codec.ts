@@ -25,6 +25,8 @@ import {
   readFlowHeader,
 } from './flow-layout.js';
 import { FlowSampling, type FlowSource, type FlowTarget } from './flow-resample.js';
+
+const lengthHeader = emptyFlowHeader();
 import { type OpticalFlowValue, quantizeFlow } from './flow-value.js';
 
 export const OPTICAL_FLOW_CODEC_ID = 'video/flow';
@@ -304,6 +306,8 @@ export const opticalFlowCodec: FieldCodec<OpticalFlowValue, OpticalFlowArguments
     };
   },
   timeline: flowTimeline,
+  // The video frames the flow was computed between (frames − 1 flow fields).
+  length: (field, sampleIndex) => readFlowHeader(field, sampleIndex, lengthHeader).frames,
   decoders: { flow: flowDecoder, info: infoDecoder },
   defaultDecoder: 'flow',
 };

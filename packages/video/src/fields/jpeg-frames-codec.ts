@@ -8,6 +8,7 @@ import { clipTimesDecoder, finishWindowClip, flipRows, frameOutput, isRandom, sc
 import { createPlans, planClips } from '../clips/clip-sampler.js';
 import { VideoFormatError, VideoInputError } from '../video-errors.js';
 import { type VideoInput, inputOf } from './compressed-video-codec.js';
+import { readFrameCount } from './stored-stream.js';
 import { FRAMES_METADATA_BYTES, type FramesToStore, MJPEG_CODEC_ID, PRE_EXTRACTED_FLAG, RESAMPLED_FLAG, StoredFrames, emptyFramesHeader, encodeFrames, framesTimeline, readFramesHeader } from './jpeg-frames-layout.js';
 
 /**
@@ -356,6 +357,7 @@ export const videoFramesCodec: FieldCodec<VideoFramesInput, VideoFramesArguments
     };
   },
   timeline: framesTimeline,
+  length: readFrameCount,
   decoders: { frames: framesDecoder, times: timesDecoder, info: infoDecoder },
   defaultDecoder: 'frames',
 };

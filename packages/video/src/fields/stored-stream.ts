@@ -64,6 +64,11 @@ export function emptyHeader(): VideoHeader {
   return { pointer: 0, byteLength: 0, frames: 0, width: 0, height: 0, timeBase: [1, 1], codecId: 0, rotation: 0, averageFrameRate: [0, 1] };
 }
 
+/** The frames of a sample (the metadata column's frame count, shared by every video field): its `length`. */
+export function readFrameCount(field: FieldReader, sampleIndex: number): number {
+  return field.metadata.getUint32(field.recordOffset(sampleIndex) + FRAMES, true);
+}
+
 export function readHeader(field: FieldReader, sampleIndex: number, header: VideoHeader): VideoHeader {
   const record = field.recordOffset(sampleIndex);
   const metadata = field.metadata;

@@ -8,3 +8,4 @@ export { quasiRandomOrder, type QuasiRandomOrderOptions } from './quasi-random-o
 export { NO_PAYLOAD_PAGE_SAMPLES, groupByPage, type PageGroups } from './page-groups.js';
 export { resolveOrder } from './resolve-order.js';
 export { rankOrder, type DistributedOptions } from './rank-order.js';
+export { lengthGroupedOrder, type LengthGroupedOrderOptions } from './length-grouped-order.js';
