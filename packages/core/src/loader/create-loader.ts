@@ -15,6 +15,7 @@ import type { DecodeWorkerSetup } from './decode-protocol.js';
 import { PageIndex } from './page-index.js';
 import { type PinnedFile, pinFile, unpinFile } from './file-identity.js';
 import { checkKnownOptions } from '../util/check-options.js';
+import { type BatchBudgetOptions, type ResolvedBatchBudget, budgetBatchStarts, resolveBatchBudget } from './batch-budget.js';
 import { OPTIONAL_CODEC_ID, PRESENT_DECODER } from '../fields/optional-field.js';
 import { type ResolvedWindowOptions, type WindowOptions, type WindowPlanner, createWindowPlanner, createWindowState, resolveWindowOptions, updateWindow } from './sample-window.js';
 
@@ -81,6 +82,13 @@ export interface LoaderOptions {
    * open Dataset with sidecars, open it with them.
    */
   sidecars?: readonly string[];
+  /**
+   * Batches cut by a budget of elements instead of a fixed count: `{ lengths: dataset.lengths('tokens'),
+   * maxElements: 16384 }` fills each batch while count × longest (or the sum, `cost: 'sum'`) stays
+   * within 16,384 and the count within `batchSize`. Batches then vary in size (and `length` from epoch
+   * to epoch); combine it with `lengthGroupedOrder` so each batch holds samples of similar length.
+   */
+  batchBudget?: BatchBudgetOptions;
 }
 
 /** One field of a batch: `shape[0]` is the number of samples in the batch. */
@@ -192,6 +200,7 @@ const LOADER_OPTIONS: readonly (keyof LoaderOptions)[] = [
   'workers',
   'window',
   'sidecars',
+  'batchBudget',
 ];
 
 /** Names users bring from PyTorch's DataLoader and FFCV's Loader. */
@@ -238,7 +247,11 @@ export function createLoader(path: string | Dataset, options: LoaderOptions): Lo
 
 class TesseraLoader implements Loader {
   readonly dataset: Dataset;
-  readonly length: number;
+  /** batches per epoch without a budget (with one, `length` is the current epoch's) */
+  private readonly fixedLength: number;
+  /** the loader's `batchBudget`, resolved; and the batch boundaries of the last epoch asked for */
+  private readonly budget: ResolvedBatchBudget | undefined;
+  private budgetStarts: { epoch: number; starts: Uint32Array } | undefined;
   readonly samplesPerEpoch: number;
   readonly outputs: Record<string, OutputSpec> = {};
   epoch: number;
@@ -336,7 +349,8 @@ class TesseraLoader implements Loader {
       this.pageIndex = new PageIndex(this.dataset);
       const perRank = this.distributed === undefined ? this.indices.length : Math.ceil(this.indices.length / this.distributed.worldSize);
       this.samplesPerEpoch = perRank;
-      this.length = this.dropLast ? Math.floor(perRank / batchSize) : Math.ceil(perRank / batchSize);
+      this.fixedLength = this.dropLast ? Math.floor(perRank / batchSize) : Math.ceil(perRank / batchSize);
+      this.budget = options.batchBudget === undefined ? undefined : resolveBatchBudget(options.batchBudget, numSamples);
 
       // Compile every field's pipeline (file order, like FFCV), unknown names are errors.
       const pipelines: Record<string, FieldPipeline | null> = { ...(options.pipelines ?? {}) };
@@ -471,7 +485,9 @@ class TesseraLoader implements Loader {
         fileDigest: () => fileDigest(dataset),
       });
       if (options.resume !== undefined) {
-        const state = checkResumeState(options.resume, this.run(), this.length);
+        const resumeEpoch = (options.resume as { epoch?: unknown } | null)?.epoch;
+        const epochLength = this.budget === undefined || !Number.isSafeInteger(resumeEpoch) || (resumeEpoch as number) < 0 ? this.fixedLength : this.batchStarts(resumeEpoch as number).length - 1;
+        const state = checkResumeState(options.resume, this.run(), epochLength);
         this.epoch = state.epoch;
         this.position = state.batchesConsumed;
       }
@@ -656,6 +672,31 @@ class TesseraLoader implements Loader {
     if (this.closed) throw new TesseraError('E_CLOSED', 'the loader is closed; create a new one');
   }
 
+  /** Batches of the current epoch (with `batchBudget` it depends on the epoch's order). */
+  get length(): number {
+    if (this.budget === undefined) return this.fixedLength;
+    return this.batchStarts(this.epoch).length - 1;
+  }
+
+  /** With `batchBudget`: where each batch of an epoch starts in its order, then the end of the last one. */
+  private batchStarts(epoch: number, order?: Uint32Array): Uint32Array {
+    if (this.budgetStarts?.epoch !== epoch) {
+      this.budgetStarts = { epoch, starts: budgetBatchStarts(order ?? this.epochIndices(epoch), this.budget!, this.batchSize, this.numSamples, this.dropLast) };
+    }
+    return this.budgetStarts.starts;
+  }
+
+  /** Positions [start, start + count) of batch `batchIndex` in the epoch's order. */
+  private batchRange(order: Uint32Array, batchIndex: number, epoch: number): { start: number; count: number } {
+    if (this.budget === undefined) {
+      const start = batchIndex * this.batchSize;
+      return { start, count: Math.max(0, Math.min(this.batchSize, order.length - start)) };
+    }
+    const starts = this.batchStarts(epoch, order);
+    if (batchIndex >= starts.length - 1) return { start: order.length, count: 0 };
+    return { start: starts[batchIndex]!, count: starts[batchIndex + 1]! - starts[batchIndex]! };
+  }
+
   /** The sample order of this rank for an epoch. */
   private epochIndices(epoch: number): Uint32Array {
     const context: OrderContext = { indices: this.indices, seed: this.seed, epoch, pageOf: this.pageOf };
@@ -686,7 +727,7 @@ class TesseraLoader implements Loader {
     const hinting = this.pool === undefined || this.inWorkers.some((inWorker) => !inWorker);
     const processCache = this.dataset.cacheMode === 'process';
     if (hinting && !processCache) this.dataset.advise(this.order.name === 'random' ? 'random' : 'normal');
-    const batchCount = this.length;
+    const batchCount = this.budget === undefined ? this.fixedLength : this.batchStarts(epoch, order).length - 1;
     let next = this.position;
     const inFlight: Array<{ batchIndex: number; buffer: BufferSet; ready: Promise<void> | undefined }> = [];
     let current: BatchHandle | undefined;
@@ -703,7 +744,7 @@ class TesseraLoader implements Loader {
           // madvise reaches the page cache every thread shares; a process cache is per thread, so
           // hints on this thread only help fields decoded here.
           const hintHelps = this.dataset.cacheMode === 'os' || hinting;
-          if (hintHelps && (this.order.name !== 'random' || this.dataset.cacheMode === 'process')) this.hintAhead(order, batchIndex + this.batchesAhead + 1);
+          if (hintHelps && (this.order.name !== 'random' || this.dataset.cacheMode === 'process')) this.hintAhead(order, batchIndex + this.batchesAhead + 1, epoch);
           const ready = this.fill(buffer, order, batchIndex, epoch);
           ready?.catch(() => {});
           inFlight.push({ batchIndex, buffer, ready });
@@ -724,7 +765,7 @@ class TesseraLoader implements Loader {
         // Checked again once the batch is decoded: a file rewritten in place while the batch was
         // read is an error, never a mixed batch (batches are decoded ahead, before fill's check).
         this.dataset.assertUnchanged();
-        const count = Math.min(this.batchSize, order.length - head.batchIndex * this.batchSize);
+        const { count } = this.batchRange(order, head.batchIndex, epoch);
         current = new BatchHandle(this.outputNames(), head.buffer, epoch, head.batchIndex, count);
         this.position = head.batchIndex + 1;
         this.totals.batches += 1;
@@ -756,8 +797,7 @@ class TesseraLoader implements Loader {
 
   /** Decodes batch `batchIndex` of the epoch into `buffer`; a promise only when some stage is asynchronous. */
   private fill(buffer: BufferSet, order: Uint32Array, batchIndex: number, epoch: number): Promise<void> | undefined {
-    const start = batchIndex * this.batchSize;
-    const count = Math.min(this.batchSize, order.length - start);
+    const { start, count } = this.batchRange(order, batchIndex, epoch);
     // One fstat before any stage touches the mapping: a truncated file is E_IO here, not SIGBUS or
     // zeros (decode workers check their own descriptor the same way, once per request).
     this.dataset.assertUnchanged();
@@ -827,10 +867,10 @@ class TesseraLoader implements Loader {
    * one call per run. (A quasi-random batch visits its window's pages in shuffled order: one call per
    * change of page was ~200 calls of ~5 µs, about 1 ms per batch, twice the batch's copying.)
    */
-  private hintAhead(order: Uint32Array, batchIndex: number): void {
-    const start = batchIndex * this.batchSize;
+  private hintAhead(order: Uint32Array, batchIndex: number, epoch: number): void {
+    const { start, count: batchCount } = this.batchRange(order, batchIndex, epoch);
     if (start >= order.length || (this.dataset.ioMode !== 'mmap' && this.dataset.cacheMode !== 'process')) return;
-    const end = Math.min(order.length, start + this.batchSize);
+    const end = start + batchCount;
     const hintedAt = (this.hintedAt ??= new Float64Array(this.dataset.layout.numPages));
     const pages = (this.hintPages ??= new Int32Array(this.batchSize));
     const sequence = ++this.hintSequence;
