@@ -35,3 +35,14 @@ export function references(): Reference[] {
 export const fixturePath = (name: string): string => join(FIXTURES, name);
 
 export const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
+/** Throws unless decoded pixels span at least 64 levels (testsrc2 frames are never nearly flat). */
+export function assertNotFlat(data: Uint8Array): void {
+  let low = 255;
+  let high = 0;
+  for (const value of data) {
+    low = Math.min(low, value);
+    high = Math.max(high, value);
+  }
+  if (high - low < 64) throw new Error(`the frames are nearly flat (${low}–${high})`);
+}
