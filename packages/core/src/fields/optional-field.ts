@@ -85,12 +85,13 @@ export function createOptionalCodec(inner: FieldCodec): FieldCodec<unknown, Opti
       ...(definition.options === undefined ? {} : { options: definition.options }),
       setup(field, options) {
         const instance: DecoderInstance = definition.setup(innerReader(field), options);
+        const flag = flagOffset(field);
         const wrapped: DecoderInstance = {
           output: instance.output,
           ...(instance.description === undefined ? {} : { description: instance.description }),
           ...(instance.random === undefined ? {} : { random: instance.random }),
           decode(sampleIndex: number, slot: OutputSlot, context) {
-            if (!isPresent(field, sampleIndex)) {
+            if (field.metadata.getUint8(field.recordOffset(sampleIndex) + flag) === 0) {
               slot.bytes.fill(0);
               slot.lengths.fill(0);
               return;
@@ -105,10 +106,11 @@ export function createOptionalCodec(inner: FieldCodec): FieldCodec<unknown, Opti
   decoders[PRESENT_DECODER] = {
     options: [],
     setup(field) {
+      const flag = flagOffset(field);
       return {
         output: { dtype: 'uint8', shape: [] },
         decode(sampleIndex: number, slot: OutputSlot) {
-          slot.bytes[0] = isPresent(field, sampleIndex) ? 1 : 0;
+          slot.bytes[0] = field.metadata.getUint8(field.recordOffset(sampleIndex) + flag) === 0 ? 0 : 1;
         },
       };
     },

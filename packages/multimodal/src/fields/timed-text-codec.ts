@@ -422,6 +422,9 @@ function readCues(field: FieldReader<TimedTextArguments>, sampleIndex: number): 
   return cues;
 }
 
+/** The cue table `timeline` and `anchors` read (called per sample when the loader draws windows: no allocation). */
+const hookTable = new CueTable();
+
 export const timedTextCodec: FieldCodec<TimedTextValue, TimedTextArguments> = {
   id: TIMED_TEXT_CODEC_ID,
   normalizeArguments: normalizeTimedTextArguments,
@@ -442,7 +445,7 @@ export const timedTextCodec: FieldCodec<TimedTextValue, TimedTextArguments> = {
   },
   timeline(field, sampleIndex, out: StreamSpan) {
     if (!isPresent(field, sampleIndex) || cueCount(field, sampleIndex) === 0) return false;
-    const table = new CueTable().load(field, sampleIndex);
+    const table = hookTable.load(field, sampleIndex);
     let end = 0;
     for (let cue = 0; cue < table.count; cue++) end = Math.max(end, table.startTicks(cue) + table.durationTicks(cue));
     const { ticksPerSecond } = field.arguments;
@@ -453,7 +456,7 @@ export const timedTextCodec: FieldCodec<TimedTextValue, TimedTextArguments> = {
   anchors(field, sampleIndex, out) {
     const count = isPresent(field, sampleIndex) ? cueCount(field, sampleIndex) : 0;
     if (count === 0 || out.length < 2 * count) return count;
-    const table = new CueTable().load(field, sampleIndex);
+    const table = hookTable.load(field, sampleIndex);
     const { ticksPerSecond } = field.arguments;
     for (let cue = 0; cue < count; cue++) {
       const start = table.startTicks(cue);
