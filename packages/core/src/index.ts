@@ -16,6 +16,7 @@ export type {
   OutputSpec,
   PluginOrigin,
   RandomNumbers,
+  RegisteredCodecRef,
   SampleWindow,
   StreamSpan,
   TesseraPlugin,

@@ -1,6 +1,8 @@
 export { multimodalPlugin } from './multimodal-plugin.js';
-export { timedText } from './field-specs.js';
-export type { TimedTextOptions } from './field-specs.js';
+export { interleaved, interleavedPipelines, timedText } from './field-specs.js';
+export type { InterleavedOptions, TimedTextOptions } from './field-specs.js';
+export type { InterleavedArguments, InterleavedDecoderOptions, InterleavedItem, InterleavedKind, InterleavedMediaOptions, InterleavedValue } from './fields/interleaved-codec.js';
+export { documentLengths } from './fields/document-lengths.js';
 export type { StoredCue, TimedTextArguments, TimedTextCue, TimedTextValue } from './fields/timed-text-codec.js';
 export { parseSubtitles, readSubtitles } from './subtitles/read-subtitles.js';
 export type { SubtitleCue } from './subtitles/read-subtitles.js';

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
-import type { TesseraPlugin } from '@tessera/core';
+import type { FieldCodec, TesseraPlugin } from '@tessera/core';
+import { interleavedCodec } from './fields/interleaved-codec.js';
 import { timedTextCodec } from './fields/timed-text-codec.js';
 
 // The plugin's identity is the package's: read from package.json (one level up from src/ and from dist/).
@@ -22,7 +23,7 @@ export function multimodalPlugin(): TesseraPlugin {
     name: PACKAGE_NAME,
     version: PACKAGE_VERSION,
     origin: { module: import.meta.url, exportName: 'multimodalPlugin' },
-    codecs: [timedTextCodec],
+    codecs: [timedTextCodec, interleavedCodec as FieldCodec],
   };
   return instance;
 }

@@ -92,6 +92,11 @@ export class ConformanceContext<TValue = unknown> {
     return this.pluginInstance;
   }
 
+  /** The plugin under test and the plugins its field is made of (`field.uses`): what the kit opens files with. */
+  plugins(): TesseraPlugin[] {
+    return [this.plugin(), ...(this.options.field.uses ?? []).filter((used) => used !== this.plugin())];
+  }
+
   codec(): FieldCodec {
     const plugin = this.plugin();
     const { codecId } = this.options.field;
@@ -139,7 +144,7 @@ export class ConformanceContext<TValue = unknown> {
   }
 
   writeOptions(extra: WriteOptions = {}): WriteOptions {
-    return { ...REFERENCE_WRITE_OPTIONS, plugins: [this.plugin()], ...extra };
+    return { ...REFERENCE_WRITE_OPTIONS, plugins: this.plugins(), ...extra };
   }
 
   /** Writes `samples` (workers: 0) once and returns its path. */
@@ -158,7 +163,7 @@ export class ConformanceContext<TValue = unknown> {
     return this.referencePath;
   }
 
-  open(path: string, plugins: readonly TesseraPlugin[] = [this.plugin()]): Dataset {
+  open(path: string, plugins: readonly TesseraPlugin[] = this.plugins()): Dataset {
     return openDataset(path, { plugins });
   }
 

@@ -8,6 +8,8 @@ export interface DecodeWorkerRequest {
   fieldName: string;
   pluginName: string;
   origin: PluginOrigin;
+  /** The plugins the field is made of (`field.uses`), rebuilt from their origins too. */
+  uses: Array<{ name: string; origin: PluginOrigin }>;
   decoders: Array<[name: string, options: JsonValue | undefined]>;
   /** Each decoder decodes every sample once per entry: undefined without a DecodeContext, a number with one seeded by it. */
   seeds: Array<number | undefined>;

@@ -13,7 +13,9 @@ let response: DecodeWorkerResponse;
 const transfer: ArrayBuffer[] = [];
 try {
   const plugin = await rebuildPlugin(request.origin, request.pluginName);
-  const dataset = openDataset(request.path, { plugins: [plugin] });
+  const uses = [];
+  for (const used of request.uses) uses.push(await rebuildPlugin(used.origin, used.name));
+  const dataset = openDataset(request.path, { plugins: [plugin, ...uses] });
   try {
     const results: DecodedSamples[] = [];
     for (const [name, options] of request.decoders) {

@@ -37,7 +37,7 @@ export function optional(field: FieldSpec): FieldSpec {
     throw new ArgumentError('optional()', 'takes a field spec made by a field constructor, e.g. optional(waveform({ sampleRate: 16000 }))');
   }
   if (field.codecId === OPTIONAL_CODEC_ID) throw new ArgumentError('optional()', 'the field is optional already');
-  return { plugin: field.plugin, codecId: OPTIONAL_CODEC_ID, arguments: { codec: field.codecId, arguments: field.arguments } };
+  return { plugin: field.plugin, codecId: OPTIONAL_CODEC_ID, arguments: { codec: field.codecId, arguments: field.arguments }, ...(field.uses === undefined ? {} : { uses: field.uses }) };
 }
 
 const align = (value: number, alignment: number): number => Math.ceil(value / alignment) * alignment;

@@ -5,7 +5,7 @@ import { type FileSource, type FileSourceOptions, type MmapAdvice, openFileSourc
 import { sameFile } from '../io/file-identity.js';
 import { type PageCacheSource, type PageCacheStats, openPageCacheSource } from '../io/page-cache-source.js';
 import { checkDecoderOptions } from '../registry/decoder-options.js';
-import type { DecoderInstance, FieldCodec, FieldReader, JsonValue, StreamSpan, TesseraPlugin } from '../registry/plugin-contract.js';
+import type { DecoderInstance, FieldCodec, FieldReader, JsonValue, RegisteredCodecRef, StreamSpan, TesseraPlugin } from '../registry/plugin-contract.js';
 import { type Registry, createRegistry, isCompatibleVersion } from '../registry/registry.js';
 import { ALLOCATION_ENTRY_BYTE_LENGTH, FIELD_DESCRIPTOR_BYTE_LENGTH, HEADER_BYTE_LENGTH, TYPE_ID } from '../spec/constants.js';
 import {
@@ -832,6 +832,10 @@ class FieldReaderImpl implements FieldReader {
 
   otherField(name: string): FieldReader {
     return this.dataset.fieldScope === undefined ? this.dataset.field(name) : this.dataset.fieldScope(name);
+  }
+
+  codec(codecId: string): RegisteredCodecRef | undefined {
+    return this.dataset.registry.byCodecId(codecId);
   }
 }
 

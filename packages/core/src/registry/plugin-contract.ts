@@ -66,6 +66,18 @@ export interface FieldSpec<TArgs extends JsonValue = JsonValue> {
   readonly codecId: string;
   /** JSON arguments of the field (dtype, shape, modes...), validated by the codec. */
   readonly arguments: TArgs;
+  /**
+   * Optional: the plugins of the fields this field is made of (a document of text and image items
+   * stores its items with their own plugins' codecs). The writer registers them with `plugin`, so
+   * `EncodeTarget.codec` finds their codecs; readers get them from `plugins` like any other.
+   */
+  readonly uses?: readonly TesseraPlugin[];
+}
+
+/** A codec found by id among the plugins a file was opened or written with (see `FieldReader.codec`). */
+export interface RegisteredCodecRef {
+  readonly codec: FieldCodec;
+  readonly plugin: TesseraPlugin;
 }
 
 /** A column of the metadata record (numpy `align=True` rules apply between columns). */
@@ -200,6 +212,12 @@ export interface EncodeTarget {
    * and may be larger than a page.
    */
   allocate(payload: Uint8Array, pointerOffset?: number): void;
+  /**
+   * A codec of the plugins the writer was given (with the schema's fields and their `uses`), by id;
+   * undefined when none provides it. For fields made of other fields, which encode their parts
+   * with the parts' own codecs.
+   */
+  codec(codecId: string): RegisteredCodecRef | undefined;
 }
 
 /** Read access to one field of an open file. Valid until the dataset is closed. */
@@ -237,6 +255,12 @@ export interface FieldReader<TArgs extends JsonValue = JsonValue> {
   describeBytes(pointer: number, byteLength: number): { byteLength: number; sha256: string };
   /** Another field of the same file (decoders that read several fields). */
   otherField(name: string): FieldReader;
+  /**
+   * A codec of the plugins the file was opened with, by id; undefined when none provides it. For
+   * fields made of other fields (a document's text and image items), which read and decode their
+   * parts with the parts' own codecs and decoders.
+   */
+  codec(codecId: string): RegisteredCodecRef | undefined;
 }
 
 // ── decoders ───────────────────────────────────────────────────────────────────────────────────

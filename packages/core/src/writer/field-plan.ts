@@ -50,6 +50,10 @@ export function planSchema(schema: Schema, extraPlugins: readonly TesseraPlugin[
       throw new ArgumentError(`schema.${name}`, 'is not a field spec; use a field constructor such as int64(), bytes(), ndarray({...})');
     }
     if (!plugins.includes(spec.plugin)) plugins.push(spec.plugin);
+    if (spec.uses !== undefined) {
+      if (!Array.isArray(spec.uses)) throw new ArgumentError(`schema.${name}`, 'has a `uses` that is not an array of plugins');
+      for (const used of spec.uses) if (!plugins.includes(used)) plugins.push(used);
+    }
   }
   for (const plugin of extraPlugins) if (!plugins.includes(plugin)) plugins.push(plugin);
   const registry = createRegistry(plugins);

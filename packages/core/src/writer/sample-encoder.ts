@@ -1,6 +1,6 @@
 import { OPTIONAL_CODEC_ID } from '../fields/optional-field.js';
 import { PluginError, TesseraError, wrapPluginError } from '../errors.js';
-import type { EncodeTarget } from '../registry/plugin-contract.js';
+import type { EncodeTarget, RegisteredCodecRef } from '../registry/plugin-contract.js';
 import type { SchemaPlan } from './field-plan.js';
 
 /**
@@ -42,6 +42,7 @@ export async function encodeChunk(plan: SchemaPlan, samples: readonly SampleReco
   const metadata = new Uint8Array(samples.length * recordByteLength);
   const perSample: PendingAllocation[][] = new Array(samples.length);
   const pending: Promise<void>[] = [];
+  const lookup = (codecId: string): RegisteredCodecRef | undefined => plan.registry.byCodecId(codecId);
 
   for (let local = 0; local < samples.length; local++) {
     if (stopped?.() === true) throw new TesseraError('E_CLOSED', 'the write was abandoned');
@@ -54,7 +55,7 @@ export async function encodeChunk(plan: SchemaPlan, samples: readonly SampleReco
         sampleIndex,
       });
     }
-    const run = encodeSample(plan, sample, sampleIndex, metadata, local * recordByteLength, allocations);
+    const run = encodeSample(plan, sample, sampleIndex, metadata, local * recordByteLength, allocations, lookup);
     if (run !== undefined) pending.push(run);
   }
   if (pending.length > 0) await Promise.all(pending);
@@ -86,11 +87,12 @@ function encodeSample(
   metadata: Uint8Array,
   recordOffset: number,
   allocations: PendingAllocation[],
+  lookup: EncodeTarget['codec'],
 ): Promise<void> | undefined {
   const { fields } = plan;
   for (let fieldIndex = 0; fieldIndex < fields.length; fieldIndex++) {
     const field = fields[fieldIndex]!;
-    const target = makeTarget(metadata, recordOffset + field.columnOffset, field.layout.byteLength, sampleIndex, allocations, field.name);
+    const target = makeTarget(metadata, recordOffset + field.columnOffset, field.layout.byteLength, sampleIndex, allocations, field.name, lookup);
     let result: void | Promise<void>;
     try {
       // An optional field may be left out of a sample: that is "absent", like null.
@@ -108,7 +110,7 @@ function encodeSample(
         }
         for (let next = fieldIndex + 1; next < fields.length; next++) {
           const later = fields[next]!;
-          const laterTarget = makeTarget(metadata, recordOffset + later.columnOffset, later.layout.byteLength, sampleIndex, allocations, later.name);
+          const laterTarget = makeTarget(metadata, recordOffset + later.columnOffset, later.layout.byteLength, sampleIndex, allocations, later.name, lookup);
           try {
             if (!(later.name in sample) && later.codec.id !== OPTIONAL_CODEC_ID) throw new PluginError('E_FIELD_VALUE', `sample ${sampleIndex} has no value for field "${later.name}"`, { field: later.name, sampleIndex });
             await later.codec.encode(sample[later.name], later.arguments, laterTarget);
@@ -134,9 +136,11 @@ function makeTarget(
   sampleIndex: number,
   allocations: PendingAllocation[],
   fieldName: string,
+  lookup: EncodeTarget['codec'],
 ): EncodeTarget {
   return {
     sampleIndex,
+    codec: lookup,
     metadata: new DataView(metadata.buffer, metadata.byteOffset + columnStart, columnByteLength),
     allocate(payload: Uint8Array, pointerOffset?: number) {
       if (!(payload instanceof Uint8Array)) throw new TypeError(`allocate() of field "${fieldName}" needs a Uint8Array`);

@@ -33,7 +33,11 @@ export async function checkWorkerDecoding(context: ConformanceContext): Promise<
     }
     return results;
   });
-  const response = await decodeInWorker({ path, fieldName: FIELD, pluginName: plugin.name, origin: plugin.origin, decoders, seeds, window }, context.timeoutMs);
+  const uses = context.plugins().slice(1).map((used) => {
+    if (used.origin === undefined) fail(`plugin ${used.name} (in the field's uses) has no origin, so a worker thread cannot rebuild it`);
+    return { name: used.name, origin: used.origin };
+  });
+  const response = await decodeInWorker({ path, fieldName: FIELD, pluginName: plugin.name, origin: plugin.origin, uses, decoders, seeds, window }, context.timeoutMs);
 
   if (response.plugin.name !== plugin.name || response.plugin.version !== plugin.version) {
     fail(`the worker rebuilt ${response.plugin.name}@${response.plugin.version} from the origin, expected ${plugin.name}@${plugin.version}`);
