@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Batch, createLoader, int64, lengthGroupedOrder, openDataset, optional, writeDataset } from '@tessera/core';
+import { type Batch, createLoader, int64, lengthGroupedOrder, openDataset, optional, readPluginRequirements, writeDataset } from '@tessera/core';
 import { imagePlugin, rgbImage } from '@tessera/image';
 import { documentLengths, interleaved, interleavedPipelines, multimodalPlugin } from '@tessera/multimodal';
 import { textPlugin, tokens } from '@tessera/text';
@@ -128,6 +128,16 @@ describe('interleaved documents', () => {
       expect(order).toBeDefined();
     } finally {
       dataset.close();
+    }
+  });
+
+  it('lists the plugins of the item kinds among the file\'s requirements, also inside optional()', () => {
+    for (const path of [rawPath, optionalPath]) {
+      expect(readPluginRequirements(path).map((entry) => [entry.plugin, entry.factory, entry.fields])).toEqual([
+        ['@tessera/multimodal', 'multimodalPlugin', ['document']],
+        ['@tessera/text', 'textPlugin', ['document']],
+        ['@tessera/image', 'imagePlugin', ['document']],
+      ]);
     }
   });
 

@@ -4,7 +4,6 @@ import { EXTENSION_FOOTER_BYTE_LENGTH, decodeExtensionFooter, decodeExtensionJso
 import { decodeFieldDescriptor } from '../spec/field-descriptor.js';
 import { decodeHeader } from '../spec/header.js';
 import { decodePluginArguments } from '../spec/plugin-arguments.js';
-import { OPTIONAL_CODEC_ID, type OptionalArguments } from '../fields/optional-field.js';
 
 /** A plugin package a file's fields were written with. */
 export interface PluginRequirement {
@@ -27,7 +26,7 @@ export function readPluginRequirements(path: string): PluginRequirement[] {
     if (plugin === '@tessera/core') return;
     const entry = byPlugin.get(plugin) ?? { plugin, version, fields: [] };
     if (factory !== undefined) entry.factory ??= factory;
-    entry.fields.push(field);
+    if (!entry.fields.includes(field)) entry.fields.push(field);
     byPlugin.set(plugin, entry);
   };
   let source: ReturnType<typeof openFileSource> | undefined;
@@ -40,10 +39,10 @@ export function readPluginRequirements(path: string): PluginRequirement[] {
       const descriptor = decodeFieldDescriptor(descriptorBytes, index, path);
       if (descriptor.typeId !== TYPE_ID.PLUGIN) continue;
       const identity = decodePluginArguments(descriptor.argumentBytes, descriptor.name, path);
-      // An optional field needs its inner field's plugin.
-      const inner = identity.codec === OPTIONAL_CODEC_ID ? (identity.arguments as Partial<OptionalArguments> | null) : undefined;
-      if (inner !== undefined && inner !== null && typeof inner.plugin === 'string' && typeof inner.version === 'string') add(inner.plugin, inner.version, inner.factory, descriptor.name);
-      else add(identity.plugin, identity.version, identity.factory, descriptor.name);
+      add(identity.plugin, identity.version, identity.factory, descriptor.name);
+      // A field made of other fields (an optional field's inner field, a document's item kinds)
+      // records their identities in its arguments: it needs their plugins too.
+      for (const part of partIdentities(identity.arguments, 0)) add(part.plugin, part.version, part.factory, descriptor.name);
       seen.add(descriptor.name);
     }
     // FFCV type ids taken over by a plugin (e.g. @tessera/image for type 2) are named in the extension block.
@@ -63,4 +62,23 @@ export function readPluginRequirements(path: string): PluginRequirement[] {
     source?.close();
   }
   return [...byPlugin.values()];
+}
+
+interface PartIdentity {
+  plugin: string;
+  version: string;
+  factory?: string;
+}
+
+/** The field identities ({ codec, plugin, version, factory? } objects) nested in a field's arguments. */
+function partIdentities(value: unknown, depth: number): PartIdentity[] {
+  if (value === null || typeof value !== 'object' || depth > 8) return [];
+  if (Array.isArray(value)) return value.flatMap((entry) => partIdentities(entry, depth + 1));
+  const record = value as Record<string, unknown>;
+  const found: PartIdentity[] = [];
+  if (typeof record.codec === 'string' && typeof record.plugin === 'string' && typeof record.version === 'string') {
+    found.push({ plugin: record.plugin, version: record.version, ...(typeof record.factory === 'string' ? { factory: record.factory } : {}) });
+  }
+  for (const entry of Object.values(record)) found.push(...partIdentities(entry, depth + 1));
+  return found;
 }
