@@ -93,6 +93,18 @@ describe('batchBudget', () => {
     await resumed.close();
     const firstEpochLength = batches.length / 2;
     expect(rest).toEqual(batches.slice(3, firstEpochLength));
+    // The budget decides where batches start: a state resumes only under the same one.
+    const otherLengths = Float64Array.from(lengths, (length, index) => (index === 0 ? length + 1 : length));
+    for (const [changed, name] of [
+      [{ ...options.batchBudget, maxElements: 200 }, 'maxElements'],
+      [{ ...options.batchBudget, cost: 'padded' as const }, 'cost'],
+      [{ ...options.batchBudget, lengths: otherLengths }, 'lengths'],
+      [undefined, 'null'],
+    ] as const) {
+      const error = errorOf(() => createLoader(path, { ...options, batchBudget: changed, resume: state }));
+      expect(error, name).toMatchObject({ code: 'E_ARGUMENT', message: expect.stringContaining('batchBudget') });
+    }
+    expect(state?.batchBudget).toMatchObject({ maxElements: 256, cost: 'sum' });
   });
 
   it('dropLast drops a last batch the end of the epoch cut short; bad options are E_ARGUMENT', async () => {

@@ -483,6 +483,7 @@ class TesseraLoader implements Loader {
         distributed: this.distributed,
         indices: this.indices,
         fileDigest: () => fileDigest(dataset),
+        budget: this.budget,
       });
       if (options.resume !== undefined) {
         const resumeEpoch = (options.resume as { epoch?: unknown } | null)?.epoch;

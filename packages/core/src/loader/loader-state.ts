@@ -34,6 +34,12 @@ export interface LoaderState {
    * FFCV), of the header, descriptors, metadata table and allocation table bytes.
    */
   file: { numSamples: number; digest: string };
+  /**
+   * The loader's `batchBudget`, which decides where batches start: `maxElements`, `cost` and a
+   * SHA-256 (hex, 32 digits) of the lengths; null without one (states taken before it was recorded
+   * read as null).
+   */
+  batchBudget?: { maxElements: number; cost: 'padded' | 'sum'; lengths: string } | null;
 }
 
 /** What a loader's run is made of: the state minus the position. */
@@ -52,6 +58,7 @@ export function describeRun(options: {
   distributed: { rank: number; worldSize: number } | undefined;
   indices: Uint32Array;
   fileDigest: () => LoaderState['file'];
+  budget?: { lengths: ArrayLike<number>; maxElements: number; cost: 'padded' | 'sum' } | undefined;
 }): () => LoaderRun {
   let run: LoaderRun | undefined;
   // Computed once, when a state is first taken or checked (the file digest reads the tables).
@@ -65,6 +72,7 @@ export function describeRun(options: {
       distributed: options.distributed === undefined ? null : { rank: options.distributed.rank, worldSize: options.distributed.worldSize },
       indices: digestOf(new Uint8Array(options.indices.buffer, options.indices.byteOffset, options.indices.byteLength)),
       file: options.fileDigest(),
+      batchBudget: options.budget === undefined ? null : { maxElements: options.budget.maxElements, cost: options.budget.cost, lengths: lengthsDigest(options.budget.lengths) },
     });
 }
 
@@ -113,6 +121,7 @@ export function checkResumeState(state: LoaderState, run: LoaderRun, length: num
   compare('file content (digest)', state.file?.digest, run.file.digest, 'resume on the file the state was taken on (a copy of it is fine)');
   compare('indices (digest)', state.indices, run.indices, 'pass the same indices, in the same order');
   compare('samplesPerEpoch', state.samplesPerEpoch, run.samplesPerEpoch);
+  compare('batchBudget', state.batchBudget ?? null, run.batchBudget ?? null, 'resume with the batchBudget of the interrupted run (the same lengths, maxElements and cost)');
   if (!Number.isSafeInteger(state.epoch) || state.epoch < 0) throw new ArgumentError('resume', `epoch ${String(state.epoch)} is not a non-negative integer`);
   if (!Number.isSafeInteger(state.batchesConsumed) || state.batchesConsumed < 0 || state.batchesConsumed > length) {
     throw new ArgumentError('resume', `batchesConsumed ${String(state.batchesConsumed)} is outside 0..${length}`);
@@ -120,6 +129,12 @@ export function checkResumeState(state: LoaderState, run: LoaderRun, length: num
   // A state taken right after the last batch of an epoch continues with the next epoch.
   if (state.batchesConsumed === length) return { ...state, epoch: state.epoch + 1, batchesConsumed: 0 };
   return state;
+}
+
+/** The digest of per-sample lengths, as float64 values (whatever array holds them). */
+function lengthsDigest(lengths: ArrayLike<number>): string {
+  const values = Float64Array.from(lengths as ArrayLike<number>);
+  return digestOf(new Uint8Array(values.buffer));
 }
 
 function digestOf(bytes: Uint8Array): string {
