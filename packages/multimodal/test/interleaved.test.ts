@@ -157,7 +157,7 @@ describe('interleaved documents', () => {
   it('rejects decoder options that cannot work, naming the option', () => {
     const dataset = openDataset(rawPath, { plugins });
     try {
-      expect(thrown(() => dataset.createDecoder('document', 'media', { media: { image: { decoder: 'simple' } } }))).toMatchObject({ message: expect.stringContaining('fixed size') });
+      expect(thrown(() => dataset.createDecoder('document', 'media', { media: { image: { decoder: 'simple' } } }))).toMatchObject({ message: expect.stringContaining('fixed output size') });
       expect(thrown(() => dataset.createDecoder('document', 'media', { media: { image: { decoder: 'sharpen' } } }))).toMatchObject({ message: expect.stringContaining('center-crop') });
       expect(thrown(() => dataset.createDecoder('document', 'tokens', { media: { video: {} } }))).toMatchObject({ message: expect.stringContaining('no media kind "video"') });
       expect(thrown(() => dataset.createDecoder('document', 'tokens', { maxTokens: 0 }))).toMatchObject({ message: expect.stringContaining('maxTokens') });

@@ -526,7 +526,7 @@ const mediaDecoder: DecoderDefinition<InterleavedArguments> = {
     const { dtype, shape, variableDims } = inner.output;
     if ((variableDims?.length ?? 0) > 0 || shape.some((extent) => !(extent >= 1))) {
       throw new RangeError(
-        `media.${kindInfo.name}: decoder ${decoderName} of ${kindInfo.codec} gives [${shape.join(', ')}]${(variableDims?.length ?? 0) > 0 ? ' with variable dimensions' : ''}; items are stacked, so choose a decoder with a fixed size (an image: 'center-crop' or 'random-resized-crop' with an outputSize)`,
+        `media.${kindInfo.name}: decoder ${decoderName} of ${kindInfo.codec} gives [${shape.join(', ')}]${(variableDims?.length ?? 0) > 0 ? ' with variable dimensions' : ' (a size it would take from the stored samples, which a document\'s item decoder does not scan)'}; items are stacked, so give it a fixed output size in media.${kindInfo.name}.decoderOptions (an image: 'center-crop' or 'random-resized-crop' with an outputSize; a video clip: frames with a size and a fixed-count sampler)`,
       );
     }
     const elements = shape.reduce((product, extent) => product * extent, 1);
