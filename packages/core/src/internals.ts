@@ -4,6 +4,7 @@
  * any minor release. Applications import from `@tessera/core` only.
  */
 export { wrapPluginError } from './errors.js';
+export { OPTIONAL_CODEC_ID, createOptionalCodec } from './fields/optional-field.js';
 export * as spec from './spec/index.js';
 export { ORDER_RANDOM_STREAM, createOrderContext } from './loader/orders/index.js';
 export { checkKnownOptions, editDistance, nearestName } from './util/check-options.js';

@@ -1,4 +1,5 @@
 import type { FieldCodec } from '../registry/plugin-contract.js';
+import { headOf } from '../reader/field-preview.js';
 import { TYPE_ID } from '../spec/constants.js';
 import { describe } from './scalar-fields.js';
 import { POINTER_SIZE_LAYOUT, paddedBytesDecoder, readPointerAndSize, validatePointerSizeColumn } from './variable-bytes.js';
@@ -27,6 +28,11 @@ export const bytesCodec: FieldCodec<BytesInput, Record<string, never>> = {
     const [pointer, byteLength] = readPointerAndSize(field, sampleIndex);
     return byteLength === 0 ? field.describeBytes(0, 0) : field.describeBytes(pointer, byteLength);
   },
+  preview(field, sampleIndex) {
+    const [pointer, byteLength] = readPointerAndSize(field, sampleIndex);
+    return { kind: 'bytes', byteLength, head: headOf(byteLength === 0 ? new Uint8Array(0) : field.bytes(pointer, Math.min(byteLength, 256))) };
+  },
+  statistics: (field, sampleIndex) => ({ byteLength: readPointerAndSize(field, sampleIndex)[1] }),
   decoders: { bytes: paddedBytesDecoder },
   defaultDecoder: 'bytes',
 };

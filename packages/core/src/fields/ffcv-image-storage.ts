@@ -1,5 +1,6 @@
 import type { FieldCodec, FieldReader, OutputSlot } from '../registry/plugin-contract.js';
 import { TYPE_ID } from '../spec/constants.js';
+import { encodeBmp } from '../util/bmp-image.js';
 
 /**
  * The storage side of FFCV's RGBImageField (type id 2): metadata `{mode u8 @0, width u16 @1,
@@ -87,6 +88,16 @@ export const ffcvImageStorageCodec: FieldCodec<StoredImage, Record<string, never
   toJSON(field, sampleIndex) {
     const { data, ...image } = storedImage(field, sampleIndex);
     return { ...image, ...field.describeBytes(data.pointer, data.byteLength) };
+  },
+  /** A JPEG as stored; raw pixels as a BMP. */
+  preview(field, sampleIndex) {
+    const { data, mode, width, height } = storedImage(field, sampleIndex);
+    const bytes = field.bytes(data.pointer, data.byteLength);
+    return mode === 'jpg' ? { kind: 'image', mimeType: 'image/jpeg', bytes, width, height } : { kind: 'image', mimeType: 'image/bmp', bytes: encodeBmp(bytes, width, height), width, height };
+  },
+  statistics(field, sampleIndex) {
+    const { width, height } = readImageHeader(field, sampleIndex);
+    return { width, height };
   },
   decoders: {
     /** The stored bytes, padded to the largest stored image (install @tessera/image for pixels). */

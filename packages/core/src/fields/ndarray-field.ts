@@ -1,6 +1,7 @@
 import { TesseraError } from '../errors.js';
 import type { FieldCodec, FieldReader, OutputSlot, TypedArray } from '../registry/plugin-contract.js';
 import { checkKnownOptions } from '../util/check-options.js';
+import { arrayPreviewValues } from '../reader/field-preview.js';
 import { TYPE_ID } from '../spec/constants.js';
 import { type NumpyDType, parseNumpyDType, typedView } from '../spec/dtype.js';
 import { float16BitsToNumber, numberToFloat16Bits } from '../util/float16.js';
@@ -156,6 +157,12 @@ function makeCodec(id: string, typeId: number): FieldCodec<ArrayLike<number | bi
         );
       }
       return { dtype: array.dtype, shape: array.shape, data: values };
+    },
+    preview(field, sampleIndex) {
+      const array = codec.read(field, sampleIndex) as NdArray;
+      const { numpy } = resolve(field.arguments);
+      const data = numpy.dtype === 'float16' ? Array.from(array.data as ArrayLike<number>, float16BitsToNumber) : (array.data as ArrayLike<number | bigint>);
+      return { kind: 'array', dtype: array.dtype, shape: array.shape, values: arrayPreviewValues(data) };
     },
     decoders: {
       ndarray: {

@@ -139,6 +139,15 @@ export function createOptionalCodec(inner: FieldCodec): FieldCodec<unknown, Opti
       if (!isPresent(field, sampleIndex)) return null;
       return inner.toJSON === undefined ? inner.read(innerReader(field), sampleIndex) : inner.toJSON(innerReader(field), sampleIndex);
     },
+    /** An absent value is the JSON null; a present one the inner field's preview (or its toJSON value). */
+    preview(field, sampleIndex, options) {
+      if (!isPresent(field, sampleIndex)) return { kind: 'json', value: null };
+      if (inner.preview !== undefined) return inner.preview(innerReader(field), sampleIndex, options);
+      return { kind: 'json', value: inner.toJSON === undefined ? inner.read(innerReader(field), sampleIndex) : inner.toJSON(innerReader(field), sampleIndex) };
+    },
+    ...(inner.statistics === undefined
+      ? {}
+      : { statistics: (field: FieldReader<OptionalArguments>, sampleIndex: number) => (isPresent(field, sampleIndex) ? inner.statistics!(innerReader(field), sampleIndex) : {}) }),
     ...(inner.length === undefined
       ? {}
       : { length: (field: FieldReader<OptionalArguments>, sampleIndex: number) => (isPresent(field, sampleIndex) ? inner.length!(innerReader(field), sampleIndex) : 0) }),

@@ -26,6 +26,8 @@ export const int64Codec: FieldCodec<number | bigint, Record<string, never>> = {
     const value = field.metadata.getBigInt64(field.recordOffset(sampleIndex), true);
     return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
   },
+  /** `value` (a class id, a count): beyond ±2^53 rounded to the nearest double. */
+  statistics: (field, sampleIndex) => ({ value: Number(field.metadata.getBigInt64(field.recordOffset(sampleIndex), true)) }),
   decoders: {
     int64: rawScalarDecoder('int64'),
     int32: {
@@ -74,6 +76,11 @@ export const float64Codec: FieldCodec<number, Record<string, never>> = {
   // Structured clone canonicalises the NaN payload of a plain number; a Float64Array keeps its bits.
   toTransferable: (value) => (typeof value === 'number' && Number.isNaN(value) ? (Float64Array.of(value) as unknown as number) : value),
   read: (field, sampleIndex) => field.metadata.getFloat64(field.recordOffset(sampleIndex), true),
+  /** `value`; NaN and ±Infinity are left out (statistics are finite). */
+  statistics(field, sampleIndex): Readonly<Record<string, number>> {
+    const value = field.metadata.getFloat64(field.recordOffset(sampleIndex), true);
+    return Number.isFinite(value) ? { value } : {};
+  },
   decoders: {
     float64: rawScalarDecoder('float64'),
     float32: {

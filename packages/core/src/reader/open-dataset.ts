@@ -5,7 +5,8 @@ import { type FileSource, type FileSourceOptions, type MmapAdvice, openFileSourc
 import { sameFile } from '../io/file-identity.js';
 import { type PageCacheSource, type PageCacheStats, openPageCacheSource } from '../io/page-cache-source.js';
 import { checkDecoderOptions } from '../registry/decoder-options.js';
-import type { DecoderInstance, FieldCodec, FieldReader, JsonValue, RegisteredCodecRef, StreamSpan, TesseraPlugin } from '../registry/plugin-contract.js';
+import type { DecoderInstance, FieldCodec, FieldPreview, FieldReader, JsonValue, PreviewOptions, RegisteredCodecRef, StreamSpan, TesseraPlugin } from '../registry/plugin-contract.js';
+import { checkPreview, checkStatistics, previewOptions } from './field-preview.js';
 import { type Registry, createRegistry, isCompatibleVersion } from '../registry/registry.js';
 import { ALLOCATION_ENTRY_BYTE_LENGTH, FIELD_DESCRIPTOR_BYTE_LENGTH, HEADER_BYTE_LENGTH, TYPE_ID } from '../spec/constants.js';
 import {
@@ -138,6 +139,17 @@ export interface Dataset {
   anchors(fieldName: string, sampleIndex: number, out?: Float64Array): Float64Array;
   /** Sets up a decoder (the field's default unless named) with JSON options. */
   createDecoder(fieldName: string, decoderName?: string, options?: JsonValue): DecoderInstance;
+  /** Whether a field's codec has a `preview` hook (without one, `preview` gives the `toJSON` value). */
+  hasPreview(fieldName: string): boolean;
+  /**
+   * What a viewer shows for a sample's value of a field (the codec's `preview`, checked against the
+   * contract), or `{ kind: 'json', value: toJSON() }` when the codec has none.
+   */
+  preview(fieldName: string, sampleIndex: number, options?: Partial<PreviewOptions>): Promise<FieldPreview>;
+  /** Whether a field's codec has per-sample `statistics`. */
+  hasStatistics(fieldName: string): boolean;
+  /** A sample's statistics of a field (the codec's `statistics`, checked). E_ARGUMENT when it has none. */
+  statistics(fieldName: string, sampleIndex: number): Readonly<Record<string, number>>;
   /** madvise over the whole file, or over data pages [firstPage, firstPage + pageCount) (no-op without mmap). */
   advise(advice: MmapAdvice, firstPage?: number, pageCount?: number): void;
   /** Bytes of the file as stored (bounds-checked, zero-copy with mmap): for tools such as verify. */
@@ -591,6 +603,42 @@ class OpenDataset implements Dataset {
     this.allocationIndex.ensureValidated();
     this.pages ??= this.allocationIndex.firstPages(this.numSamples, this.layout.dataStart, this.pageSize);
     return this.pages;
+  }
+
+  hasPreview(fieldName: string): boolean {
+    return typeof this.codecOf(fieldName).codec.preview === 'function';
+  }
+
+  async preview(fieldName: string, sampleIndex: number, options?: Partial<PreviewOptions>): Promise<FieldPreview> {
+    this.checkBeforeRead();
+    const { codec, reader } = this.codecOf(fieldName);
+    reader.recordOffset(sampleIndex);
+    const resolved = previewOptions(options);
+    if (codec.preview === undefined) return { kind: 'json', value: this.toJSON(sampleIndex, fieldName) };
+    let preview: unknown;
+    try {
+      preview = await codec.preview(reader, sampleIndex, resolved);
+    } catch (error) {
+      throw hookError(error, reader, 'preview', sampleIndex);
+    }
+    return checkPreview(preview, { plugin: reader.pluginName, field: fieldName, sampleIndex });
+  }
+
+  hasStatistics(fieldName: string): boolean {
+    return typeof this.codecOf(fieldName).codec.statistics === 'function';
+  }
+
+  statistics(fieldName: string, sampleIndex: number): Readonly<Record<string, number>> {
+    const { codec, reader } = this.codecOf(fieldName);
+    if (codec.statistics === undefined) throw new TesseraError('E_ARGUMENT', `field "${fieldName}" (${codec.id}) has no per-sample statistics: its codec has no statistics hook`);
+    reader.recordOffset(sampleIndex);
+    let statistics: unknown;
+    try {
+      statistics = codec.statistics(reader, sampleIndex);
+    } catch (error) {
+      throw hookError(error, reader, 'statistics', sampleIndex);
+    }
+    return checkStatistics(statistics, { plugin: reader.pluginName, field: fieldName, sampleIndex });
   }
 
   hasTimeline(fieldName: string): boolean {

@@ -1,6 +1,6 @@
 import { ArgumentError, TesseraError } from '../errors.js';
 import type { MmapAdvice } from '../io/file-source.js';
-import type { DecoderInstance, FieldReader, JsonValue, StreamSpan } from '../registry/plugin-contract.js';
+import type { DecoderInstance, FieldPreview, FieldReader, JsonValue, PreviewOptions, StreamSpan } from '../registry/plugin-contract.js';
 import type { Dataset, DatasetField } from './open-dataset.js';
 import { checkSidecarBase } from './sidecar-identity.js';
 
@@ -148,6 +148,22 @@ class JoinedDataset implements Dataset {
 
   createDecoder(fieldName: string, decoderName?: string, options?: JsonValue): DecoderInstance {
     return this.ownerOf(fieldName).createDecoder(fieldName, decoderName, options);
+  }
+
+  hasPreview(fieldName: string): boolean {
+    return this.ownerOf(fieldName).hasPreview(fieldName);
+  }
+
+  preview(fieldName: string, sampleIndex: number, options?: Partial<PreviewOptions>): Promise<FieldPreview> {
+    return this.ownerOf(fieldName).preview(fieldName, sampleIndex, options);
+  }
+
+  hasStatistics(fieldName: string): boolean {
+    return this.ownerOf(fieldName).hasStatistics(fieldName);
+  }
+
+  statistics(fieldName: string, sampleIndex: number): Readonly<Record<string, number>> {
+    return this.ownerOf(fieldName).statistics(fieldName, sampleIndex);
   }
 
   /** The whole of every file, or data pages of the base (page numbers are the base's). */

@@ -177,10 +177,71 @@ export interface FieldCodec<TValue = unknown, TArgs extends JsonValue = JsonValu
    */
   anchors?(field: FieldReader<TArgs>, sampleIndex: number, out: Float64Array): number;
 
+  // ── viewing (`tessera view`) ──────────────────────────────────────────────────────────────
+
+  /**
+   * Optional: what a viewer shows for one stored value — an image, an audio or video blob with its
+   * MIME type, text with its tokens, an array, a JSON value, bytes (see `FieldPreview`). Serve what
+   * is stored when a browser can show it (a JPEG as is, FLAC or MP3 as stored): a viewer decodes
+   * nothing the page does not show. May return a promise (an encoder). Without the hook a viewer
+   * shows `toJSON` (or `read`).
+   */
+  preview?(field: FieldReader<TArgs>, sampleIndex: number, options: PreviewOptions): FieldPreview | Promise<FieldPreview>;
+  /**
+   * Optional: per-sample figures worth a histogram or class counts, from the metadata alone (width
+   * and height of an image, seconds of a clip, tokens of a text; a class id): names → finite
+   * numbers, the same names for every sample. A viewer computes them over every sample of a small
+   * file, or a seeded sample of rows of a large one (and says so).
+   */
+  statistics?(field: FieldReader<TArgs>, sampleIndex: number): Readonly<Record<string, number>>;
+
   /** Named decoders; `defaultDecoder` names the one used when a pipeline does not choose. */
   readonly decoders: Readonly<Record<string, DecoderDefinition<TArgs>>>;
   readonly defaultDecoder: string;
 }
+
+/** What a viewer asks of `preview`. */
+export interface PreviewOptions {
+  /** The longest side, in pixels, an image or poster needs (a thumbnail: 256; a detail view: larger). Larger stored images may be served as they are. */
+  readonly maxSide: number;
+}
+
+/**
+ * One value, ready to show (the `preview` hook). `bytes` are served as they are with `mimeType`, so
+ * they must be a whole file a browser plays or shows (JPEG/PNG/WebP/BMP, WAV/FLAC/MP3/Ogg, MP4/WebM).
+ */
+export type FieldPreview =
+  | { readonly kind: 'image'; readonly mimeType: string; readonly bytes: Uint8Array; readonly width: number; readonly height: number }
+  | {
+      readonly kind: 'audio';
+      readonly mimeType: string;
+      readonly bytes: Uint8Array;
+      readonly durationSeconds: number;
+      readonly sampleRate: number;
+      readonly channels: number;
+      /** Optional waveform strip: [min, max] pairs over equal slices of the clip, in [−1, 1]. */
+      readonly peaks?: Float32Array;
+    }
+  | {
+      readonly kind: 'video';
+      readonly mimeType: string;
+      readonly bytes: Uint8Array;
+      readonly durationSeconds: number;
+      readonly width: number;
+      readonly height: number;
+      readonly framesPerSecond?: number;
+      /** A still to show before playing (e.g. the first frame as JPEG). */
+      readonly poster?: { readonly mimeType: string; readonly bytes: Uint8Array };
+    }
+  | {
+      readonly kind: 'text';
+      readonly text: string;
+      /** The tokens, in order, each with its id and its text (token boundaries on hover). */
+      readonly tokens?: ReadonlyArray<{ readonly id: number; readonly text: string }>;
+    }
+  | { readonly kind: 'array'; readonly dtype: string; readonly shape: readonly number[]; /** the first values (at most 4096), as numbers */ readonly values: Float64Array }
+  | { readonly kind: 'json'; readonly value: unknown }
+  | { readonly kind: 'bytes'; readonly byteLength: number; /** the first bytes (at most 256) */ readonly head: Uint8Array };
 
 /** A stream's extent on its sample's time axis (see `FieldCodec.timeline`). Reused: do not keep it. */
 export interface StreamSpan {
