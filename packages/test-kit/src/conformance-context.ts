@@ -5,6 +5,8 @@ import {
   type Dataset,
   type FieldCodec,
   type JsonValue,
+  type OptionalArguments,
+  PACKAGE_VERSION,
   type Schema,
   type TesseraPlugin,
   type WriteOptions,
@@ -13,6 +15,7 @@ import {
   openDataset,
   writeDataset,
 } from '@tessera/core';
+import { OPTIONAL_CODEC_ID, createOptionalCodec } from '@tessera/core/internals';
 import { fail } from './conformance-error.js';
 import { type WindowPlacer, checkWindowOption, createWindowPlacer } from './conformance-window.js';
 import { describeDifference } from './deep-equal.js';
@@ -51,6 +54,8 @@ export class ConformanceContext<TValue = unknown> {
   private directory: string | undefined;
   private referencePath: Promise<string> | undefined;
   private pluginInstance: TesseraPlugin | undefined;
+  /** Built once, so every check sees the same codec object. */
+  private optionalCodec: FieldCodec | undefined;
   private fileCounter = 0;
 
   constructor(options: FieldConformanceOptions<TValue>) {
@@ -97,12 +102,31 @@ export class ConformanceContext<TValue = unknown> {
     return [this.plugin(), ...(this.options.field.uses ?? []).filter((used) => used !== this.plugin())];
   }
 
+  /** `optional(field)`: core's codec core/optional around a codec of the plugin under test. */
+  isOptional(): boolean {
+    return this.options.field.codecId === OPTIONAL_CODEC_ID;
+  }
+
+  /** The codec a reader resolves for the field: the plugin's, or for an optional field core's wrapper around the plugin's inner codec. */
   codec(): FieldCodec {
+    if (!this.isOptional()) return this.pluginCodec(this.options.field.codecId, "the field's codecId");
+    this.optionalCodec ??= createOptionalCodec(this.innerCodec()) as FieldCodec;
+    return this.optionalCodec;
+  }
+
+  /** The codec of the plugin that stores the values: the field's own, or an optional field's inner codec. */
+  innerCodec(): FieldCodec {
+    if (!this.isOptional()) return this.codec();
+    const innerId = (this.options.field.arguments as Partial<OptionalArguments> | null)?.codec;
+    if (typeof innerId !== 'string') fail(`the optional field's arguments name no inner codec (${JSON.stringify(this.options.field.arguments)}); make the field with optional(<a field constructor of the plugin>)`);
+    return this.pluginCodec(innerId, "the optional field's inner codec");
+  }
+
+  private pluginCodec(codecId: string, role: string): FieldCodec {
     const plugin = this.plugin();
-    const { codecId } = this.options.field;
     const codec = plugin.codecs?.find((candidate) => candidate.id === codecId);
     if (codec === undefined) {
-      fail(`plugin ${plugin.name} has no codec "${codecId}" (the field's codecId); it has ${plugin.codecs?.map((c) => `"${c.id}"`).join(', ')}`);
+      fail(`plugin ${plugin.name} has no codec "${codecId}" (${role}); it has ${plugin.codecs?.map((c) => `"${c.id}"`).join(', ')}`);
     }
     return codec;
   }
@@ -112,15 +136,42 @@ export class ConformanceContext<TValue = unknown> {
     return this.codec().typeId ?? 255;
   }
 
-  /** The field's arguments as the codec normalises them (what a reader must report). */
+  /**
+   * The field's arguments as the codec normalises them (what a reader must report). For an optional
+   * field, what core stores: the inner field's identity around the inner codec's normalised arguments.
+   */
   expectedArguments(): JsonValue {
-    const codec = this.codec();
-    if (codec.normalizeArguments === undefined) return this.options.field.arguments;
+    if (!this.isOptional()) return this.normalizedArguments(this.codec(), this.options.field.arguments);
+    const plugin = this.plugin();
+    const inner = this.innerCodec();
+    const innerArguments = this.normalizedArguments(inner, (this.options.field.arguments as OptionalArguments).arguments);
+    const identity: OptionalArguments = {
+      codec: inner.id,
+      plugin: plugin.name,
+      version: plugin.version,
+      ...(plugin.origin === undefined ? {} : { factory: plugin.origin.exportName }),
+      arguments: innerArguments,
+    };
+    return identity as unknown as JsonValue;
+  }
+
+  private normalizedArguments(codec: FieldCodec, args: JsonValue): JsonValue {
+    if (codec.normalizeArguments === undefined) return args;
     try {
-      return codec.normalizeArguments(this.options.field.arguments);
+      return codec.normalizeArguments(args);
     } catch (error) {
-      fail(`normalizeArguments() rejects the field spec's own arguments ${JSON.stringify(this.options.field.arguments)}: ${messageOf(error)}`);
+      fail(`normalizeArguments() rejects the field spec's own arguments ${JSON.stringify(args)}: ${messageOf(error)}`);
     }
+  }
+
+  /**
+   * The identity in a plugin field's descriptor: the codec of the plugin under test, or for an
+   * optional field core/optional of @tessera/core (the plugin under test is named inside the arguments).
+   */
+  descriptorIdentity(): { codec: string; plugin: string; version: string } {
+    if (this.isOptional()) return { codec: OPTIONAL_CODEC_ID, plugin: '@tessera/core', version: PACKAGE_VERSION };
+    const plugin = this.plugin();
+    return { codec: this.codec().id, plugin: plugin.name, version: plugin.version };
   }
 
   decoders(): Array<[string, JsonValue | undefined]> {

@@ -1,4 +1,4 @@
-import { type Dataset, writeDataset } from '@tessera/core';
+import { type Dataset, type JsonValue, type OptionalArguments, writeDataset } from '@tessera/core';
 import { spec } from '@tessera/core/internals';
 import { type ConformanceContext, FIELD } from '../conformance-context.js';
 import { fail } from '../conformance-error.js';
@@ -8,13 +8,18 @@ import { describeDifference } from '../deep-equal.js';
  * The spec's arguments survive write → open: in `dataset.fields`, in the raw descriptor bytes (FFCV
  * layout for type ids 0–6; the TSPF identity naming codec, plugin and version for 255) and in the
  * extension block — also in a file written without the extension block (FFCV's exact layout).
+ * An optional field is stored as core/optional of @tessera/core with the inner field's identity as
+ * arguments; `dataset.fields` and the extension block name the inner field's plugin.
  */
 export async function checkArgumentRoundTrip(context: ConformanceContext): Promise<void> {
   const expected = context.expectedArguments();
   const codec = context.codec();
-  if (codec.normalizeArguments !== undefined) {
-    const again = codec.normalizeArguments(expected);
-    const difference = describeDifference(expected, again);
+  // An optional field's inner codec normalises the inner arguments; core's identity around them is fixed.
+  const normalizer = context.innerCodec();
+  const normalized = context.isOptional() ? (expected as unknown as OptionalArguments).arguments : expected;
+  if (normalizer.normalizeArguments !== undefined) {
+    const again: JsonValue = normalizer.normalizeArguments(normalized);
+    const difference = describeDifference(normalized, again);
     if (difference !== undefined) fail(`normalizeArguments() is not idempotent (readers normalise stored arguments again): ${difference}`);
   }
 
@@ -63,9 +68,10 @@ function checkDataset(context: ConformanceContext, dataset: Dataset, label: stri
   const argumentBytes = descriptor.subarray(1 + spec.FIELD_NAME_BYTE_LENGTH);
   if (typeId === spec.TYPE_ID.PLUGIN) {
     const identity = spec.decodePluginArguments(argumentBytes, FIELD);
-    if (identity.codec !== codec.id) fail(`${label}: the descriptor's identity names codec ${identity.codec}, expected ${codec.id}`);
-    if (identity.plugin !== plugin.name || identity.version !== plugin.version) {
-      fail(`${label}: the descriptor's identity names ${identity.plugin}@${identity.version}, expected ${plugin.name}@${plugin.version}`);
+    const stored = context.descriptorIdentity();
+    if (identity.codec !== stored.codec) fail(`${label}: the descriptor's identity names codec ${identity.codec}, expected ${stored.codec}`);
+    if (identity.plugin !== stored.plugin || identity.version !== stored.version) {
+      fail(`${label}: the descriptor's identity names ${identity.plugin}@${identity.version}, expected ${stored.plugin}@${stored.version}`);
     }
     difference = describeDifference(expected, identity.arguments);
     if (difference !== undefined) fail(`${label}: the descriptor's identity stores different arguments: ${difference}`);

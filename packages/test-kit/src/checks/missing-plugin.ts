@@ -7,6 +7,7 @@ import { fail } from '../conformance-error.js';
  * naming the package and version to install; with an incompatible version of the plugin, E_PLUGIN
  * naming the version the file was written with; with a later compatible version, it opens.
  * A field made of other plugins' fields (`field.uses`): opening without one of those is E_PLUGIN_MISSING naming it.
+ * An optional field (core/optional, always installed with core) names its inner field's plugin, the plugin under test.
  * FFCV type ids: the file opens without the plugin (through core's codec for that type id).
  */
 export async function checkMissingPlugin(context: ConformanceContext): Promise<void> {
@@ -23,7 +24,8 @@ export async function checkMissingPlugin(context: ConformanceContext): Promise<v
   }
 
   const missing = expectOpenError(() => context.open(path, []), 'opening without the plugin');
-  const where = `opening without the plugin: ${missing.code} "${missing.message}"`;
+  const role = context.isOptional() ? ", the optional field's inner plugin" : '';
+  const where = `opening without the plugin${role}: ${missing.code} "${missing.message}"`;
   if (missing.code !== 'E_PLUGIN_MISSING') fail(`${where}: expected code E_PLUGIN_MISSING`);
   if (!missing.message.includes(plugin.name)) fail(`${where}: the message does not name the package ${plugin.name}`);
   if (!missing.message.includes(plugin.version)) fail(`${where}: the message does not name the version ${plugin.version}`);
