@@ -271,6 +271,8 @@ function memorySource(document: Uint8Array, target: EncodeTarget): DocumentSourc
 interface DocumentAccess {
   codecs: FieldCodec[];
   readers: ItemReader[];
+  /** A new reader of kind `kind` (for decoders that keep one per decode in flight). */
+  newReader(kind: number): ItemReader;
   /** Views the document of a sample (empty for none) and points `table` at it. */
   open(sampleIndex: number): { document: Uint8Array; table: DataView; base: number; items: number };
 }
@@ -283,13 +285,16 @@ function accessOf(field: FieldReader<InterleavedArguments>): DocumentAccess {
   const { kinds } = field.arguments;
   const codecs = kinds.map((kind) => kindCodec((id) => field.codec(id), kind, field.name));
   const path = (field as { path?: string }).path;
-  const readers = kinds.map(
-    (kind, index) => new ItemReader(field, `${field.name}.${kind.name}`, field.index, kind.codec, kind.arguments, codecs[index]!.metadataLayout(kind.arguments).byteLength, path),
-  );
+  const newReader = (index: number): ItemReader => {
+    const kind = kinds[index]!;
+    return new ItemReader(field, `${field.name}.${kind.name}`, field.index, kind.codec, kind.arguments, codecs[index]!.metadataLayout(kind.arguments).byteLength, path);
+  };
+  const readers = kinds.map((_, index) => newReader(index));
   const empty = new Uint8Array(0);
   access = {
     codecs,
     readers,
+    newReader,
     open(sampleIndex) {
       const items = documentItems(field, sampleIndex);
       if (items === 0) return { document: empty, table: new DataView(empty.buffer), base: 0, items };
@@ -521,8 +526,14 @@ const mediaDecoder: DecoderDefinition<InterleavedArguments> = {
     const decoderName = limits.decoder ?? codec.defaultDecoder;
     const definition = codec.decoders[decoderName];
     if (definition === undefined) throw new RangeError(`media.${kindInfo.name}.decoder: ${kindInfo.codec} has no decoder "${decoderName}"; it has ${Object.keys(codec.decoders).join(', ')}`);
-    const reader = access.readers[kind]!;
-    const inner = definition.setup(reader, limits.decoderOptions);
+    // One reader and item decoder per decode in flight: an asynchronous item decoder (a video
+    // clip) may read its reader after an await, when the loader has started the next sample.
+    const newPair = () => {
+      const reader = access.newReader(kind);
+      return { reader, inner: definition.setup(reader, limits.decoderOptions) };
+    };
+    const free = [newPair()];
+    const { inner } = free[0]!;
     const { dtype, shape, variableDims } = inner.output;
     if ((variableDims?.length ?? 0) > 0 || shape.some((extent) => !(extent >= 1))) {
       throw new RangeError(
@@ -553,24 +564,37 @@ const mediaDecoder: DecoderDefinition<InterleavedArguments> = {
       decode(sampleIndex: number, slot: OutputSlot, context?: DecodeContext) {
         const { document, table, base, items } = access.open(sampleIndex);
         planner.plan(table, items, sampleIndex);
+        // The plan is copied: another sample's decode may plan while this one awaits.
+        const kept: number[] = [];
+        for (let item = 0; item < items; item++) if (planner.take[item] !== 0 && itemKind(table, item) === kind) kept.push(item);
         const slots = slotsOf(slot);
         const itemBytes = slots.length === 0 ? 0 : slots[0]!.bytes.byteLength;
-        const from = (start: number, count: number): void | Promise<void> => {
-          let used = count;
-          for (let item = start; item < items; item++) {
-            if (planner.take[item] === 0 || itemKind(table, item) !== kind) continue;
-            reader.load(document, table, base, item, `sample ${sampleIndex}, item ${item}`);
-            const result = context === undefined ? inner.decode(0, slots[used]!) : inner.decode(0, slots[used]!, context);
-            used += 1;
-            if (result !== undefined) {
-              const next = used;
-              return Promise.resolve(result).then(() => from(item + 1, next));
-            }
-          }
-          slot.bytes.fill(0, used * itemBytes);
-          slot.lengths[0] = used;
+        const pair = free.pop() ?? newPair();
+        const finish = () => {
+          slot.bytes.fill(0, kept.length * itemBytes);
+          slot.lengths[0] = kept.length;
         };
-        return from(0, 0);
+        const from = (start: number): void | Promise<void> => {
+          for (let index = start; index < kept.length; index++) {
+            const item = kept[index]!;
+            pair.reader.load(document, table, base, item, `sample ${sampleIndex}, item ${item}`);
+            const result = context === undefined ? pair.inner.decode(0, slots[index]!) : pair.inner.decode(0, slots[index]!, context);
+            if (result !== undefined) return Promise.resolve(result).then(() => from(index + 1));
+          }
+          finish();
+        };
+        let result: void | Promise<void>;
+        try {
+          result = from(0);
+        } catch (error) {
+          free.push(pair);
+          throw error;
+        }
+        if (result === undefined) {
+          free.push(pair);
+          return;
+        }
+        return result.finally(() => free.push(pair));
       },
     };
   },
