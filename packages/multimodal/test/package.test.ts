@@ -22,11 +22,11 @@ describe('package hygiene', () => {
   it('names the plugin after the package', () => {
     const plugin = multimodal.multimodalPlugin();
     expect(plugin).toMatchObject({ specVersion: 1, name: packageJson.name, version: packageJson.version });
-    expect(plugin.codecs.map((codec) => codec.id)).toEqual(['multimodal/timed-text']);
+    expect(plugin.codecs.map((codec) => codec.id)).toEqual(['multimodal/timed-text', 'multimodal/interleaved']);
     expect(multimodal.multimodalPlugin()).toBe(plugin);
   });
 
   it('exports the public API', () => {
-    expect(Object.keys(multimodal).sort()).toEqual(['buildAvDataset', 'listAvFolder', 'multimodalPlugin', 'parseSubtitles', 'readSubtitles', 'timedText']);
+    expect(Object.keys(multimodal).sort()).toEqual(['buildAvDataset', 'documentLengths', 'interleaved', 'interleavedPipelines', 'listAvFolder', 'multimodalPlugin', 'parseSubtitles', 'readSubtitles', 'timedText']);
   });
 });
