@@ -3,7 +3,7 @@
 // reports even when one fails), then print one closing line
 // from the packages' vitest reports — also when a package failed — and exit non-zero if anything did.
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { testPackages } from './test-summary.mjs';
 
@@ -11,6 +11,15 @@ const root = join(import.meta.dirname, '..');
 // A report left by an earlier run must not count for a package that fails to run now
 // (turbo restores the report of a cached, unchanged package).
 for (const directory of testPackages(root)) rmSync(join(directory, '.vitest-report.json'), { force: true });
+
+// The viewer's browser tests drive Debian's Chromium (no browser download): install it when it is
+// missing and apt-get can (as root); otherwise those tests skip and say so.
+if (!existsSync('/usr/bin/chromium') && process.platform === 'linux' && process.getuid?.() === 0) {
+  const install = (args) => spawnSync('apt-get', args, { stdio: 'ignore' }).status === 0;
+  if (!install(['install', '-y', 'chromium']) && !(install(['update']) && install(['install', '-y', 'chromium']))) {
+    console.log('could not install chromium with apt-get: the viewer\'s browser tests will skip');
+  }
+}
 
 // The scripts' own tests (node:test), then the path check itself.
 const scriptTests = ['check-repo-paths.test.mjs', 'test-summary.test.mjs'].map((name) => join(import.meta.dirname, name));

@@ -5,7 +5,7 @@ import { formatTextTable } from './text-table.js';
 export function formatMainHelp(commands: readonly Command[], version: string): string {
   const rows = commands.map((command) => [`  ${command.name}`, command.summary]);
   return [
-    `tessera ${version}: inspect, dump and verify FFCV .beton files, and build them from source files`,
+    `tessera ${version}: inspect, dump, verify and view FFCV .beton files, and build them from source files`,
     '',
     'Usage: tessera <command> [options]',
     '',

@@ -56,7 +56,7 @@ async function withRequiredPlugins(path: string, given: TesseraPlugin[], cwd: st
  * FILE must be a readable regular file. Checked with stat() BEFORE open(): opening a FIFO for
  * reading blocks until a writer appears, so `tessera verify some.fifo` would hang.
  */
-function checkReadableFile(path: string): void {
+export function checkReadableFile(path: string): void {
   let stats: Stats;
   try {
     stats = statSync(path);

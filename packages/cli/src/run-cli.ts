@@ -5,6 +5,7 @@ import { buildCommand } from './commands/build.js';
 import { dumpCommand } from './commands/dump.js';
 import { inspectCommand } from './commands/inspect.js';
 import { verifyCommand } from './commands/verify.js';
+import { viewCommand } from './commands/view.js';
 import { EXIT_CODE } from './exit-code.js';
 import { formatCommandHelp, formatMainHelp } from './help-text.js';
 import { reportError } from './report-error.js';
@@ -22,7 +23,7 @@ export interface CliIo {
 }
 
 /** Every command, in the order `tessera --help` lists them. */
-const COMMANDS: readonly Command[] = [inspectCommand, dumpCommand, verifyCommand, buildCommand];
+const COMMANDS: readonly Command[] = [inspectCommand, dumpCommand, verifyCommand, viewCommand, buildCommand];
 
 /**
  * Runs `tessera` with `argv` (the arguments after the program name) and resolves to the exit

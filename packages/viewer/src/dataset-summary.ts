@@ -1,0 +1,74 @@
+import type { Dataset, JsonValue } from '@tessera/core';
+import { classNamesOf } from './field-statistics.js';
+
+export interface FieldSummary {
+  name: string;
+  typeId: number;
+  codecId: string;
+  plugin: string;
+  pluginVersion: string;
+  arguments: JsonValue;
+  /** bytes of this field in each sample's metadata record */
+  metadataByteLength: number;
+  /** the sidecar file storing the field, if any */
+  sidecar: string | null;
+  hasPreview: boolean;
+  hasStatistics: boolean;
+  /** class names from `info` for a class-id field (see classNamesOf) */
+  classNames: string[] | null;
+}
+
+/** What `GET /api/summary` returns: the header of the page (section 1 of the viewer issue). */
+export interface DatasetSummary {
+  path: string;
+  numSamples: number;
+  fileByteLength: number;
+  pageSize: number;
+  numPages: number;
+  /** bytes the allocation table references */
+  payloadByteLength: number;
+  /** payloadByteLength / (numPages × pageSize), as `tessera inspect` computes it; null without pages */
+  pageFill: number | null;
+  checksums: 'present' | 'absent';
+  /** the library that wrote the file; null for FFCV files */
+  writer: { library: string; version: string } | null;
+  /** plugin name → version recorded in the file */
+  plugins: Record<string, string>;
+  info: JsonValue | null;
+  sidecars: string[];
+  ioMode: 'mmap' | 'pread';
+  fields: FieldSummary[];
+}
+
+export function buildDatasetSummary(dataset: Dataset): DatasetSummary {
+  const { layout, extension } = dataset;
+  const pagesByteLength = layout.numPages * dataset.pageSize;
+  return {
+    path: dataset.path,
+    numSamples: dataset.numSamples,
+    fileByteLength: layout.fileByteLength,
+    pageSize: dataset.pageSize,
+    numPages: layout.numPages,
+    payloadByteLength: layout.payloadByteLength,
+    pageFill: pagesByteLength === 0 ? null : layout.payloadByteLength / pagesByteLength,
+    checksums: extension?.checksums === undefined ? 'absent' : 'present',
+    writer: extension === undefined ? null : { ...extension.creator },
+    plugins: extension === undefined ? {} : { ...extension.plugins },
+    info: extension?.info ?? null,
+    sidecars: dataset.sidecars.map((sidecar) => sidecar.path),
+    ioMode: dataset.ioMode,
+    fields: dataset.fields.map((field) => ({
+      name: field.name,
+      typeId: field.typeId,
+      codecId: field.codecId,
+      plugin: field.plugin,
+      pluginVersion: field.pluginVersion,
+      arguments: field.arguments,
+      metadataByteLength: field.metadataByteLength,
+      sidecar: field.sidecar ?? null,
+      hasPreview: dataset.hasPreview(field.name),
+      hasStatistics: dataset.hasStatistics(field.name),
+      classNames: classNamesOf(dataset, field.name) ?? null,
+    })),
+  };
+}

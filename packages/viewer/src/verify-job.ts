@@ -1,0 +1,73 @@
+import { Worker } from 'node:worker_threads';
+import type { Dataset, PluginOrigin, TesseraPlugin, VerifyReport } from '@tessera/core';
+import type { VerifyWorkerInput, VerifyWorkerMessage } from './verify-worker.js';
+
+/** What `GET /api/verify` returns; poll it after `POST /api/verify`. */
+export interface VerifyState {
+  state: 'idle' | 'running' | 'done' | 'failed';
+  /** files checked so far and in all (the dataset and its sidecars) */
+  filesChecked: number;
+  filesTotal: number;
+  startedAtMs: number | null;
+  elapsedMs: number | null;
+  /** every report is ok (set when done) */
+  ok: boolean | null;
+  reports: VerifyReport[];
+  notes: string[];
+  /** why the verification could not run (state 'failed') */
+  error: string | null;
+}
+
+/** One verification at a time, in a worker thread, so the server keeps answering while it runs. */
+export function createVerifyJob(dataset: Dataset, plugins: readonly TesseraPlugin[]) {
+  const paths = [dataset.path, ...dataset.sidecars.map((sidecar) => sidecar.path)];
+  let state: VerifyState = idleState(paths.length);
+  let worker: Worker | undefined;
+  let finishedAtMs: number | undefined;
+
+  const finish = (update: Partial<VerifyState>) => {
+    finishedAtMs = Date.now();
+    state = { ...state, ...update };
+    worker = undefined;
+  };
+
+  return {
+    snapshot(): VerifyState {
+      const endMs = finishedAtMs ?? Date.now();
+      return { ...state, elapsedMs: state.startedAtMs === null ? null : endMs - state.startedAtMs };
+    },
+    start(): VerifyState {
+      if (state.state === 'running') return this.snapshot();
+      const pluginOrigins = plugins.map((plugin) => plugin.origin).filter((origin): origin is PluginOrigin => origin !== undefined);
+      const notes = plugins.filter((plugin) => plugin.origin === undefined).map((plugin) => `plugin ${plugin.name} has no origin, so verify cannot load it in its worker: its fields are checked by checksum only`);
+      state = { ...idleState(paths.length), state: 'running', startedAtMs: Date.now(), notes };
+      finishedAtMs = undefined;
+      const input: VerifyWorkerInput = { paths, pluginOrigins };
+      const current = new Worker(new URL('./verify-worker.js', import.meta.url), {
+        workerData: input,
+        // Not the parent's flags (--input-type, test runners' loaders): the worker is a plain ES module.
+        execArgv: [],
+      });
+      worker = current;
+      current.on('message', (message: VerifyWorkerMessage) => {
+        if (message.type === 'plugin-skipped') state = { ...state, notes: [...state.notes, message.note] };
+        else if (message.type === 'file-done') state = { ...state, filesChecked: state.filesChecked + 1, reports: [...state.reports, message.report] };
+        else finish({ state: 'done', ok: state.reports.every((report) => report.ok) });
+      });
+      current.on('error', (error) => finish({ state: 'failed', ok: false, error: error.message }));
+      current.on('exit', (code) => {
+        if (worker === current) finish({ state: 'failed', ok: false, error: `the verify worker stopped (exit code ${code}) before finishing` });
+      });
+      return this.snapshot();
+    },
+    async close(): Promise<void> {
+      const current = worker;
+      worker = undefined;
+      if (current !== undefined) await current.terminate();
+    },
+  };
+}
+
+function idleState(filesTotal: number): VerifyState {
+  return { state: 'idle', filesChecked: 0, filesTotal, startedAtMs: null, elapsedMs: null, ok: null, reports: [], notes: [], error: null };
+}

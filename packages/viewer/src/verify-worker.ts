@@ -1,0 +1,32 @@
+/**
+ * Runs core's verifyDataset off the server's thread (it reads and checksums the whole file
+ * synchronously), one file after another, posting each report as it is done.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { type PluginOrigin, type TesseraPlugin, verifyDataset } from '@tessera/core';
+
+export interface VerifyWorkerInput {
+  paths: string[];
+  pluginOrigins: PluginOrigin[];
+}
+
+export type VerifyWorkerMessage =
+  | { type: 'file-done'; report: ReturnType<typeof verifyDataset> }
+  | { type: 'plugin-skipped'; note: string }
+  | { type: 'finished' };
+
+const input = workerData as VerifyWorkerInput;
+const post = (message: VerifyWorkerMessage) => parentPort!.postMessage(message);
+
+const plugins: TesseraPlugin[] = [];
+for (const origin of input.pluginOrigins) {
+  try {
+    const namespace = (await import(origin.module)) as Record<string, (options?: unknown) => TesseraPlugin>;
+    plugins.push(namespace[origin.exportName]!(origin.options));
+  } catch (error) {
+    // verify still checks the bytes of fields whose plugin is missing, and notes them.
+    post({ type: 'plugin-skipped', note: `plugin ${origin.module}#${origin.exportName} could not be loaded for verify: ${error instanceof Error ? error.message : String(error)}` });
+  }
+}
+for (const path of input.paths) post({ type: 'file-done', report: verifyDataset(path, { plugins }) });
+post({ type: 'finished' });
