@@ -97,6 +97,13 @@ export const boundingBoxesCodec: FieldCodec<readonly BoundingBox[], BoundingBoxe
     return boxes;
   },
 
+  /** What `tessera view` shows: the boxes as JSON (a viewer without this hook would show the same from `read`). */
+  preview(field, sampleIndex) {
+    return { kind: 'json', value: { boxes: boundingBoxesCodec.read(field, sampleIndex) } };
+  },
+  /** The box count, from the metadata column alone: the viewer plots its histogram. */
+  statistics: (field, sampleIndex) => ({ boxes: readBoxCount(field, sampleIndex) }),
+
   decoders: { padded: paddedBoxesDecoder, count: boxCountDecoder, 'random-box': randomBoxDecoder },
   defaultDecoder: 'padded',
 };

@@ -141,4 +141,17 @@ describe('decoders', () => {
       expect(dataset.toJSON(1, 'boxes')).toEqual([]);
     });
   });
+
+  it('previews the boxes as JSON and counts them as statistics, for tessera view', async () => {
+    const dataset = openDataset(path, { plugins: [boxesPlugin()] });
+    try {
+      expect(await dataset.preview('boxes', 0)).toEqual({
+        kind: 'json',
+        value: { boxes: [{ x: 10, y: 20, width: 30, height: 40, label: 1 }, { x: 0.5, y: 0.25, width: 2, height: 3, label: 9 }] },
+      });
+      expect([dataset.statistics('boxes', 0), dataset.statistics('boxes', 1)]).toEqual([{ boxes: 2 }, { boxes: 0 }]);
+    } finally {
+      dataset.close();
+    }
+  });
 });

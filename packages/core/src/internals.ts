@@ -12,6 +12,7 @@ export { ioError, isSystemError } from './util/io-error.js';
 export { startWorker, workerExecArgv } from './util/worker-exec-argv.js';
 export { listClassFolder } from './util/class-folder.js';
 export type { ClassFolderEntry, ClassFolderListing, ClassFolderOptions } from './util/class-folder.js';
+export { encodeBmp } from './util/bmp-image.js';
 export { parseCsv } from './util/csv-rows.js';
 export type { CsvRecord } from './util/csv-rows.js';
 export { loadAhead } from './util/load-ahead.js';

@@ -97,6 +97,22 @@ export function createImageCodec(channels: 1 | 3): FieldCodec<ImageInput, ImageF
       };
     },
 
+    /** A JPEG as stored (any size: the page scales it); raw pixels as a lossless PNG through sharp. */
+    preview(field, sampleIndex) {
+      const width = readWidth(field, sampleIndex);
+      const height = readHeight(field, sampleIndex);
+      const stored = storedBytes(field, sampleIndex, channels);
+      if (readMode(field, sampleIndex) === MODE_JPEG) return { kind: 'image', mimeType: 'image/jpeg', bytes: stored, width, height };
+      return loadSharp().then(async (sharp) => {
+        const image = sharp(stored, { raw: { width, height, channels } });
+        // without b-w sharp writes one-channel pixels as an RGB PNG, three times the bytes
+        const png = await (channels === 1 ? image.toColourspace('b-w') : image).png().toBuffer();
+        return { kind: 'image', mimeType: 'image/png', bytes: new Uint8Array(png.buffer, png.byteOffset, png.byteLength), width, height };
+      });
+    },
+
+    statistics: (field, sampleIndex) => ({ width: readWidth(field, sampleIndex), height: readHeight(field, sampleIndex) }),
+
     decoders: imageDecoders(channels),
     defaultDecoder: 'simple',
   };

@@ -12,7 +12,8 @@ export type ConformanceCheckId =
   | 'invalid-values'
   | 'missing-plugin'
   | 'empty-dataset'
-  | 'time-axis';
+  | 'time-axis'
+  | 'preview';
 
 /** Passed to `checkDecoded` with every decoded sample. */
 export interface DecodedSampleContext {

@@ -7,6 +7,7 @@ import { checkMissingPlugin } from './checks/missing-plugin.js';
 import { checkRandomDecoding } from './checks/random-decoding.js';
 import { checkTimeAxis } from './checks/time-axis.js';
 import { checkPluginShape } from './checks/plugin-shape.js';
+import { checkPreview } from './checks/preview.js';
 import { checkValueRoundTrip } from './checks/value-round-trip.js';
 import { checkWorkerDecoding } from './checks/worker-decoding.js';
 import { ConformanceContext } from './conformance-context.js';
@@ -62,6 +63,16 @@ export function createFieldConformance<TValue>(options: FieldConformanceOptions<
     }
   };
   const hooks = timeHooks();
+  const viewHooks = () => {
+    try {
+      // An optional field's core wrapper always previews (null, or the inner codec's preview): what counts is the inner codec.
+      const codec = context.innerCodec();
+      return [codec.preview === undefined ? '' : 'preview', codec.statistics === undefined ? '' : 'statistics'].filter((hook) => hook !== '').join(' and ');
+    } catch {
+      return 'preview';
+    }
+  };
+  const view = viewHooks();
   const definitions: Array<[ConformanceCheckId, string, (context: ConformanceContext) => Promise<void>, string | undefined]> = [
     ['plugin-shape', 'is a well-formed plugin that its origin rebuilds', checkPluginShape, undefined],
     ['argument-round-trip', 'stores its arguments and identity in the descriptor, with and without the extension block', checkArgumentRoundTrip, undefined],
@@ -95,6 +106,12 @@ export function createFieldConformance<TValue>(options: FieldConformanceOptions<
       `places every sample's stream on the time axis (${hooks || 'timeline, anchors'}): finite, stable, the same on a second open${hooks.includes('anchors') ? ', spans counted whatever out holds' : ''}`,
       checkTimeAxis,
       hooks === '' ? 'the codec has no timeline or anchors' : undefined,
+    ],
+    [
+      'preview',
+      `shows every sample to a viewer (${view || 'preview, statistics'}): previews pass core's check, repeat exactly and are whole files of their MIME type; statistics keep their names`,
+      checkPreview,
+      view === '' ? 'the codec has no preview or statistics' : undefined,
     ],
   ];
   return {

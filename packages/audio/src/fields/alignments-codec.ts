@@ -257,6 +257,13 @@ export const alignmentsCodec: FieldCodec<readonly AlignmentSpan[], AlignmentsArg
   },
   read: readAll,
   length: readSpans,
+  /** The spans with their times in seconds on the sample's time axis. */
+  preview(field, sampleIndex) {
+    const { sampleRate } = field.arguments;
+    const spans = readAll(field, sampleIndex).map((span) => ({ ...span, startSeconds: span.start / sampleRate, endSeconds: (span.start + span.duration) / sampleRate }));
+    return { kind: 'json', value: { sampleRate, spans } };
+  },
+  statistics: (field, sampleIndex) => ({ spans: readSpans(field, sampleIndex) }),
   timeline(field, sampleIndex, out) {
     const count = readSpans(field, sampleIndex);
     if (count === 0) return false;

@@ -33,6 +33,8 @@ export interface StoredCodecTokens {
 }
 
 export const CODEC_TOKENS_CODEC_ID = 'audio/codec-tokens';
+/** The most values an array preview carries (the viewer's limit). */
+const PREVIEW_VALUES = 4096;
 const METADATA_LAYOUT: MetadataLayout = { byteLength: 16, alignment: 8 };
 const FRAMES_OFFSET = 8;
 const readFrames = (field: FieldReader, sampleIndex: number): number => field.metadata.getUint32(field.recordOffset(sampleIndex) + FRAMES_OFFSET, true);
@@ -165,6 +167,15 @@ export const codecTokensCodec: FieldCodec<CodecTokensInput, CodecTokensArguments
     const { codec, frameRate, codebooks } = field.arguments;
     const payload = frames > 0 ? field.describeBytes(readPointer(field, sampleIndex), frames * codebooks * itemSize(field.arguments)) : { byteLength: 0, sha256: null };
     return { codec, codebooks, frames, seconds: frames / frameRate, ...payload };
+  },
+  /** The ids as a [codebooks, frames] array (its first values). */
+  preview(field, sampleIndex) {
+    const { ids, frames } = codecTokensCodec.read(field, sampleIndex) as StoredCodecTokens;
+    return { kind: 'array', dtype: field.arguments.dtype === 'int16' ? '<i2' : '<i4', shape: [field.arguments.codebooks, frames], values: Float64Array.from(ids.subarray(0, PREVIEW_VALUES)) };
+  },
+  statistics(field, sampleIndex) {
+    const frames = readFrames(field, sampleIndex);
+    return { frames, seconds: frames / field.arguments.frameRate };
   },
   decoders: { tokens: tokensDecoder },
   defaultDecoder: 'tokens',

@@ -8,6 +8,7 @@ import { encodeAudio } from '../input/index.js';
 import { createMp3Decoder, parseMp3 } from '../mp3/index.js';
 import { createOpusDecoder, parseOggOpus } from '../opus/index.js';
 import type { PacketDecoder, PacketStream } from '../opus/index.js';
+import { pcmPreview, wavFile } from './audio-preview.js';
 import { CLIP_WINDOW_OPTIONS, clipWindow, windowFirstSample, windowStart } from './clip-window.js';
 import { MAX_CHANNELS, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, booleanValue, choiceValue, integerValue, optionRecord, rejectUnknown } from './option-values.js';
 import { ByteScratch, checkPayloadRange } from './payload-range.js';
@@ -454,6 +455,32 @@ export const compressedAudioCodec: FieldCodec<WaveformInput, CompressedAudioArgu
     return { format: args.format, sampleRate: args.sampleRate, channels: args.channels, length: header.samples, seconds: header.samples / args.sampleRate, ...time, frames: header.frames, ...payload };
   },
   length: (field, sampleIndex) => field.metadata.getUint32(field.recordOffset(sampleIndex) + SAMPLES_OFFSET, true),
+  /**
+   * FLAC and MP3 without decoding: the stored frames behind a STREAMINFO header (a .flac file), or
+   * as they are (Layer III frames are an MP3 file; without the Info tag a player also plays the
+   * encoder's delay and padding, a few milliseconds). Opus packets have no container here, so they
+   * are decoded to a float32 WAV.
+   */
+  preview(field, sampleIndex) {
+    const args = field.arguments;
+    let clip = readers.get(field);
+    if (clip === undefined) readers.set(field, (clip = createClipDecoder(args)));
+    const header = clip.parts.load(field, sampleIndex);
+    const durationSeconds = header.samples / args.sampleRate;
+    const audio = { kind: 'audio', durationSeconds, sampleRate: args.sampleRate, channels: args.channels } as const;
+    if (header.samples === 0) return { ...audio, mimeType: 'audio/wav', bytes: wavFile(Array.from({ length: args.channels }, () => new Float32Array(0)), 0, args.sampleRate) };
+    if (args.format === 'flac') return { ...audio, mimeType: 'audio/flac', bytes: encodeFlacFile(flacStreamOf(field, clip.parts, args)) };
+    if (args.format === 'mp3') {
+      const table = tableBytes(header.frames, 'mp3');
+      return { ...audio, mimeType: 'audio/mpeg', bytes: field.bytes(header.pointer + table, header.byteLength - table) };
+    }
+    const { samples } = compressedAudioCodec.read(field, sampleIndex) as unknown as StoredCompressedAudio;
+    return pcmPreview(samples, header.samples, args.sampleRate);
+  },
+  statistics: (field, sampleIndex) => ({
+    seconds: field.metadata.getUint32(field.recordOffset(sampleIndex) + SAMPLES_OFFSET, true) / field.arguments.sampleRate,
+    channels: field.arguments.channels,
+  }),
   timeline(field, sampleIndex, out) {
     const header = readHeader(field, sampleIndex, timelineHeader);
     if (header.samples === 0) return false;

@@ -52,6 +52,8 @@ interface FeatureTransform {
 }
 
 export const SPECTROGRAM_CODEC_ID = 'audio/spectrogram';
+/** The most values an array preview carries (the viewer's limit). */
+const PREVIEW_VALUES = 4096;
 const METADATA_LAYOUT: MetadataLayout = { byteLength: 16, alignment: 8 };
 const FRAMES_OFFSET = 8;
 const readFrames = (field: FieldReader, sampleIndex: number): number => field.metadata.getUint32(field.recordOffset(sampleIndex) + FRAMES_OFFSET, true);
@@ -255,6 +257,15 @@ export const spectrogramCodec: FieldCodec<SpectrogramInput, SpectrogramArguments
     const { kind, preset, bins, dtype, sampleRate, hopLength } = field.arguments;
     const payload = frames > 0 ? field.describeBytes(readPointer(field, sampleIndex), frames * bins * itemSize(dtype)) : { byteLength: 0, sha256: null };
     return { kind, preset, bins, frames, seconds: (frames * hopLength) / sampleRate, ...payload };
+  },
+  /** The features as a [bins, frames] array (its first values). */
+  preview(field, sampleIndex) {
+    const { bins, frames, data } = spectrogramCodec.read(field, sampleIndex) as unknown as StoredSpectrogram;
+    return { kind: 'array', dtype: field.arguments.dtype === 'float16' ? '<f2' : '<f4', shape: [bins, frames], values: Float64Array.from(data.subarray(0, PREVIEW_VALUES)) };
+  },
+  statistics(field, sampleIndex) {
+    const frames = readFrames(field, sampleIndex);
+    return { frames, seconds: (frames * field.arguments.hopLength) / field.arguments.sampleRate };
   },
   decoders: { features: featuresDecoder },
   defaultDecoder: 'features',

@@ -1,4 +1,5 @@
 import type { DecoderDefinition, FieldCodec, FieldReader, MetadataLayout, OutputSlot } from '@tessera/core';
+import { pcmPreview } from './audio-preview.js';
 import { CLIP_WINDOW_OPTIONS, clipWindow, windowFirstSample, windowStart } from './clip-window.js';
 import { MAX_CHANNELS, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, booleanValue, choiceValue, integerValue, optionRecord, rejectUnknown } from './option-values.js';
 import { ByteScratch, checkPayloadRange } from './payload-range.js';
@@ -261,6 +262,12 @@ export const waveformCodec: FieldCodec<WaveformInput, WaveformArguments> = {
     return { sampleRate, channels, dtype, length, seconds: length / sampleRate, start, startTime: start / sampleRate, ...payload };
   },
   length: readLength,
+  /** The stored PCM as a WAV file (int16 fields as 16-bit PCM, the others as float32) and its peaks. */
+  preview(field, sampleIndex) {
+    const { samples, sampleRate } = waveformCodec.read(field, sampleIndex) as unknown as StoredWaveform;
+    return pcmPreview(samples, readLength(field, sampleIndex), sampleRate);
+  },
+  statistics: (field, sampleIndex) => ({ seconds: readLength(field, sampleIndex) / field.arguments.sampleRate, channels: field.arguments.channels }),
   timeline(field, sampleIndex, out) {
     const length = readLength(field, sampleIndex);
     if (length === 0) return false;

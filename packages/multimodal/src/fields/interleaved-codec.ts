@@ -5,11 +5,13 @@ import {
   type DecoderInstance,
   type EncodeTarget,
   type FieldCodec,
+  type FieldPreview,
   type FieldReader,
   type JsonValue,
   type MetadataLayout,
   type OutputSlot,
   PluginError,
+  type PreviewOptions,
   type RegisteredCodecRef,
   TesseraError,
   isCompatibleVersion,
@@ -643,6 +645,46 @@ export const interleavedCodec: FieldCodec<InterleavedValue, InterleavedArguments
     });
     return length;
   },
+  preview: previewDocument,
+  /** Items per kind and the tokens of the text kinds, from the metadata column. */
+  statistics(field, sampleIndex) {
+    const statistics: Record<string, number> = {};
+    let tokens = 0;
+    field.arguments.kinds.forEach((kind, index) => {
+      statistics[kind.name] = kindCount(field, sampleIndex, index);
+      if (isText(kind)) tokens += kindLength(field, sampleIndex, index);
+    });
+    statistics.tokens = tokens;
+    return statistics;
+  },
   decoders: { tokens: tokensDecoder, media: mediaDecoder, positions: positionsDecoder },
   defaultDecoder: 'tokens',
 };
+
+/**
+ * A JSON outline of the document: `{ items: [{ text: '…' }, { image: { width, height } }, …] }`.
+ * Text items show their text (their codec's preview); media items their codec's statistics (an
+ * image's size, a clip's seconds and frames) without decoding, else their `toJSON`.
+ */
+async function previewDocument(field: FieldReader<InterleavedArguments>, sampleIndex: number, options: PreviewOptions): Promise<FieldPreview> {
+  const access = accessOf(field);
+  const { document, table, base, items } = access.open(sampleIndex);
+  const outline: Array<Record<string, unknown>> = [];
+  for (let item = 0; item < items; item++) {
+    const kind = checkKind(field, table, item, sampleIndex);
+    const reader = access.readers[kind]!;
+    reader.load(document, table, base, item, `sample ${sampleIndex}, item ${item}`);
+    const codec = access.codecs[kind]!;
+    let value: unknown;
+    if (isText(field.arguments.kinds[kind]!) && codec.preview !== undefined) {
+      const preview = await codec.preview(reader, 0, options);
+      value = preview.kind === 'text' ? preview.text : preview;
+    } else if (codec.statistics !== undefined) {
+      value = codec.statistics(reader, 0);
+    } else {
+      value = codec.toJSON === undefined ? codec.read(reader, 0) : codec.toJSON(reader, 0);
+    }
+    outline.push({ [field.arguments.kinds[kind]!.name]: value });
+  }
+  return { kind: 'json', value: { items: outline } };
+}

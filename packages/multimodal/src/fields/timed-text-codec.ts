@@ -443,6 +443,31 @@ export const timedTextCodec: FieldCodec<TimedTextValue, TimedTextArguments> = {
     const cues = readCues(field, sampleIndex);
     return cues === null ? null : cues.map(({ start, end, text, tokens }) => ({ start, end, text, tokens: tokens.length }));
   },
+  /**
+   * One `[start–end] text` line per cue (seconds), and every cue's tokens in order, each with its
+   * text when the recorded tokenizer loads here (`#id` otherwise: the cue text is stored anyway).
+   */
+  preview(field, sampleIndex) {
+    const cues = readCues(field, sampleIndex);
+    if (cues === null) return { kind: 'json', value: null };
+    const { tokenizer: identity } = field.arguments;
+    let tokenizer: TextTokenizer | undefined;
+    try {
+      if (identity !== null && cues.some((cue) => cue.tokens.length > 0)) tokenizer = tokenizerOf(identity);
+    } catch {
+      tokenizer = undefined;
+    }
+    const seconds = (value: number) => value.toFixed(3);
+    const text = cues.map((cue) => `[${seconds(cue.start)}–${seconds(cue.end)}] ${cue.text}`).join('\n');
+    const tokens = cues.flatMap((cue) => cue.tokens.map((id) => ({ id, text: tokenizer === undefined ? `#${id}` : tokenizer.decode([id], false) })));
+    return { kind: 'text', text, tokens };
+  },
+  statistics(field, sampleIndex): Record<string, number> {
+    if (!isPresent(field, sampleIndex)) return {};
+    const span = { startSeconds: 0, durationSeconds: 0 };
+    const seconds = timedTextCodec.timeline!(field, sampleIndex, span) ? span.durationSeconds : 0;
+    return { cues: cueCount(field, sampleIndex), tokens: tokenCount(field, sampleIndex), seconds };
+  },
   timeline(field, sampleIndex, out: StreamSpan) {
     if (!isPresent(field, sampleIndex) || cueCount(field, sampleIndex) === 0) return false;
     const table = hookTable.load(field, sampleIndex);

@@ -6,6 +6,7 @@ import { MAX_OUTPUT_LENGTH, checkKnownOptions, integerOption, optionsObject } fr
 import { split as splitValue } from './hierarchical-value.js';
 import { type TokenSource, checkArgumentsObject, checkKnownArguments, normalizeTokenSource } from './token-field-arguments.js';
 import { Scratch, checkPayload, readTokenIds, writeTokenIds } from './token-ids.js';
+import { tokenIdsPreview } from './token-preview.js';
 import { utf8Decoder, utf8Encoder } from './utf8.js';
 
 /**
@@ -262,6 +263,17 @@ export function createHierarchicalTextCodec(context: ReaderContext): FieldCodec<
       }
     },
     read: readDocument,
+    /** The whole document: its text, or (token mode) its tokens. */
+    preview(field, sampleIndex) {
+      const args = field.arguments;
+      const header = readHeader(field, sampleIndex, { pointer: 0, length: 0, sentences: 0, paragraphs: 0 });
+      if (args.unit === 'text') return { kind: 'text', text: header.length === 0 ? '' : utf8Decoder.decode(field.bytes(header.pointer, header.length)) };
+      return tokenIdsPreview(field, readTokenIds(field, header.pointer, header.length, args.dtype), args.tokenizer, context);
+    },
+    statistics(field, sampleIndex) {
+      const header = readHeader(field, sampleIndex, { pointer: 0, length: 0, sentences: 0, paragraphs: 0 });
+      return { [field.arguments.unit === 'text' ? 'bytes' : 'tokens']: header.length, sentences: header.sentences, paragraphs: header.paragraphs };
+    },
     decoders: {
       document: levelDecoder('document'),
       'random-paragraph': levelDecoder('random-paragraph'),

@@ -4,6 +4,7 @@ import { tokenByteLength } from '../tokenizer/tokenizer-identity.js';
 import { checkKnownOptions, choiceOption, integerOption, optionsObject } from './decoder-options.js';
 import { type TokenSource, checkArgumentsObject, checkKnownArguments, normalizeTokenSource } from './token-field-arguments.js';
 import { Scratch, type StoredTokenIds, type TokenIdsInput, checkPayload, checkTokenIds, isTokenIdsInput, readTokenIds, writeTokenIds } from './token-ids.js';
+import { tokenIdsPreview } from './token-preview.js';
 
 /**
  * `packedTokens({ tokenizer, windowLength })`: the language-model pretraining layout. Documents are
@@ -335,6 +336,11 @@ export function createPackedTokensCodec(context: ReaderContext): FieldCodec<Pack
     toJSON(field, sampleIndex) {
       const chunk = readChunk(field, sampleIndex);
       return { ids: Array.from(chunk.ids), documentStarts: chunk.documentStarts, firstPosition: chunk.firstPosition };
+    },
+    preview: (field, sampleIndex) => tokenIdsPreview(field, readChunk(field, sampleIndex).ids, field.arguments.tokenizer, context),
+    statistics(field, sampleIndex) {
+      const record = field.recordOffset(sampleIndex);
+      return { tokens: field.metadata.getUint32(record + COUNT_OFFSET, true), documentStarts: field.metadata.getUint32(record + DOCUMENT_COUNT_OFFSET, true) };
     },
     decoders: { window: windowDecoder(), chunk: chunkDecoder },
     defaultDecoder: 'window',

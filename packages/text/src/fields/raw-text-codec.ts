@@ -140,6 +140,10 @@ export const rawTextCodec: FieldCodec<string, RawTextArguments> = {
     if (byteLength === 0) return '';
     return utf8Decoder.decode(field.bytes(readTextPointer(field, sampleIndex), byteLength));
   },
+  preview(field, sampleIndex) {
+    return { kind: 'text', text: rawTextCodec.read(field, sampleIndex) as string };
+  },
+  statistics: (field, sampleIndex) => ({ bytes: readTextByteLength(field, sampleIndex) }),
   decoders: { utf8: utf8Decoder_, codepoints: codepointsDecoder, 'byte-length': byteLengthDecoder },
   defaultDecoder: 'utf8',
 };

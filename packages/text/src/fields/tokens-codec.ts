@@ -21,6 +21,7 @@ import {
   readTokenIds,
   writeTokenIds,
 } from './token-ids.js';
+import { tokenIdsPreview } from './token-preview.js';
 import { checkText, utf8Encoder } from './utf8.js';
 
 /**
@@ -189,6 +190,11 @@ export function createTokensCodec(context: ReaderContext): FieldCodec<TokensValu
       return Array.from(readTokenIds(field, readPointer(field, sampleIndex), readTokenCount(field, sampleIndex), field.arguments.dtype));
     },
     length: readTokenCount,
+    preview(field, sampleIndex) {
+      const ids = readTokenIds(field, readPointer(field, sampleIndex), readTokenCount(field, sampleIndex), field.arguments.dtype);
+      return tokenIdsPreview(field, ids, field.arguments.tokenizer, context);
+    },
+    statistics: (field, sampleIndex) => ({ tokens: readTokenCount(field, sampleIndex) }),
     decoders: { padded: paddedDecoder(), length: lengthDecoder, text: textDecoder(context) },
     defaultDecoder: 'padded',
   };

@@ -1,11 +1,13 @@
 import type { DecodeContext, DecoderDefinition, DecoderInstance, FieldCodec, FieldReader, MetadataLayout, OutputSlot } from '@tessera/core';
-import { TesseraError } from '@tessera/core';
+import { TesseraError, createOutputSlot } from '@tessera/core';
+import { encodeBmp } from '@tessera/core/internals';
 import { type PictureDecoder, createPictureDecoder, demuxVideo, videoBackend } from '../backend/video-backend.js';
 import { type VideoEncoderCodec, normalizeEncodeArguments, reencodeVideo } from '../backend/node-av-encoder.js';
 import { CLIP_OPTION_NAMES, FRAME_OPTION_NAMES, asRecord } from '../clips/clip-options.js';
 import { clipTimesDecoder, finishWindowClip, flipRows, frameOutput, isRandom, scatterPlanes, videoInfoDecoder } from '../clips/clip-output.js';
 import { type ClipPlan, createPlans, planClips } from '../clips/clip-sampler.js';
 import { VideoFormatError, VideoInputError } from '../video-errors.js';
+import { videoStatistics } from './video-preview.js';
 import { DISPOSABLE_FLAG, KEY_FLAG, METADATA_BYTES, StoredStream, emptyHeader, encodeStream, readFrameCount, readHeader, streamTimeline } from './stored-stream.js';
 
 /**
@@ -291,6 +293,9 @@ const framesDecoder: DecoderDefinition<CompressedVideoArguments> = {
   },
 };
 
+/** The first-frame decoders of `preview`, per field and frame size. */
+const posterDecoders = new WeakMap<FieldReader, Map<string, { decoder: DecoderInstance; slot: OutputSlot }>>();
+
 const timesDecoder = clipTimesDecoder<CompressedVideoArguments>((_field, where) => new StoredStream(where));
 const infoDecoder = videoInfoDecoder<CompressedVideoArguments>((_field, where) => new StoredStream(where));
 
@@ -366,6 +371,31 @@ export const compressedVideoCodec: FieldCodec<VideoInput, CompressedVideoArgumen
   },
   timeline: streamTimeline,
   length: readFrameCount,
+  /**
+   * The first frame as a still (BMP), decoded through the frames decoder and scaled there (swscale,
+   * at no extra cost) to fit `maxSide`, never enlarged: the stored packets have no container, and a
+   * playable file would need a remux into MP4 or WebM.
+   */
+  preview(field, sampleIndex, options) {
+    const stored = readHeader(field, sampleIndex, emptyHeader());
+    const scale = Math.min(1, options.maxSide / Math.max(stored.width, stored.height));
+    const width = Math.max(1, Math.round(stored.width * scale));
+    const height = Math.max(1, Math.round(stored.height * scale));
+    // One decoder per field and frame size, kept with the reader: the contract has no close, so
+    // decoders are not made per call.
+    let bySize = posterDecoders.get(field);
+    if (bySize === undefined) posterDecoders.set(field, (bySize = new Map()));
+    let poster = bySize.get(`${width}x${height}`);
+    if (poster === undefined) {
+      const decoder = framesDecoder.setup(field, { frames: 1, sampler: 'regular', size: [height, width] });
+      poster = { decoder, slot: createOutputSlot(decoder.output) };
+      bySize.set(`${width}x${height}`, poster);
+    }
+    const { decoder, slot } = poster;
+    decoder.decode(sampleIndex, slot);
+    return { kind: 'image', mimeType: 'image/bmp', bytes: encodeBmp(slot.bytes.subarray(0, width * height * 3), width, height), width, height };
+  },
+  statistics: (field, sampleIndex) => videoStatistics(field, sampleIndex, streamTimeline),
   decoders: { frames: framesDecoder, times: timesDecoder, info: infoDecoder },
   defaultDecoder: 'frames',
 };

@@ -308,6 +308,11 @@ export const opticalFlowCodec: FieldCodec<OpticalFlowValue, OpticalFlowArguments
   timeline: flowTimeline,
   // The video frames the flow was computed between (frames − 1 flow fields).
   length: (field, sampleIndex) => readFlowHeader(field, sampleIndex, lengthHeader).frames,
+  statistics(field, sampleIndex) {
+    const { frames, width, height } = readFlowHeader(field, sampleIndex, lengthHeader);
+    const span = { startSeconds: 0, durationSeconds: 0 };
+    return { seconds: flowTimeline(field, sampleIndex, span) ? span.durationSeconds : 0, frames, width, height };
+  },
   decoders: { flow: flowDecoder, info: infoDecoder },
   defaultDecoder: 'flow',
 };

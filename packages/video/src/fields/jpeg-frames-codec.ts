@@ -9,6 +9,7 @@ import { createPlans, planClips } from '../clips/clip-sampler.js';
 import { VideoFormatError, VideoInputError } from '../video-errors.js';
 import { type VideoInput, inputOf } from './compressed-video-codec.js';
 import { readFrameCount } from './stored-stream.js';
+import { videoStatistics } from './video-preview.js';
 import { FRAMES_METADATA_BYTES, type FramesToStore, MJPEG_CODEC_ID, PRE_EXTRACTED_FLAG, RESAMPLED_FLAG, StoredFrames, emptyFramesHeader, encodeFrames, framesTimeline, readFramesHeader } from './jpeg-frames-layout.js';
 
 /**
@@ -358,6 +359,13 @@ export const videoFramesCodec: FieldCodec<VideoFramesInput, VideoFramesArguments
   },
   timeline: framesTimeline,
   length: readFrameCount,
+  /** The first frame's JPEG as stored (no decoding). */
+  preview(field, sampleIndex) {
+    const stored = new StoredFrames(`field "${field.name}"`);
+    const { width, height } = stored.load(field, sampleIndex);
+    return { kind: 'image', mimeType: 'image/jpeg', bytes: stored.jpeg(field, 0), width, height };
+  },
+  statistics: (field, sampleIndex) => videoStatistics(field, sampleIndex, framesTimeline),
   decoders: { frames: framesDecoder, times: timesDecoder, info: infoDecoder },
   defaultDecoder: 'frames',
 };
