@@ -56,7 +56,9 @@ const PAGE_POLICY = "default-src 'self'; img-src 'self' data: blob:; media-src '
 export async function createViewer(options: ViewerOptions): Promise<Viewer> {
   const host = options.host ?? '127.0.0.1';
   const plugins = options.plugins ?? [];
-  const dataset = openDataset(options.path, { plugins, ...(options.sidecars === undefined ? {} : { sidecars: options.sidecars }) });
+  // 'lazy': no pass over every record at open (the page shows a few rows of possibly millions);
+  // reads stay bounds-checked, and "verify" on the page checks everything.
+  const dataset = openDataset(options.path, { plugins, validateFields: 'lazy', ...(options.sidecars === undefined ? {} : { sidecars: options.sidecars }) });
   let server: ReturnType<typeof createServer> | undefined;
   try {
     const assets = loadStaticAssets();
