@@ -120,11 +120,18 @@ function codecId(codec: VideoEncoderCodec, constants: Readonly<Record<string, nu
   return constants[{ h264: 'AV_CODEC_ID_H264', h265: 'AV_CODEC_ID_HEVC', vp9: 'AV_CODEC_ID_VP9', av1: 'AV_CODEC_ID_AV1' }[codec]]!;
 }
 
-/** Encoder options: single-threaded, fixed GOP, the CRF asked for. */
+/** Encoder options: single-threaded, fixed GOP, the CRF asked for, and nothing that depends on uninitialized memory. */
 function encoderOptions(codec: VideoEncoderCodec, gop: number, crf: number): Record<string, string> {
   switch (codec) {
     case 'h264':
-      return { crf: String(crf), preset: 'medium', 'x264-params': `keyint=${gop}:min-keyint=${gop}:scenecut=0:threads=1:sliced-threads=0` };
+      // mbtree=0: with the macroblock tree on, node-av's x264 (core 165) gives different bytes from
+      // run to run on CPUs with AVX-512 (cfr-gop30.mp4 at 64×42: 2–3 different streams in six
+      // encodes in one process) while the pictures sent are identical; filling fresh heap memory
+      // (MALLOC_PERTURB_) or x264 without AVX-512 (asm=AVX2) makes them stable, so it reads
+      // uninitialized memory. Its AVX-512 tree propagation (mbtree_propagate_list) steps 8
+      // macroblocks at a time with no mask for a row's tail, past the end of its arrays on the
+      // last row. Without the tree the bytes are stable, with AVX-512 or without.
+      return { crf: String(crf), preset: 'medium', 'x264-params': `keyint=${gop}:min-keyint=${gop}:scenecut=0:threads=1:sliced-threads=0:mbtree=0` };
     case 'h265':
       return { crf: String(crf), preset: 'medium', 'x265-params': `keyint=${gop}:min-keyint=${gop}:scenecut=0:open-gop=0:pools=none:frame-threads=1:log-level=error` };
     case 'vp9':
