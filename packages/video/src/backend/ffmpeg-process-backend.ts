@@ -250,7 +250,7 @@ function averageRate(packets: readonly DemuxedPacket[], timeBase: [number, numbe
 // ── read side ──────────────────────────────────────────────────────────────────────────────────
 
 /** Start code + parameter sets of avcC / hvcC extradata, and the NAL length size of the packets (0: already Annex B). */
-function annexBParameters(codec: ProcessCodec, extradata: Uint8Array, where: string): { prefix: Uint8Array; nalLengthSize: number } {
+export function annexBParameters(codec: Pick<ProcessCodec, 'name'>, extradata: Uint8Array, where: string): { prefix: Uint8Array; nalLengthSize: number } {
   if (extradata.length === 0 || extradata[0] !== 1) return { prefix: extradata, nalLengthSize: 0 };
   const cutOff = (): never => {
     throw new VideoFormatError(`${where}: the stored ${codec.name} extradata (${extradata.length} bytes) is cut off; the file is corrupt: re-create the dataset`);

@@ -6,7 +6,8 @@ import { type VideoEncoderCodec, normalizeEncodeArguments, reencodeVideo } from 
 import { CLIP_OPTION_NAMES, FRAME_OPTION_NAMES, asRecord } from '../clips/clip-options.js';
 import { clipTimesDecoder, finishWindowClip, flipRows, frameOutput, isRandom, scatterPlanes, videoInfoDecoder } from '../clips/clip-output.js';
 import { type ClipPlan, createPlans, planClips } from '../clips/clip-sampler.js';
-import { VideoFormatError, VideoInputError } from '../video-errors.js';
+import { type RemuxedVideo, remuxPreview } from '../backend/remux-preview.js';
+import { VideoBackendError, VideoFormatError, VideoInputError } from '../video-errors.js';
 import { videoStatistics } from './video-preview.js';
 import { DISPOSABLE_FLAG, KEY_FLAG, METADATA_BYTES, StoredStream, emptyHeader, encodeStream, readFrameCount, readHeader, streamTimeline } from './stored-stream.js';
 
@@ -372,30 +373,71 @@ export const compressedVideoCodec: FieldCodec<VideoInput, CompressedVideoArgumen
   timeline: streamTimeline,
   length: readFrameCount,
   /**
-   * The first frame as a still (BMP), decoded through the frames decoder and scaled there (swscale,
-   * at no extra cost) to fit `maxSide`, never enlarged: the stored packets have no container, and a
-   * playable file would need a remux into MP4 or WebM.
+   * A playable file: the stored packets remuxed (no re-encode) into MP4 (H.264, H.265, AV1) or
+   * WebM (VP8, VP9) with their own pts, shifted to start near 0 (see remux-preview.ts), and
+   * `durationSeconds` of the stored timeline; the first frame as its BMP poster (decoded through
+   * the frames decoder, scaled there to fit `maxSide`, never enlarged). A codec with no container
+   * here, or no backend that can remux, keeps the poster alone as an image.
    */
-  preview(field, sampleIndex, options) {
-    const stored = readHeader(field, sampleIndex, emptyHeader());
-    const scale = Math.min(1, options.maxSide / Math.max(stored.width, stored.height));
-    const width = Math.max(1, Math.round(stored.width * scale));
-    const height = Math.max(1, Math.round(stored.height * scale));
-    // One decoder per field and frame size, kept with the reader: the contract has no close, so
-    // decoders are not made per call.
-    let bySize = posterDecoders.get(field);
-    if (bySize === undefined) posterDecoders.set(field, (bySize = new Map()));
-    let poster = bySize.get(`${width}x${height}`);
-    if (poster === undefined) {
-      const decoder = framesDecoder.setup(field, { frames: 1, sampler: 'regular', size: [height, width] });
-      poster = { decoder, slot: createOutputSlot(decoder.output) };
-      bySize.set(`${width}x${height}`, poster);
+  async preview(field, sampleIndex, options) {
+    const poster = posterOf(field, sampleIndex, options.maxSide);
+    const stream = new StoredStream(`field "${field.name}", sample ${sampleIndex}`);
+    const header = stream.load(field, sampleIndex);
+    let remuxed: RemuxedVideo | undefined;
+    try {
+      remuxed = await remuxPreview({
+        params: stream.params!,
+        timeBase: header.timeBase,
+        packetCount: header.frames,
+        pts: stream.pts,
+        dts: stream.dts,
+        durations: stream.durations,
+        key: (index) => (stream.flags[index]! & KEY_FLAG) !== 0,
+        packet: (index) => stream.packet(field, index),
+        where: `field "${field.name}", sample ${sampleIndex}`,
+      });
+    } catch (error) {
+      if (!(error instanceof VideoBackendError)) throw error;
     }
-    const { decoder, slot } = poster;
-    decoder.decode(sampleIndex, slot);
-    return { kind: 'image', mimeType: 'image/bmp', bytes: encodeBmp(slot.bytes.subarray(0, width * height * 3), width, height), width, height };
+    if (remuxed === undefined) return poster;
+    const durationSeconds = stream.durationSeconds();
+    const framesPerSecond = stream.nominalFps() || (durationSeconds > 0 ? header.frames / durationSeconds : 0);
+    return {
+      kind: 'video',
+      mimeType: remuxed.mimeType,
+      bytes: remuxed.bytes,
+      durationSeconds,
+      width: header.width,
+      height: header.height,
+      ...(framesPerSecond > 0 ? { framesPerSecond } : {}),
+      poster: { mimeType: poster.mimeType, bytes: poster.bytes },
+    };
   },
   statistics: (field, sampleIndex) => videoStatistics(field, sampleIndex, streamTimeline),
   decoders: { frames: framesDecoder, times: timesDecoder, info: infoDecoder },
   defaultDecoder: 'frames',
 };
+
+/**
+ * The first frame as a still (BMP), decoded through the frames decoder and scaled there (swscale,
+ * at no extra cost) to fit `maxSide`, never enlarged.
+ */
+function posterOf(field: FieldReader<CompressedVideoArguments>, sampleIndex: number, maxSide: number): { kind: 'image'; mimeType: string; bytes: Uint8Array; width: number; height: number } {
+  const stored = readHeader(field, sampleIndex, emptyHeader());
+  const scale = Math.min(1, maxSide / Math.max(stored.width, stored.height));
+  const width = Math.max(1, Math.round(stored.width * scale));
+  const height = Math.max(1, Math.round(stored.height * scale));
+  // One decoder per field and frame size, kept with the reader: the contract has no close, so
+  // decoders are not made per call.
+  let bySize = posterDecoders.get(field);
+  if (bySize === undefined) posterDecoders.set(field, (bySize = new Map()));
+  let poster = bySize.get(`${width}x${height}`);
+  if (poster === undefined) {
+    const decoder = framesDecoder.setup(field, { frames: 1, sampler: 'regular', size: [height, width] });
+    poster = { decoder, slot: createOutputSlot(decoder.output) };
+    bySize.set(`${width}x${height}`, poster);
+  }
+  const { decoder, slot } = poster;
+  decoder.decode(sampleIndex, slot);
+  return { kind: 'image', mimeType: 'image/bmp', bytes: encodeBmp(slot.bytes.subarray(0, width * height * 3), width, height), width, height };
+}
