@@ -55,7 +55,7 @@ export { ffcvLoaderSafety } from './reader/ffcv-loader-safety.js';
 export type { FfcvLoaderSafety } from './reader/ffcv-loader-safety.js';
 export { readPluginRequirements } from './reader/plugin-requirements.js';
 export type { PluginRequirement } from './reader/plugin-requirements.js';
-export type { VerifyReport, VerifyProblem } from './reader/verify-dataset.js';
+export type { VerifyOptions, VerifyProblem, VerifyProgress, VerifyReport } from './reader/verify-dataset.js';
 
 export { BATCH_INFO, createLoader } from './loader/create-loader.js';
 export { padToLongest, paddedToLongest } from './loader/pad-to-longest.js';

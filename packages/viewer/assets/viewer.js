@@ -1,10 +1,12 @@
 // The viewer page: plain DOM code, no framework, nothing fetched but this server's /api routes.
-// State lives in the URL (?page=N, ?row=N, &filter=, &search=) so every view can be shared.
+// State lives in the URL (?page=N, ?row=N, &filter=, &search=, &tolerance=) so every view can be shared.
 
 const ROWS_PER_PAGE = 50;
 const THUMBNAIL_MAX_SIDE = 256;
 const DETAIL_MAX_SIDE = 1024;
 const VERIFY_POLL_MS = 500;
+/** Streams whose durations differ by more than this many seconds are flagged (?tolerance= changes it). */
+const DEFAULT_DRIFT_TOLERANCE_SECONDS = 0.1;
 
 let summary;
 const elements = {};
@@ -57,7 +59,9 @@ function readState() {
   // ?row=N alone shows the grid page holding that row (without a filter or search).
   const filtered = Boolean(query.get('filter') || query.get('search'));
   const page = integer('page') ?? (row === undefined || filtered ? 1 : Math.floor(row / ROWS_PER_PAGE) + 1);
-  return { page: Math.max(1, page), row, filter: query.get('filter') ?? '', search: query.get('search') ?? '' };
+  const toleranceText = query.get('tolerance');
+  const tolerance = toleranceText !== null && /^\d+(\.\d+)?$/.test(toleranceText) ? Number(toleranceText) : undefined;
+  return { page: Math.max(1, page), row, filter: query.get('filter') ?? '', search: query.get('search') ?? '', tolerance };
 }
 
 function writeState(state) {
@@ -67,6 +71,7 @@ function writeState(state) {
   if (state.page > 1 && state.page !== rowPage) query.set('page', String(state.page));
   if (state.filter) query.set('filter', state.filter);
   if (state.search) query.set('search', state.search);
+  if (state.tolerance !== undefined) query.set('tolerance', String(state.tolerance));
   const url = `${location.pathname}${query.size > 0 ? `?${query}` : ''}`;
   history.pushState(null, '', url);
   render();
@@ -112,23 +117,44 @@ function renderSummary() {
         element('td', { textContent: String(field.typeId) }),
         element('td', {}, element('code', { textContent: JSON.stringify(field.arguments) })),
         element('td', { textContent: `${field.metadataByteLength} bytes${field.sidecar ? ` (sidecar ${field.sidecar.split('/').pop()})` : ''}` }),
+        ...payloadCells(field.payloadBytes),
       ),
     ),
   );
 }
 
+/** Payload bytes per sample and in total, "—" where the field's size is not known without decoding; "≈" when estimated from a sample of rows. */
+function payloadCells(payload) {
+  if (payload === null) return [element('td', { className: 'payload-bytes', title: 'not known without decoding', textContent: '—' }), element('td', { className: 'payload-total', textContent: '—' })];
+  const prefix = payload.approximate ? '≈ ' : '';
+  const title = `${payload.source}${payload.approximate ? `, mean of ${payload.rowsRead} rows` : ''}`;
+  return [
+    element('td', { className: 'payload-bytes', title, textContent: `${prefix}${formatBytes(Math.round(payload.perSampleByteLength))}` }),
+    element('td', { className: 'payload-total', title, textContent: `${prefix}${formatBytes(Math.round(payload.totalByteLength))}` }),
+  ];
+}
+
 async function startVerify(button, status) {
   button.disabled = true;
+  const bar = element('progress', { id: 'verify-progress', max: 1, value: 0 });
+  status.className = '';
+  status.replaceChildren(bar);
+  const label = element('span', { id: 'verify-label' });
+  status.append(' ', label);
   try {
     let state = await api('/api/verify', { method: 'POST' });
     while (state.state === 'running') {
-      status.textContent = `verifying… ${state.filesChecked}/${state.filesTotal} files, ${(state.elapsedMs / 1000).toFixed(1)} s`;
+      bar.value = state.fraction;
+      const current = state.progress === null ? '' : ` · ${state.progress.phase} ${state.progress.done}/${state.progress.total}`;
+      label.textContent = `verifying… ${(state.fraction * 100).toFixed(0)}% · ${state.filesChecked}/${state.filesTotal} files${current} · ${(state.elapsedMs / 1000).toFixed(1)} s`;
       await new Promise((resolve) => setTimeout(resolve, VERIFY_POLL_MS));
       state = await api('/api/verify');
     }
+    bar.value = state.fraction;
     const problems = state.reports.flatMap((report) => report.problems.map((problem) => `${problem.region}: ${problem.message}`));
     status.className = state.ok ? 'ok' : 'bad';
-    status.textContent = state.state === 'failed' ? `verify failed: ${state.error}` : state.ok ? `OK (${state.reports.map((report) => (report.checksums === 'verified' ? `${report.pagesChecked} pages checked` : 'structure only')).join(', ')})` : `FAILED: ${problems.join('; ')}`;
+    status.dataset.state = state.state;
+    label.textContent = state.state === 'failed' ? `verify failed: ${state.error}` : state.ok ? `OK (${state.reports.map((report) => (report.checksums === 'verified' ? `${report.pagesChecked} pages checked` : 'structure only')).join(', ')})` : `FAILED: ${problems.join('; ')}`;
   } catch (error) {
     status.className = 'bad';
     status.textContent = String(error.message ?? error);
@@ -243,8 +269,8 @@ function renderPreview(preview, field, detail) {
 }
 
 /** [min, max] pairs in [−1, 1] drawn as vertical strokes. */
-function waveform(peaks) {
-  const canvas = element('canvas', { className: 'waveform', width: 240, height: 40 });
+function waveform(peaks, className = 'waveform') {
+  const canvas = element('canvas', { className, width: 240, height: 40 });
   const context = canvas.getContext('2d');
   const pairs = peaks.length / 2;
   context.fillStyle = '#2f6fde';
@@ -319,7 +345,106 @@ async function renderDetail(state) {
   const next = element('button', { type: 'button', textContent: 'next row →', disabled: row.index + 1 >= summary.numSamples });
   next.addEventListener('click', () => writeState({ ...state, row: row.index + 1 }));
   const table = element('table', {}, ...summary.fields.map((field) => element('tr', { dataset: { field: field.name } }, element('th', { textContent: field.name }), element('td', {}, renderPreview(row.fields[field.name], field, true)))));
-  elements.detail.replaceChildren(element('h2', { id: 'detail-title', dataset: { row: String(row.index) }, textContent: `row ${row.index}` }), element('p', {}, back, ' ', previous, ' ', next), table);
+  // The detail view's players load their metadata (durations, seeking); the grid's stay unloaded.
+  for (const media of table.querySelectorAll('audio, video')) media.preload = 'metadata';
+  const timeline = summary.timeline === null ? null : await renderTimeline(state, row, table);
+  elements.detail.replaceChildren(element('h2', { id: 'detail-title', dataset: { row: String(row.index) }, textContent: `row ${row.index}` }), element('p', {}, back, ' ', previous, ' ', next), timeline, table);
+}
+
+// ── time-aligned view ────────────────────────────────────────────────────────────────────
+
+/**
+ * One axis for the row's streams: a lane per stream field (its extent, and the waveform of an audio
+ * preview), the words or cues as buttons that seek every player of the row, a playhead that follows
+ * playback, and the drift the server found between stream durations.
+ */
+async function renderTimeline(state, row, table) {
+  const tolerance = state.tolerance ?? DEFAULT_DRIFT_TOLERANCE_SECONDS;
+  let timeline;
+  try {
+    timeline = await api(`/api/timeline/${row.index}?toleranceSeconds=${tolerance}`);
+  } catch (error) {
+    return element('div', { id: 'timeline', className: 'error-cell', textContent: `timeline: ${error.message}` });
+  }
+  const axisStart = timeline.startSeconds;
+  const axisLength = Math.max(timeline.endSeconds - axisStart, 1e-6);
+  const percent = (seconds) => `${((seconds - axisStart) / axisLength) * 100}%`;
+  const streamStarts = new Map(timeline.streams.map((stream) => [stream.field, stream.startSeconds]));
+  // The row's players, each with the start of its own stream on the axis (0 for a field without a time axis).
+  const players = [...table.querySelectorAll('tr[data-field]')].flatMap((rowElement) => [...rowElement.querySelectorAll('audio, video')].map((media) => ({ media, startSeconds: streamStarts.get(rowElement.dataset.field) ?? 0 })));
+
+  const lanes = element('div', { className: 'lanes' });
+  const fieldNames = summary.fields.map((field) => field.name).filter((name) => summary.timeline.streams.includes(name) || summary.timeline.anchors.includes(name));
+  for (const name of fieldNames) {
+    const stream = timeline.streams.find((candidate) => candidate.field === name);
+    const anchors = timeline.anchors.find((candidate) => candidate.field === name);
+    const track = element('div', { className: 'lane-track' });
+    if (stream !== undefined) {
+      const bar = element('div', { className: 'stream-bar', title: `${name}: ${stream.startSeconds.toFixed(3)}–${(stream.startSeconds + stream.durationSeconds).toFixed(3)} s`, dataset: { start: String(stream.startSeconds), duration: String(stream.durationSeconds) } });
+      bar.style.left = percent(stream.startSeconds);
+      bar.style.width = `${(stream.durationSeconds / axisLength) * 100}%`;
+      const preview = row.fields[name];
+      if (preview?.kind === 'audio' && preview.peaks) bar.append(waveform(preview.peaks, 'lane-waveform'));
+      track.append(bar);
+    }
+    for (const [start, end, label] of anchors?.spans ?? []) {
+      const span = element('button', { type: 'button', className: 'span', title: `${label ?? ''} [${start.toFixed(3)}–${end.toFixed(3)} s]`.trim(), textContent: label ?? '', dataset: { start: String(start), end: String(end) } });
+      span.style.left = percent(start);
+      span.style.width = `${((end - start) / axisLength) * 100}%`;
+      span.addEventListener('click', () => seek(start));
+      track.append(span);
+    }
+    const absent = stream === undefined && (anchors === undefined || anchors.count === 0) ? ' (none in this row)' : '';
+    lanes.append(element('div', { className: 'lane', dataset: { field: name } }, element('span', { className: 'lane-name', textContent: `${name}${absent}` }), track));
+  }
+  const playhead = element('div', { className: 'playhead', dataset: { seconds: String(axisStart) } });
+  lanes.append(playhead);
+
+  function movePlayhead(seconds) {
+    const clamped = Math.min(Math.max(seconds, axisStart), axisStart + axisLength);
+    playhead.dataset.seconds = String(clamped);
+    // The tracks start after the lanes' name column: the CSS places the playhead from this fraction.
+    playhead.style.setProperty('--at', String((clamped - axisStart) / axisLength));
+  }
+  function seek(seconds) {
+    for (const { media, startSeconds } of players) media.currentTime = Math.max(0, seconds - startSeconds);
+    movePlayhead(seconds);
+  }
+  let frame;
+  const follow = () => {
+    const playing = players.find(({ media }) => !media.paused && !media.ended);
+    if (playing !== undefined) movePlayhead(playing.startSeconds + playing.media.currentTime);
+    frame = playing === undefined ? undefined : requestAnimationFrame(follow);
+  };
+  for (const { media, startSeconds } of players) {
+    media.addEventListener('play', () => {
+      if (frame === undefined) frame = requestAnimationFrame(follow);
+    });
+    media.addEventListener('seeked', () => movePlayhead(startSeconds + media.currentTime));
+    media.addEventListener('timeupdate', () => movePlayhead(startSeconds + media.currentTime));
+  }
+
+  const toleranceInput = element('input', { id: 'drift-tolerance', type: 'number', min: '0', step: '0.01', value: String(tolerance) });
+  toleranceInput.addEventListener('change', () => {
+    const value = Number(toleranceInput.value);
+    if (Number.isFinite(value) && value >= 0) writeState({ ...readState(), tolerance: value });
+  });
+  const drift = element(
+    'div',
+    { id: 'timeline-drift', className: timeline.drift.flags.length > 0 ? 'drift bad' : 'drift ok', dataset: { flags: String(timeline.drift.flags.length) } },
+    timeline.drift.flags.length === 0 ? `no drift above ${tolerance} s` : element('ul', {}, ...timeline.drift.flags.map((flag) => element('li', { dataset: { field: flag.field, kind: flag.kind }, textContent: `drift: ${flag.message}` }))),
+  );
+  const truncated = timeline.truncated ? element('p', { className: 'caption', textContent: `showing the first ${timeline.anchors.reduce((sum, anchors) => sum + anchors.spans.length, 0)} of ${timeline.anchors.reduce((sum, anchors) => sum + anchors.count, 0)} spans` }) : null;
+  const axis = element('div', { className: 'timeline-axis' }, element('span', { textContent: `${axisStart.toFixed(2)} s` }), element('span', { textContent: `${(axisStart + axisLength).toFixed(2)} s` }));
+  return element(
+    'section',
+    { id: 'timeline', className: 'timeline', dataset: { start: String(axisStart), end: String(timeline.endSeconds) } },
+    element('h3', {}, 'timeline ', element('label', { className: 'caption' }, 'drift tolerance (s) ', toleranceInput)),
+    axis,
+    lanes,
+    truncated,
+    drift,
+  );
 }
 
 async function renderGrid(state) {

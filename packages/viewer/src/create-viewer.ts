@@ -8,6 +8,7 @@ import { HttpError, toHttpError } from './http-error.js';
 import { stringifyForPage } from './json-encoding.js';
 import { previewToJson } from './preview-json.js';
 import { type RowMatches, findMatchingRows, findSearchFields, parseStatisticFilter } from './row-query.js';
+import { DEFAULT_DRIFT_TOLERANCE_SECONDS, buildSampleTimeline } from './sample-timeline.js';
 import { loadStaticAssets } from './static-assets.js';
 import { createVerifyJob } from './verify-job.js';
 
@@ -37,6 +38,8 @@ export const MAX_ROW_LIMIT = 100;
 export const DEFAULT_MAX_SIDE = 256;
 export const MAX_MAX_SIDE = 4096;
 const MAX_SEARCH_LENGTH = 200;
+/** Largest drift tolerance a request may ask for (seconds): an hour tolerates any real clip. */
+const MAX_DRIFT_TOLERANCE_SECONDS = 3600;
 /** Recent media responses kept (copies of the bytes): a player's range requests ask for the same file again and again. */
 const MEDIA_CACHE_ENTRIES = 32;
 const MATCH_CACHE_ENTRIES = 16;
@@ -253,6 +256,18 @@ function createRequestHandler(dataset: Dataset, plugins: readonly TesseraPlugin[
       sendJson(response, method, 200, statistics);
       return;
     }
+    if (name === 'timeline' && rest.length === 1) {
+      requireMethod(isRead, method, 'GET');
+      const row = checkRow(rest[0]!);
+      if (summary.timeline === null) {
+        const streams = dataset.fields.filter((field) => dataset.hasTimeline(field.name)).map((field) => field.name);
+        throw new HttpError(404, 'E_NO_TIMELINE', `this file has no time-aligned view: it needs two fields with a time axis, or one and a field of labelled spans; fields with a time axis: ${streams.length === 0 ? 'none' : streams.join(', ')}`);
+      }
+      const toleranceSeconds = secondsParameter(query, 'toleranceSeconds', DEFAULT_DRIFT_TOLERANCE_SECONDS, MAX_DRIFT_TOLERANCE_SECONDS);
+      dataset.assertUnchanged();
+      sendJson(response, method, 200, buildSampleTimeline(dataset, summary.timeline, row, toleranceSeconds));
+      return;
+    }
     if (name === 'verify' && rest.length === 0) {
       if (method === 'POST') {
         sendJson(response, method, 202, verifyJob.start());
@@ -262,7 +277,7 @@ function createRequestHandler(dataset: Dataset, plugins: readonly TesseraPlugin[
       sendJson(response, method, 200, verifyJob.snapshot());
       return;
     }
-    throw new HttpError(404, 'E_NOT_FOUND', `no API route ${JSON.stringify(path)}; the routes are /api/summary, /api/rows, /api/media/<field>/<row>, /api/statistics/<field>, /api/verify`);
+    throw new HttpError(404, 'E_NOT_FOUND', `no API route ${JSON.stringify(path)}; the routes are /api/summary, /api/rows, /api/media/<field>/<row>, /api/statistics/<field>, /api/timeline/<row>, /api/verify`);
   }
 
   return {
@@ -335,6 +350,14 @@ function integerParameter(query: URLSearchParams, name: string, fallback: number
     throw new HttpError(400, 'E_ARGUMENT', `${name} must be a whole number from ${min} to ${max}; got ${JSON.stringify(text)}`);
   }
   return Number(text);
+}
+
+function secondsParameter(query: URLSearchParams, name: string, fallback: number, max: number): number {
+  const text = query.get(name);
+  if (text === null || text === '') return fallback;
+  const value = Number(text);
+  if (!/^\d{1,6}(\.\d{1,6})?$/.test(text) || value > max) throw new HttpError(400, 'E_ARGUMENT', `${name} must be a number of seconds from 0 to ${max}; got ${JSON.stringify(text)}`);
+  return value;
 }
 
 function remember<T>(cache: Map<string, T>, key: string, value: T, maxEntries: number): void {

@@ -1,5 +1,7 @@
 import type { Dataset, JsonValue } from '@tessera/core';
+import { type FieldPayloadBytes, computeFieldPayloadBytes } from './field-bytes.js';
 import { classNamesOf } from './field-statistics.js';
+import { type TimelineFields, findTimelineFields } from './sample-timeline.js';
 
 export interface FieldSummary {
   name: string;
@@ -10,6 +12,11 @@ export interface FieldSummary {
   arguments: JsonValue;
   /** bytes of this field in each sample's metadata record */
   metadataByteLength: number;
+  /** payload bytes in the pages, where the field's size is known without decoding (see FieldPayloadBytes); null otherwise */
+  payloadBytes: FieldPayloadBytes | null;
+  /** the field places a stream on the sample's time axis / has labelled spans (`timeline` / `anchors` hooks) */
+  hasTimeline: boolean;
+  hasAnchors: boolean;
   /** the sidecar file storing the field, if any */
   sidecar: string | null;
   hasPreview: boolean;
@@ -38,11 +45,14 @@ export interface DatasetSummary {
   sidecars: string[];
   ioMode: 'mmap' | 'pread';
   fields: FieldSummary[];
+  /** the fields of the row view's timeline (`/api/timeline/<row>`); null when the file has too few stream fields */
+  timeline: TimelineFields | null;
 }
 
 export function buildDatasetSummary(dataset: Dataset): DatasetSummary {
   const { layout, extension } = dataset;
   const pagesByteLength = layout.numPages * dataset.pageSize;
+  const payloadBytes = computeFieldPayloadBytes(dataset);
   return {
     path: dataset.path,
     numSamples: dataset.numSamples,
@@ -65,10 +75,14 @@ export function buildDatasetSummary(dataset: Dataset): DatasetSummary {
       pluginVersion: field.pluginVersion,
       arguments: field.arguments,
       metadataByteLength: field.metadataByteLength,
+      payloadBytes: payloadBytes[field.name] ?? null,
+      hasTimeline: dataset.hasTimeline(field.name),
+      hasAnchors: dataset.hasAnchors(field.name),
       sidecar: field.sidecar ?? null,
       hasPreview: dataset.hasPreview(field.name),
       hasStatistics: dataset.hasStatistics(field.name),
       classNames: classNamesOf(dataset, field.name) ?? null,
     })),
+    timeline: findTimelineFields(dataset) ?? null,
   };
 }

@@ -8,6 +8,13 @@ export interface VerifyState {
   /** files checked so far and in all (the dataset and its sidecars) */
   filesChecked: number;
   filesTotal: number;
+  /** where the file being checked is (verifyDataset's onProgress); null before the first report and when done */
+  progress: { path: string; phase: 'structure' | 'checksums'; done: number; total: number } | null;
+  /**
+   * 0 to 1 over all files: whole files checked plus the current file's checksummed regions
+   * (its structure check counts as none of it); 1 when done
+   */
+  fraction: number;
   startedAtMs: number | null;
   elapsedMs: number | null;
   /** every report is ok (set when done) */
@@ -51,8 +58,14 @@ export function createVerifyJob(dataset: Dataset, plugins: readonly TesseraPlugi
       worker = current;
       current.on('message', (message: VerifyWorkerMessage) => {
         if (message.type === 'plugin-skipped') state = { ...state, notes: [...state.notes, message.note] };
-        else if (message.type === 'file-done') state = { ...state, filesChecked: state.filesChecked + 1, reports: [...state.reports, message.report] };
-        else finish({ state: 'done', ok: state.reports.every((report) => report.ok) });
+        else if (message.type === 'progress') {
+          const { type: _type, ...progress } = message;
+          const fileFraction = progress.phase === 'checksums' && progress.total > 0 ? progress.done / progress.total : 0;
+          state = { ...state, progress, fraction: (state.filesChecked + fileFraction) / state.filesTotal };
+        } else if (message.type === 'file-done') {
+          const filesChecked = state.filesChecked + 1;
+          state = { ...state, filesChecked, progress: null, fraction: filesChecked / state.filesTotal, reports: [...state.reports, message.report] };
+        } else finish({ state: 'done', ok: state.reports.every((report) => report.ok), fraction: 1 });
       });
       current.on('error', (error) => finish({ state: 'failed', ok: false, error: error.message }));
       current.on('exit', (code) => {
@@ -69,5 +82,5 @@ export function createVerifyJob(dataset: Dataset, plugins: readonly TesseraPlugi
 }
 
 function idleState(filesTotal: number): VerifyState {
-  return { state: 'idle', filesChecked: 0, filesTotal, startedAtMs: null, elapsedMs: null, ok: null, reports: [], notes: [], error: null };
+  return { state: 'idle', filesChecked: 0, filesTotal, progress: null, fraction: 0, startedAtMs: null, elapsedMs: null, ok: null, reports: [], notes: [], error: null };
 }

@@ -1,6 +1,7 @@
 /**
  * Runs core's verifyDataset off the server's thread (it reads and checksums the whole file
- * synchronously), one file after another, posting each report as it is done.
+ * synchronously), one file after another, posting its progress (at most ~100 messages a file, from
+ * verifyDataset's onProgress) and each report as it is done.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { type PluginOrigin, type TesseraPlugin, verifyDataset } from '@tessera/core';
@@ -11,6 +12,7 @@ export interface VerifyWorkerInput {
 }
 
 export type VerifyWorkerMessage =
+  | { type: 'progress'; path: string; phase: 'structure' | 'checksums'; done: number; total: number }
   | { type: 'file-done'; report: ReturnType<typeof verifyDataset> }
   | { type: 'plugin-skipped'; note: string }
   | { type: 'finished' };
@@ -28,5 +30,8 @@ for (const origin of input.pluginOrigins) {
     post({ type: 'plugin-skipped', note: `plugin ${origin.module}#${origin.exportName} could not be loaded for verify: ${error instanceof Error ? error.message : String(error)}` });
   }
 }
-for (const path of input.paths) post({ type: 'file-done', report: verifyDataset(path, { plugins }) });
+for (const path of input.paths) {
+  const report = verifyDataset(path, { plugins, onProgress: ({ phase, done, total }) => post({ type: 'progress', path, phase, done, total }) });
+  post({ type: 'file-done', report });
+}
 post({ type: 'finished' });

@@ -6,7 +6,22 @@ import { bytes, json, writeDataset } from '@tessera/core';
 import { type Viewer, createViewer } from '@tessera/viewer';
 import { type BrowserContext, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLASSES, IMAGE_SAMPLE_COUNT, captionOf, clipSecondsOf, jpegSizeOf, labelOf, writeAudioDataset, writeGalleryDataset, writeImageDataset } from './helpers/fixtures.js';
+import {
+  CLASSES,
+  CLIP_START_SECONDS,
+  DRIFTING_ROW,
+  IMAGE_SAMPLE_COUNT,
+  captionOf,
+  clipSecondsOf,
+  jpegSizeOf,
+  labelOf,
+  wordsOf,
+  writeAudioDataset,
+  writeDubbedDataset,
+  writeGalleryDataset,
+  writeImageDataset,
+  writeTimelineDataset,
+} from './helpers/fixtures.js';
 
 /** Debian's Chromium (apt-get install chromium); CI installs it. No browser is downloaded. */
 const CHROMIUM_PATH = '/usr/bin/chromium';
@@ -172,6 +187,70 @@ describe.skipIf(!hasChromium)('the viewer page in Chromium', () => {
     } finally {
       await clips.close();
     }
+  });
+
+  it('a row with a clip and its words: one timeline, spans that seek the player, drift flagged', async () => {
+    const { path, plugins } = await writeTimelineDataset(directory);
+    const spoken = await createViewer({ path, plugins });
+    try {
+      const page = await openPage(`${spoken.url}?row=0`);
+      await page.waitForSelector('#timeline .lane');
+      expect(await page.$$eval('#timeline .lane', (lanes) => lanes.map((lane) => (lane as unknown as { dataset: { field: string } }).dataset.field))).toEqual(['clip', 'words']);
+      expect(await page.locator('#timeline .lane[data-field="clip"] .stream-bar canvas.lane-waveform').count()).toBe(1);
+      expect(await page.$$eval('#timeline .lane[data-field="words"] .span', (spans) => spans.map((span) => span.textContent))).toEqual(wordsOf(0).map((word) => word.label));
+      expect(await page.getAttribute('#timeline-drift', 'data-flags')).toBe('0');
+      const audio = page.locator('#detail tr[data-field="clip"] audio');
+      await page.waitForFunction((element) => (element as unknown as { readyState: number }).readyState >= 1, await audio.elementHandle());
+      // The second word starts 0.25 s into the clip, which starts at CLIP_START_SECONDS on the axis.
+      const word = wordsOf(0)[1]!;
+      await page.click(`#timeline .lane[data-field="words"] .span[data-start="${word.start}"]`);
+      const currentTime = await audio.evaluate((element) => (element as unknown as { currentTime: number }).currentTime);
+      expect(Math.abs(currentTime - (word.start - CLIP_START_SECONDS))).toBeLessThan(0.01);
+      expect(Number(await page.getAttribute('#timeline .playhead', 'data-seconds'))).toBeCloseTo(word.start, 2);
+      await page.screenshot({ path: join(ARTIFACTS, 'timeline-row.png') });
+      expect((page as Page & { problems?: string[] }).problems).toEqual([]);
+      await page.close();
+
+      const drifting = await openPage(`${spoken.url}?row=${DRIFTING_ROW}`);
+      await drifting.waitForSelector('#timeline-drift');
+      expect(await drifting.getAttribute('#timeline-drift', 'data-flags')).toBe('1');
+      expect(await drifting.textContent('#timeline-drift')).toContain(`words ends 0.30 s after clip`);
+      await drifting.screenshot({ path: join(ARTIFACTS, 'timeline-drift.png') });
+      await drifting.close();
+      const tolerant = await openPage(`${spoken.url}?row=${DRIFTING_ROW}&tolerance=0.5`);
+      await tolerant.waitForSelector('#timeline-drift');
+      expect(await tolerant.getAttribute('#timeline-drift', 'data-flags')).toBe('0');
+      expect(await tolerant.textContent('#timeline-drift')).toBe('no drift above 0.5 s');
+      await tolerant.close();
+    } finally {
+      await spoken.close();
+    }
+  });
+
+  it('two clips of different durations: three lanes and the duration drift', async () => {
+    const { path, plugins } = await writeDubbedDataset(directory, 4);
+    const dubbed = await createViewer({ path, plugins });
+    try {
+      const page = await openPage(`${dubbed.url}?row=0`);
+      await page.waitForSelector('#timeline-drift');
+      expect(await page.$$eval('#timeline .lane', (lanes) => lanes.map((lane) => (lane as unknown as { dataset: { field: string } }).dataset.field))).toEqual(['clip', 'dub', 'words']);
+      expect(await page.textContent('#timeline-drift li[data-kind="duration"]')).toBe('drift: dub lasts 0.25 s longer than clip (0.75 s vs 0.50 s)');
+      await page.close();
+    } finally {
+      await dubbed.close();
+    }
+  });
+
+  it('verify shows a progress bar that reaches done', async () => {
+    const page = await openPage(imageViewer.url);
+    await page.click('#verify-button');
+    await page.waitForSelector('#verify-status[data-state="done"]', { timeout: 20_000 });
+    expect(await page.getAttribute('#verify-status', 'class')).toBe('ok');
+    expect(await page.$eval('#verify-progress', (bar) => (bar as unknown as { value: number }).value)).toBe(1);
+    expect(await page.textContent('#verify-label')).toMatch(/^OK \(\d+ pages checked\)$/);
+    expect(await page.$$eval('#fields tbody tr[data-field="blob"] td.payload-bytes', (cells) => cells.map((cell) => cell.textContent))).toEqual([expect.stringMatching(/^\d+(\.\d)? bytes$/)]);
+    expect(await page.textContent('#fields tbody tr[data-field="image"] td.payload-bytes')).toBe('—');
+    await page.close();
   });
 
   it('a text-like dataset: JSON and bytes previews, and the search box', async () => {

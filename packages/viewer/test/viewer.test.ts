@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CLASSES,
   CLIP_SAMPLE_RATE,
+  CLIP_START_SECONDS,
+  DRIFTING_ROW,
   IMAGE_SAMPLE_COUNT,
   LARGE_SAMPLE_COUNT,
   RAW_HEIGHT,
@@ -19,9 +21,14 @@ import {
   makeWav,
   rawPixels,
   scoreOf,
+  TIMELINE_SAMPLE_COUNT,
+  WORD_OVERRUN_SECONDS,
+  wordsOf,
   writeAudioDataset,
+  writeDubbedDataset,
   writeImageDataset,
   writeLargeDataset,
+  writeTimelineDataset,
 } from './helpers/fixtures.js';
 import { getJson, rawRequest } from './helpers/http.js';
 
@@ -86,6 +93,21 @@ describe('createViewer', () => {
     expect(body.fields.find((field: { name: string }) => field.name === 'image')).toMatchObject({ codecId: 'core/ffcv-image', hasPreview: true, classNames: null });
     // The page fill as `tessera inspect` computes it: the allocation table's sizes over the pages' bytes.
     expect(body.payloadByteLength).toBeGreaterThan(jpegs.reduce((sum, jpeg) => sum + jpeg.byteLength, 0));
+    expect(body.timeline).toBeNull();
+  });
+
+  it('summary: payload bytes per field where the size is known without decoding, exact for a file this small', async () => {
+    const { body } = await getJson(viewer.port, '/api/summary');
+    const bytesOf = (name: string) => body.fields.find((field: { name: string }) => field.name === name).payloadBytes;
+    const blobTotal = Array.from({ length: IMAGE_SAMPLE_COUNT }, (_, index) => `blob number ${index}`.length).reduce((sum, length) => sum + length, 0);
+    expect(bytesOf('blob')).toEqual({ source: 'size column', perSampleByteLength: blobTotal / IMAGE_SAMPLE_COUNT, totalByteLength: blobTotal, rowsRead: IMAGE_SAMPLE_COUNT, approximate: false });
+    const metaTotal = Array.from({ length: IMAGE_SAMPLE_COUNT }, (_, index) => Buffer.byteLength(JSON.stringify({ caption: captionOf(index), index }))).reduce((sum, length) => sum + length, 0);
+    // The stored text has Python's separators (", " and ": ": 3 more bytes for two keys) and ends in a NUL byte, as FFCV's does.
+    expect(bytesOf('meta')).toMatchObject({ source: 'size column', totalByteLength: metaTotal + IMAGE_SAMPLE_COUNT * (3 + 1), approximate: false });
+    expect(bytesOf('label')).toMatchObject({ source: 'metadata only', perSampleByteLength: 0, totalByteLength: 0 });
+    expect(bytesOf('grid')).toMatchObject({ source: 'arguments', perSampleByteLength: 24, totalByteLength: 24 * IMAGE_SAMPLE_COUNT, approximate: false });
+    // An FFCV image's statistics are its width and height: its JPEG sizes are not known without the allocation table.
+    expect(bytesOf('image')).toBeNull();
   });
 
   it('rows: previews per field, media as URLs, everything else inline', async () => {
@@ -274,7 +296,7 @@ describe('createViewer', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
       state = (await getJson(viewer.port, '/api/verify')).body;
     }
-    expect(state).toMatchObject({ state: 'done', ok: true, filesChecked: 1, filesTotal: 1, error: null });
+    expect(state).toMatchObject({ state: 'done', ok: true, filesChecked: 1, filesTotal: 1, error: null, fraction: 1, progress: null });
     expect(state.reports[0]).toMatchObject({ path: imagePath, ok: true, checksums: 'verified', problems: [] });
   });
 });
@@ -309,6 +331,12 @@ describe('a file larger than statistics read in full', () => {
     try {
       const { body } = await getJson(large.port, '/api/statistics/id');
       expect(body).toMatchObject({ numSamples: LARGE_SAMPLE_COUNT, rowsRead: 10_000, partial: true, seed: 0 });
+      // Payload bytes in the header: a seeded sample of rows' sizes, marked approximate. "row N" is 5 to 10 characters, quoted, NUL-ended.
+      const note = (await getJson(large.port, '/api/summary')).body.fields[1].payloadBytes;
+      expect(note).toMatchObject({ source: 'size column', rowsRead: 1000, approximate: true });
+      expect(note.perSampleByteLength).toBeGreaterThan(12);
+      expect(note.perSampleByteLength).toBeLessThan(13);
+      expect(note.totalByteLength).toBeCloseTo(note.perSampleByteLength * LARGE_SAMPLE_COUNT, 6);
       const [id] = body.statistics;
       expect(id.kind).toBe('counts');
       expect(id.counts.reduce((sum: number, entry: { count: number }) => sum + entry.count, 0)).toBe(10_000);
@@ -361,5 +389,84 @@ describe('a plugin field previewed as audio', () => {
     } finally {
       await audio.close();
     }
+  });
+});
+
+describe('the time-aligned view: /api/timeline/<row>', () => {
+  let timelinePath: string;
+  let timelineViewer: Viewer;
+  beforeAll(async () => {
+    const { path, plugins } = await writeTimelineDataset(directory);
+    timelinePath = path;
+    timelineViewer = await createViewer({ path, plugins });
+  });
+  afterAll(async () => {
+    await timelineViewer?.close();
+  });
+
+  it('the summary names the stream and span fields', async () => {
+    const { body } = await getJson(timelineViewer.port, '/api/summary');
+    expect(body.timeline).toEqual({ streams: ['clip', 'words'], anchors: ['words'] });
+    expect(body.fields.map((field: { hasTimeline: boolean; hasAnchors: boolean }) => [field.hasTimeline, field.hasAnchors])).toEqual([
+      [true, false],
+      [true, true],
+    ]);
+    // The WAV field's byteLength statistic gives its exact payload bytes.
+    const wavTotal = Array.from({ length: TIMELINE_SAMPLE_COUNT }, (_, index) => makeWav(index).byteLength).reduce((sum, length) => sum + length, 0);
+    expect(body.fields[0].payloadBytes).toMatchObject({ source: 'statistics', totalByteLength: wavTotal, approximate: false });
+    expect(timelinePath).toMatch(/spoken\.beton$/);
+  });
+
+  it('streams, labelled spans and the axis; no drift within the tolerance', async () => {
+    const { status, body } = await getJson(timelineViewer.port, '/api/timeline/0');
+    expect(status).toBe(200);
+    const words = wordsOf(0);
+    expect(body.streams[0]).toEqual({ field: 'clip', startSeconds: CLIP_START_SECONDS, durationSeconds: clipSecondsOf(0) });
+    expect(body.streams[1].field).toBe('words');
+    expect(body.streams[1].startSeconds).toBeCloseTo(words[0]!.start, 9);
+    expect(body.anchors).toEqual([{ field: 'words', count: 3, spans: words.map((word) => [word.start, word.end, word.label]) }]);
+    expect(body.startSeconds).toBeCloseTo(CLIP_START_SECONDS, 9);
+    expect(body.endSeconds).toBeCloseTo(CLIP_START_SECONDS + clipSecondsOf(0), 9);
+    expect(body).toMatchObject({ row: 0, truncated: false, drift: { toleranceSeconds: 0.1, flags: [] } });
+  });
+
+  it('flags words that run past the clip by more than the tolerance, with the numbers; a larger tolerance accepts them', async () => {
+    const { body } = await getJson(timelineViewer.port, `/api/timeline/${DRIFTING_ROW}`);
+    expect(body.drift.flags).toHaveLength(1);
+    const [flag] = body.drift.flags;
+    expect(flag).toMatchObject({ field: 'words', reference: 'clip', kind: 'end' });
+    expect(flag.differenceSeconds).toBeCloseTo(WORD_OVERRUN_SECONDS, 9);
+    expect(flag.message).toBe(`words ends 0.30 s after clip (at ${(CLIP_START_SECONDS + clipSecondsOf(DRIFTING_ROW) + WORD_OVERRUN_SECONDS).toFixed(2)} s vs ${(CLIP_START_SECONDS + clipSecondsOf(DRIFTING_ROW)).toFixed(2)} s)`);
+    const tolerant = await getJson(timelineViewer.port, `/api/timeline/${DRIFTING_ROW}?toleranceSeconds=0.5`);
+    expect(tolerant.body.drift).toEqual({ toleranceSeconds: 0.5, flags: [] });
+  });
+
+  it('flags two media streams whose durations differ, and bounds the spans it sends', async () => {
+    const { path, plugins } = await writeDubbedDataset(directory, 2100);
+    const dubbed = await createViewer({ path, plugins });
+    try {
+      const { body } = await getJson(dubbed.port, '/api/timeline/0');
+      expect(body.streams.map((stream: { field: string }) => stream.field)).toEqual(['clip', 'dub', 'words']);
+      expect(body.drift.flags).toEqual([{ field: 'dub', reference: 'clip', kind: 'duration', differenceSeconds: 0.25, message: 'dub lasts 0.25 s longer than clip (0.75 s vs 0.50 s)' }]);
+      expect(body.truncated).toBe(true);
+      expect(body.anchors[0].count).toBe(2100);
+      expect(body.anchors[0].spans).toHaveLength(2000);
+      expect(body.anchors[0].spans[1999][2]).toBe('w1999');
+    } finally {
+      await dubbed.close();
+    }
+  });
+
+  it('bad requests: a file without streams, a row out of range, a bad tolerance', async () => {
+    const none = await getJson(viewer.port, '/api/timeline/0');
+    expect(none.status).toBe(404);
+    expect(none.body.error).toMatchObject({ code: 'E_NO_TIMELINE', message: expect.stringContaining('fields with a time axis: none') });
+    expect((await getJson(timelineViewer.port, `/api/timeline/${TIMELINE_SAMPLE_COUNT}`)).body.error.code).toBe('E_INDEX');
+    for (const tolerance of ['-1', 'abc', '1e3', '99999']) {
+      const response = await getJson(timelineViewer.port, `/api/timeline/0?toleranceSeconds=${tolerance}`);
+      expect(response.status).toBe(400);
+      expect(response.body.error.code).toBe('E_ARGUMENT');
+    }
+    expect((await getJson(timelineViewer.port, '/api/timeline/0', { method: 'POST' })).status).toBe(405);
   });
 });

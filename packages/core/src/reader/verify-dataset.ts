@@ -33,13 +33,34 @@ export interface VerifyReport {
   notes: string[];
 }
 
+/** How far `verifyDataset` is: `done` of `total` steps of the current phase (structure: 1 step; checksums: regions — header, metadata, each page, the allocation table). */
+export interface VerifyProgress {
+  phase: 'structure' | 'checksums';
+  done: number;
+  total: number;
+}
+
+export interface VerifyOptions {
+  plugins?: readonly TesseraPlugin[];
+  /**
+   * Called as the check advances: once per phase at its start and end, and between checksummed
+   * regions at most MAX_PROGRESS_CALLS times in all (not per byte), so a caller can show a bar.
+   */
+  onProgress?: (progress: VerifyProgress) => void;
+}
+
+/** Upper bound on the checksum phase's `onProgress` calls, however many pages a file has. */
+const MAX_PROGRESS_CALLS = 100;
+
 /**
  * Checks a file: its structure (everything `openDataset` validates) and, for files written by
  * Tessera, the CRC-32 of every region — header and descriptors, metadata, each page, the allocation
  * table and the extension block itself — so any flipped byte is found and located.
  */
-export function verifyDataset(path: string, options: { plugins?: readonly TesseraPlugin[] } = {}): VerifyReport {
+export function verifyDataset(path: string, options: VerifyOptions = {}): VerifyReport {
   const report: VerifyReport = { path, ok: false, checksums: 'absent', pagesChecked: 0, bytesChecked: 0, problems: [], notes: [] };
+  const onProgress = options.onProgress;
+  onProgress?.({ phase: 'structure', done: 0, total: 1 });
   try {
     const dataset = openDataset(path, { plugins: options.plugins, mmap: 'auto' });
     try {
@@ -62,6 +83,7 @@ export function verifyDataset(path: string, options: { plugins?: readonly Tesser
       throw failure;
     }
   }
+  onProgress?.({ phase: 'structure', done: 1, total: 1 });
 
   let source: FileSource;
   try {
@@ -72,7 +94,7 @@ export function verifyDataset(path: string, options: { plugins?: readonly Tesser
     return report;
   }
   try {
-    checkChecksums(source, report);
+    checkChecksums(source, report, onProgress);
   } finally {
     source.close();
   }
@@ -80,7 +102,7 @@ export function verifyDataset(path: string, options: { plugins?: readonly Tesser
   return report;
 }
 
-function checkChecksums(source: FileSource, report: VerifyReport): void {
+function checkChecksums(source: FileSource, report: VerifyReport, onProgress: VerifyOptions['onProgress']): void {
   const fileByteLength = source.byteLength;
   if (fileByteLength < HEADER_BYTE_LENGTH) return;
   const header = source.view(0, HEADER_BYTE_LENGTH);
@@ -159,14 +181,27 @@ function checkChecksums(source: FileSource, report: VerifyReport): void {
       });
     }
   };
+  // Regions: header, metadata, each page, the allocation table; progress every `stride` of them.
+  const regionTotal = numPages + 3;
+  const stride = Math.max(1, Math.ceil(regionTotal / MAX_PROGRESS_CALLS));
+  let regionsDone = 0;
+  const advance = () => {
+    regionsDone += 1;
+    if (regionsDone % stride === 0 && regionsDone < regionTotal) onProgress?.({ phase: 'checksums', done: regionsDone, total: regionTotal });
+  };
+  onProgress?.({ phase: 'checksums', done: 0, total: regionTotal });
   region('header', 0, metadataStart, checksums.header);
+  advance();
   region('metadata', metadataStart, dataStart - metadataStart, checksums.metadata);
+  advance();
   const pageSize = numPages > 0 ? (dataEnd - dataStart) / numPages : 0;
   for (let page = 0; page < numPages; page++) {
     region(`page ${page}`, dataStart + page * pageSize, pageSize, checksums.pages[page]);
     report.pagesChecked += 1;
+    advance();
   }
   region('allocation table', tableOffset, fileByteLength - tableOffset, checksums.allocationTable);
+  onProgress?.({ phase: 'checksums', done: regionTotal, total: regionTotal });
 }
 
 function checksumRange(source: FileSource, offset: number, byteLength: number): number {

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { type FieldCodec, type FieldSpec, type TesseraPlugin, bytes, corePlugin, ffcvImage, float64, int64, json, ndarray, writeDataset } from '@tessera/core';
+import { type FieldCodec, type FieldSpec, type FieldReader, type TesseraPlugin, bytes, corePlugin, ffcvImage, float64, int64, json, ndarray, writeDataset } from '@tessera/core';
 import sharp from 'sharp';
 
 export const IMAGE_SAMPLE_COUNT = 120;
@@ -122,12 +122,21 @@ export function makeWav(index: number): Uint8Array {
  * A test plugin whose field stores WAV files as bytes and previews them as audio (what @tessera/audio
  * does for its fields), so the page's player and waveform are tested without a modality package.
  */
-export function wavClipPlugin(): TesseraPlugin {
+export function wavClipPlugin(options: { startSeconds?: number } = {}): TesseraPlugin {
   const bytesCodec = corePlugin().codecs.find((codec) => codec.id === 'core/bytes')!;
   const { typeId: _typeId, encodeFfcvArguments: _encode, decodeFfcvArguments: _decode, ...stored } = bytesCodec;
+  const startSeconds = options.startSeconds ?? 0;
   const codec: FieldCodec = {
     ...stored,
     id: 'viewer-test/wav-clip',
+    // The clip's place on the sample's time axis, from the WAV size in the metadata (its size column).
+    timeline(field, sampleIndex, out) {
+      const byteLength = field.readUint64(field.recordOffset(sampleIndex) + 8);
+      if (byteLength === 0) return false;
+      out.startSeconds = startSeconds;
+      out.durationSeconds = (byteLength - 44) / 2 / CLIP_SAMPLE_RATE;
+      return true;
+    },
     preview(field, sampleIndex) {
       const wav = bytesCodec.read(field, sampleIndex) as Uint8Array;
       const peaks = new Float32Array(32);
@@ -146,4 +155,78 @@ export async function writeAudioDataset(directory: string): Promise<{ path: stri
   const clip: FieldSpec = { plugin, codecId: 'viewer-test/wav-clip', arguments: {} };
   await writeDataset(path, { clip, label: int64() }, Array.from({ length: AUDIO_SAMPLE_COUNT }, (_, index) => ({ clip: makeWav(index), label: index % 2 })), { workers: 0, plugins: [plugin] });
   return { path, plugin };
+}
+
+/** One labelled span of the test word-spans field: seconds on the sample's time axis. */
+export interface WordSpan {
+  start: number;
+  end: number;
+  label: string;
+}
+
+/**
+ * A test plugin for a second stream: words stored as JSON (core's json codec) with `timeline` and
+ * `anchors` hooks, as @tessera/audio's alignments have, so the timeline view needs no modality package.
+ */
+export function wordSpansPlugin(): TesseraPlugin {
+  const jsonCodec = corePlugin().codecs.find((codec) => codec.id === 'core/json')!;
+  const { typeId: _typeId, encodeFfcvArguments: _encode, decodeFfcvArguments: _decode, preview: _preview, ...stored } = jsonCodec;
+  const spansOf = (field: FieldReader, sampleIndex: number) => stored.read(field, sampleIndex) as WordSpan[];
+  const codec: FieldCodec = {
+    ...stored,
+    id: 'viewer-test/word-spans',
+    timeline(field, sampleIndex, out) {
+      const spans = spansOf(field, sampleIndex);
+      if (spans.length === 0) return false;
+      out.startSeconds = Math.min(...spans.map((span) => span.start));
+      out.durationSeconds = Math.max(...spans.map((span) => span.end)) - out.startSeconds;
+      return true;
+    },
+    anchors(field, sampleIndex, out) {
+      const spans = spansOf(field, sampleIndex);
+      if (out.length >= spans.length * 2) for (const [index, span] of spans.entries()) out.set([span.start, span.end], index * 2);
+      return spans.length;
+    },
+  };
+  return { specVersion: 1, name: 'tessera-viewer-test-words', version: '1.0.0', codecs: [codec] };
+}
+
+export const TIMELINE_SAMPLE_COUNT = 3;
+/** Where every clip starts on its sample's axis, so seeking must subtract it. */
+export const CLIP_START_SECONDS = 0.2;
+/** Row whose last word ends this long after its clip: drift above the default 0.1 s tolerance. */
+export const DRIFTING_ROW = 2;
+export const WORD_OVERRUN_SECONDS = 0.3;
+
+export function wordsOf(index: number): WordSpan[] {
+  const clipEnd = CLIP_START_SECONDS + clipSecondsOf(index);
+  return [
+    { start: CLIP_START_SECONDS + 0.05, end: CLIP_START_SECONDS + 0.15, label: `alpha${index}` },
+    { start: CLIP_START_SECONDS + 0.25, end: CLIP_START_SECONDS + 0.4, label: `beta${index}` },
+    { start: clipEnd - 0.05, end: index === DRIFTING_ROW ? clipEnd + WORD_OVERRUN_SECONDS : clipEnd, label: `omega${index}` },
+  ];
+}
+
+/** A clip (WAV, on the time axis from CLIP_START_SECONDS) and its words: the time-aligned view's data. */
+export async function writeTimelineDataset(directory: string): Promise<{ path: string; plugins: TesseraPlugin[] }> {
+  const path = join(directory, 'spoken.beton');
+  const plugins = [wavClipPlugin({ startSeconds: CLIP_START_SECONDS }), wordSpansPlugin()];
+  const clip: FieldSpec = { plugin: plugins[0]!, codecId: 'viewer-test/wav-clip', arguments: {} };
+  const words: FieldSpec = { plugin: plugins[1]!, codecId: 'viewer-test/word-spans', arguments: {} };
+  await writeDataset(path, { clip, words }, Array.from({ length: TIMELINE_SAMPLE_COUNT }, (_, index) => ({ clip: makeWav(index), words: wordsOf(index) })), { workers: 0, plugins });
+  return { path, plugins };
+}
+
+/**
+ * One row with two clips of different lengths (0.5 s and 0.75 s: `clip` and its `dub`) and
+ * `wordCount` short words: drift between media durations, and more spans than a timeline sends.
+ */
+export async function writeDubbedDataset(directory: string, wordCount: number): Promise<{ path: string; plugins: TesseraPlugin[] }> {
+  const path = join(directory, `dubbed-${wordCount}.beton`);
+  const plugins = [wavClipPlugin(), wordSpansPlugin()];
+  const clip: FieldSpec = { plugin: plugins[0]!, codecId: 'viewer-test/wav-clip', arguments: {} };
+  const words: FieldSpec = { plugin: plugins[1]!, codecId: 'viewer-test/word-spans', arguments: {} };
+  const spans = Array.from({ length: wordCount }, (_, index) => ({ start: index * 0.0002, end: index * 0.0002 + 0.0001, label: `w${index}` }));
+  await writeDataset(path, { clip, dub: clip, words }, [{ clip: makeWav(0), dub: makeWav(1), words: spans }], { workers: 0, plugins });
+  return { path, plugins };
 }
