@@ -344,11 +344,47 @@ async function renderDetail(state) {
   previous.addEventListener('click', () => writeState({ ...state, row: row.index - 1 }));
   const next = element('button', { type: 'button', textContent: 'next row →', disabled: row.index + 1 >= summary.numSamples });
   next.addEventListener('click', () => writeState({ ...state, row: row.index + 1 }));
-  const table = element('table', {}, ...summary.fields.map((field) => element('tr', { dataset: { field: field.name } }, element('th', { textContent: field.name }), element('td', {}, renderPreview(row.fields[field.name], field, true)))));
+  const table = element(
+    'table',
+    {},
+    ...summary.fields.map((field) =>
+      element('tr', { dataset: { field: field.name } }, element('th', { textContent: field.name }), element('td', {}, renderPreview(row.fields[field.name], field, true), decodedControl(field, row))),
+    ),
+  );
   // The detail view's players load their metadata (durations, seeking); the grid's stay unloaded.
   for (const media of table.querySelectorAll('audio, video')) media.preload = 'metadata';
   const timeline = summary.timeline === null ? null : await renderTimeline(state, row, table);
   elements.detail.replaceChildren(element('h2', { id: 'detail-title', dataset: { row: String(row.index) }, textContent: `row ${row.index}` }), element('p', {}, back, ' ', previous, ' ', next), timeline, table);
+}
+
+/**
+ * For an image field: what one of its decoders makes of the row (the crop a loader would hand the
+ * model, its fixed choice), next to the stored image. Options are the decoder's JSON options.
+ */
+function decodedControl(field, row) {
+  if (row.fields[field.name]?.kind !== 'image' || field.decoders.length === 0) return null;
+  const preferred = ['center-crop', 'random-resized-crop'].find((name) => field.decoders.includes(name)) ?? field.decoders[0];
+  const select = element('select', { className: 'decoder-select' }, ...field.decoders.map((name) => element('option', { value: name, textContent: name, selected: name === preferred })));
+  const options = element('input', { className: 'decoder-options', value: preferred.endsWith('crop') ? '{"outputSize":224}' : '', placeholder: 'options (JSON)', size: 24 });
+  const output = element('div', { className: 'decoded' });
+  const show = async () => {
+    const url = `/api/decoded/${encodeURIComponent(field.name)}/${row.index}?decoder=${encodeURIComponent(select.value)}&options=${encodeURIComponent(options.value)}`;
+    const response = await fetch(url);
+    if (!response.ok) {
+      const body = await response.json().catch(() => ({}));
+      output.replaceChildren(element('div', { className: 'cell-error', textContent: body.error?.message ?? `HTTP ${response.status}` }));
+      return;
+    }
+    if ((response.headers.get('content-type') ?? '').startsWith('image/')) {
+      const image = element('img', { className: 'decoded-image', alt: `${field.name} decoded by ${select.value}`, src: URL.createObjectURL(await response.blob()) });
+      output.replaceChildren(image, element('div', { className: 'caption', textContent: `decoded by ${select.value}` }));
+    } else {
+      output.replaceChildren(element('pre', { className: 'json', textContent: JSON.stringify(await response.json(), null, 1).slice(0, 4000) }));
+    }
+  };
+  const button = element('button', { type: 'button', className: 'decode-button', textContent: 'decode' });
+  button.addEventListener('click', () => show().catch(showError));
+  return element('div', { className: 'decoder-control' }, select, ' ', options, ' ', button, output);
 }
 
 // ── time-aligned view ────────────────────────────────────────────────────────────────────

@@ -4,6 +4,7 @@ import { type Dataset, type FieldPreview, TesseraError, type TesseraPlugin, open
 import { parseByteRange } from './byte-range.js';
 import { buildDatasetSummary } from './dataset-summary.js';
 import { type FieldStatistics, computeFieldStatistics } from './field-statistics.js';
+import { createDecodedOutputs, decoderNamesOf } from './decoded-output.js';
 import { HttpError, toHttpError } from './http-error.js';
 import { stringifyForPage } from './json-encoding.js';
 import { previewToJson } from './preview-json.js';
@@ -119,6 +120,7 @@ function createRequestHandler(dataset: Dataset, plugins: readonly TesseraPlugin[
   const statisticsCache = new Map<string, FieldStatistics>();
   const matchCache = new Map<string, Promise<RowMatches>>();
   const mediaCache = new Map<string, { contentType: string; body: Buffer }>();
+  const decoded = createDecodedOutputs(dataset);
   const verifyJob = createVerifyJob(dataset, plugins);
   let searchFields: Promise<string[]> | undefined;
 
@@ -268,6 +270,17 @@ function createRequestHandler(dataset: Dataset, plugins: readonly TesseraPlugin[
       sendJson(response, method, 200, buildSampleTimeline(dataset, summary.timeline, row, toleranceSeconds));
       return;
     }
+    if (name === 'decoded' && rest.length === 2) {
+      requireMethod(isRead, method, 'GET');
+      const fieldName = checkField(rest[0]!);
+      const row = checkRow(rest[1]!);
+      const decoderName = query.get('decoder');
+      if (decoderName === null || decoderName === '') throw new HttpError(400, 'E_ARGUMENT', `name the decoder: ?decoder=<name>&options=<JSON>; field "${fieldName}" has ${decoderNamesOf(dataset, fieldName).join(', ') || 'no known decoders'}`);
+      const output = await decoded(fieldName, row, decoderName, query.get('options'));
+      if (output.kind === 'image') sendMedia(request, response, method, output.contentType, output.body);
+      else sendJson(response, method, 200, output.value);
+      return;
+    }
     if (name === 'verify' && rest.length === 0) {
       if (method === 'POST') {
         sendJson(response, method, 202, verifyJob.start());
@@ -277,7 +290,7 @@ function createRequestHandler(dataset: Dataset, plugins: readonly TesseraPlugin[
       sendJson(response, method, 200, verifyJob.snapshot());
       return;
     }
-    throw new HttpError(404, 'E_NOT_FOUND', `no API route ${JSON.stringify(path)}; the routes are /api/summary, /api/rows, /api/media/<field>/<row>, /api/statistics/<field>, /api/timeline/<row>, /api/verify`);
+    throw new HttpError(404, 'E_NOT_FOUND', `no API route ${JSON.stringify(path)}; the routes are /api/summary, /api/rows, /api/media/<field>/<row>, /api/statistics/<field>, /api/timeline/<row>, /api/decoded/<field>/<row>?decoder=, /api/verify`);
   }
 
   return {

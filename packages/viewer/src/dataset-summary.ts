@@ -1,3 +1,4 @@
+import { decoderNamesOf } from './decoded-output.js';
 import type { Dataset, JsonValue } from '@tessera/core';
 import { type FieldPayloadBytes, computeFieldPayloadBytes } from './field-bytes.js';
 import { classNamesOf } from './field-statistics.js';
@@ -21,6 +22,8 @@ export interface FieldSummary {
   sidecar: string | null;
   hasPreview: boolean;
   hasStatistics: boolean;
+  /** the decoders of the field's codec (for `/api/decoded/<field>/<row>?decoder=`) */
+  decoders: string[];
   /** class names from `info` for a class-id field (see classNamesOf) */
   classNames: string[] | null;
 }
@@ -81,6 +84,7 @@ export function buildDatasetSummary(dataset: Dataset): DatasetSummary {
       sidecar: field.sidecar ?? null,
       hasPreview: dataset.hasPreview(field.name),
       hasStatistics: dataset.hasStatistics(field.name),
+      decoders: decoderNamesOf(dataset, field.name),
       classNames: classNamesOf(dataset, field.name) ?? null,
     })),
     timeline: findTimelineFields(dataset) ?? null,

@@ -470,3 +470,50 @@ describe('the time-aligned view: /api/timeline/<row>', () => {
     expect((await getJson(timelineViewer.port, '/api/timeline/0', { method: 'POST' })).status).toBe(405);
   });
 });
+
+describe('decoded outputs (/api/decoded/<field>/<row>?decoder=)', () => {
+  let pixelsPath: string;
+  let pixelsViewer: Viewer;
+  beforeAll(async () => {
+    const { int64, ndarray, writeDataset } = await import('@tessera/core');
+    pixelsPath = join(directory, 'pixels.beton');
+    await writeDataset(pixelsPath, { pixels: ndarray({ dtype: '|u1', shape: [RAW_HEIGHT, RAW_WIDTH, 3] }), label: int64() }, Array.from({ length: 4 }, (_, index) => ({ pixels: rawPixels(index), label: index * 3 })), { workers: 0 });
+    pixelsViewer = await createViewer({ path: pixelsPath });
+  });
+  afterAll(async () => {
+    await pixelsViewer?.close();
+  });
+
+  it('a decoder with a uint8 [height, width, 3] output is served as a BMP of exactly its pixels', async () => {
+    const summary = await getJson(pixelsViewer.port, '/api/summary');
+    expect(summary.body.fields.find((field: { name: string }) => field.name === 'pixels').decoders).toEqual(['ndarray']);
+    const bmp = await rawRequest(pixelsViewer.port, '/api/decoded/pixels/2?decoder=ndarray');
+    expect(bmp.status).toBe(200);
+    expect(bmp.headers['content-type']).toBe('image/bmp');
+    const body = bmp.body;
+    expect([body.subarray(0, 2).toString('latin1'), body.readInt32LE(18), body.readInt32LE(22)]).toEqual(['BM', RAW_WIDTH, -RAW_HEIGHT]);
+    const pixels = rawPixels(2);
+    const rowByteLength = Math.ceil((RAW_WIDTH * 3) / 4) * 4;
+    for (let y = 0; y < RAW_HEIGHT; y++) {
+      for (let x = 0; x < RAW_WIDTH; x++) {
+        const at = body.readUInt32LE(10) + y * rowByteLength + x * 3;
+        expect([body[at + 2], body[at + 1], body[at]]).toEqual(Array.from(pixels.subarray((y * RAW_WIDTH + x) * 3, (y * RAW_WIDTH + x) * 3 + 3)));
+      }
+    }
+  });
+
+  it('any other output is JSON: dtype, shape, lengths and values', async () => {
+    const label = await getJson(pixelsViewer.port, '/api/decoded/label/3?decoder=int32');
+    expect(label.status).toBe(200);
+    expect(label.body).toEqual({ dtype: 'int32', shape: [], lengths: [], values: [9] });
+  });
+
+  it('an unknown decoder, missing decoder, bad options JSON or options the decoder rejects get 404/400 naming the problem', async () => {
+    expect(await getJson(pixelsViewer.port, '/api/decoded/pixels/0?decoder=center-crop')).toMatchObject({ status: 404, body: { error: { code: 'E_NO_DECODER', message: expect.stringContaining('ndarray') } } });
+    expect(await getJson(pixelsViewer.port, '/api/decoded/pixels/0')).toMatchObject({ status: 400, body: { error: { message: expect.stringContaining('?decoder=') } } });
+    expect(await getJson(pixelsViewer.port, '/api/decoded/pixels/0?decoder=ndarray&options={oops')).toMatchObject({ status: 400, body: { error: { message: expect.stringContaining('JSON') } } });
+    expect(await getJson(pixelsViewer.port, '/api/decoded/label/0?decoder=int32&options={"size":3}')).toMatchObject({ status: 400, body: { error: { code: 'E_ARGUMENT' } } });
+    expect(await getJson(pixelsViewer.port, '/api/decoded/pixels/4?decoder=ndarray')).toMatchObject({ status: 404 });
+    expect(await getJson(pixelsViewer.port, '/api/decoded/nope/0?decoder=ndarray')).toMatchObject({ status: 404 });
+  });
+});
