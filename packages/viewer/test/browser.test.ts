@@ -1,11 +1,12 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bytes, json, writeDataset } from '@tessera/core';
 import { type Viewer, createViewer } from '@tessera/viewer';
-import { type BrowserContext, type Page, chromium } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ARTIFACTS, CHROMIUM_PATH, hasChromium, launchBrowser, openViewerPage, rowIndices } from './helpers/browser.js';
 import {
   CLASSES,
   CLIP_START_SECONDS,
@@ -23,10 +24,6 @@ import {
   writeTimelineDataset,
 } from './helpers/fixtures.js';
 
-/** Debian's Chromium (apt-get install chromium); CI installs it. No browser is downloaded. */
-const CHROMIUM_PATH = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM_PATH);
-const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url));
 /**
  * The README's screenshot is rewritten only on request (TESSERA_UPDATE_SCREENSHOT=1), so test runs
  * leave the committed file alone; every run saves the same view under artifacts/.
@@ -55,13 +52,7 @@ beforeAll(async () => {
     { workers: 0 },
   );
   [imageViewer, textViewer] = await Promise.all([createViewer({ path }), createViewer({ path: textPath })]);
-  // launchPersistentContext is how a fresh --user-data-dir is given to Chromium through Playwright.
-  context = await chromium.launchPersistentContext(userDataDirectory, {
-    headless: true,
-    executablePath: CHROMIUM_PATH,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    viewport: { width: 1280, height: 800 },
-  });
+  context = await launchBrowser(userDataDirectory);
   mkdirSync(ARTIFACTS, { recursive: true });
 });
 
@@ -73,21 +64,7 @@ afterAll(async () => {
   if (userDataDirectory !== undefined) rmSync(userDataDirectory, { recursive: true, force: true });
 });
 
-async function openPage(url: string): Promise<Page> {
-  const page = await context!.newPage();
-  const problems: string[] = [];
-  page.on('pageerror', (error) => problems.push(error.message));
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(message.text());
-  });
-  (page as Page & { problems?: string[] }).problems = problems;
-  await page.goto(url);
-  await page.waitForSelector('body[data-ready="true"]');
-  await page.waitForSelector('body[data-loading="false"]');
-  return page;
-}
-
-const rowIndices = (page: Page) => page.$$eval('#grid tbody tr', (rows) => rows.map((row) => Number((row as unknown as { dataset: { row: string } }).dataset.row)));
+const openPage = (url: string) => openViewerPage(context!, url);
 
 describe.skipIf(!hasChromium)('the viewer page in Chromium', () => {
   it('shows the header, the fields, thumbnails at their stored size, and pages', async () => {
