@@ -6,13 +6,16 @@
  * B), written once into .bench-data/. Each round starts `tessera view FILE --port 0` in a fresh Node
  * process and times, from the spawn, (1) the URL printed, (2) /api/summary, (3) the first page of
  * 50 rows (/api/rows) and (4) the first class-count statistics (/api/statistics/label: a seeded
- * sample of rows, marked partial) — what the page needs to show its first screen. Target: the
- * first page in under 1 s. Beside it, in the same run, the cost a viewer that scans the data would
- * pay: reading every sample's class id and caption length from the file (dataset.statistics over
- * all samples), which `tessera view` never does. The last line is the JSON result.
+ * sample of rows, marked partial) — what the page needs to show its first screen — and, when Debian's
+ * Chromium is installed (/usr/bin/chromium, driven by playwright-core), (5) the page itself rendered
+ * in a second cold start, with its 50 rows in the DOM. Target: the first page in under 1 s. Beside
+ * it, in the same run, the cost a viewer that scans the data would pay: reading every sample's class
+ * id and caption length from the file (dataset.statistics over all samples), which `tessera view`
+ * never does. The last line is the JSON result.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bytes, float64, int64, openDataset, writeDataset } from '@tessera/core';
 import { benchDataPath, createBenchRun, formatRatio, parseBenchOptions, printTable, progress, repositoryRoot } from '../lib/index.mjs';
@@ -50,7 +53,23 @@ if (!existsSync(path)) {
 }
 metrics.fileByteLength = statSync(path).size;
 
-/** One cold start of the viewer: spawn → URL → summary → first page → class counts. */
+const CHROMIUM = '/usr/bin/chromium';
+let browser;
+let browserDirectory;
+if (options.sections.has('view') && existsSync(CHROMIUM)) {
+  const { chromium } = await import('playwright-core');
+  browserDirectory = mkdtempSync(join(tmpdir(), 'tessera-bench-viewer-'));
+  browser = await chromium.launchPersistentContext(browserDirectory, {
+    headless: true,
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    viewport: { width: 1280, height: 800 },
+  });
+} else if (options.sections.has('view')) {
+  progress(`${CHROMIUM} is missing: the page is not rendered in a browser (apt-get install chromium)`);
+}
+
+/** One cold start of the viewer: spawn → URL → summary → first page → class counts (→ the page rendered in Chromium). */
 async function viewOnce() {
   const started = performance.now();
   const child = spawn(process.execPath, [cli, 'view', path, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -77,7 +96,42 @@ async function viewOnce() {
     const firstPageMs = performance.now() - started;
     const statistics = await (await fetch(`${url}/api/statistics/label`)).json();
     const statisticsMs = performance.now() - started;
-    return { urlMs, summaryMs, firstPageMs, statisticsMs, partial: statistics.partial === true };
+    let renderedMs;
+    if (browser !== undefined) {
+      // A second cold start for the browser: the page's own requests, from spawn to 50 rows in the DOM.
+      child.kill('SIGINT');
+      await new Promise((resolve) => (child.exitCode === null ? child.on('exit', resolve) : resolve()));
+      renderedMs = await renderOnce();
+    }
+    return { urlMs, summaryMs, firstPageMs, statisticsMs, renderedMs, partial: statistics.partial === true };
+  } finally {
+    child.kill('SIGINT');
+    await new Promise((resolve) => (child.exitCode === null ? child.on('exit', resolve) : resolve()));
+  }
+}
+
+/** Spawn → the page open in Chromium with its first 50 rows rendered. */
+async function renderOnce() {
+  const started = performance.now();
+  const child = spawn(process.execPath, [cli, 'view', path, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    const url = await new Promise((resolve, reject) => {
+      let stdout = '';
+      child.stdout.on('data', (chunk) => {
+        stdout += chunk;
+        const match = /(http:\/\/127\.0\.0\.1:\d+)\S*/.exec(stdout);
+        if (match) resolve(match[1]);
+      });
+      child.on('exit', (code) => reject(new Error(`tessera view exited with ${code} before printing its URL`)));
+    });
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${url}/`);
+      await page.waitForFunction(() => document.querySelectorAll('#grid tbody tr').length >= 50, undefined, { timeout: 30_000 });
+      return performance.now() - started;
+    } finally {
+      await page.close();
+    }
   } finally {
     child.kill('SIGINT');
     await new Promise((resolve) => (child.exitCode === null ? child.on('exit', resolve) : resolve()));
@@ -119,13 +173,15 @@ const median = (values) => {
 };
 const rows = [];
 if (runs.length > 0) {
-  for (const key of ['urlMs', 'summaryMs', 'firstPageMs', 'statisticsMs']) {
-    const values = runs.map((run) => run[key]);
+  for (const key of ['urlMs', 'summaryMs', 'firstPageMs', 'statisticsMs', 'renderedMs']) {
+    const values = runs.map((run) => run[key]).filter((value) => value !== undefined);
+    if (values.length === 0) continue;
     metrics[key] = { bestMs: Math.min(...values), medianMs: median(values) };
     rows.push([key.replace(/Ms$/, ''), Math.min(...values).toFixed(0), median(values).toFixed(0)]);
   }
   metrics.statisticsPartial = runs.every((run) => run.partial);
   metrics.firstPageVsTarget = TARGET_MS / metrics.firstPageMs.medianMs;
+  if (metrics.renderedMs !== undefined) metrics.renderedVsTarget = TARGET_MS / metrics.renderedMs.medianMs;
 }
 if (scans.length > 0) {
   metrics.scanAllMs = median(scans);
@@ -133,7 +189,12 @@ if (scans.length > 0) {
   if (metrics.firstPageMs !== undefined) metrics.scanVsFirstPage = metrics.scanAllMs / metrics.firstPageMs.medianMs;
 }
 printTable(`tessera view on ${numSamples.toLocaleString('en')} samples (${(metrics.fileByteLength / 2 ** 20).toFixed(0)} MiB), ms from spawning the process`, ['step', 'best ms', 'median ms'], rows);
+await browser?.close();
+if (browserDirectory !== undefined) rmSync(browserDirectory, { recursive: true, force: true });
+if (metrics.renderedMs !== undefined) {
+  console.log(`\nthe page rendered in Chromium with its 50 rows: ${metrics.renderedMs.medianMs.toFixed(0)} ms after spawning tessera view (target < ${TARGET_MS} ms: ${metrics.renderedMs.medianMs < TARGET_MS ? 'met' : 'NOT met'})`);
+}
 if (metrics.firstPageMs !== undefined) {
-  console.log(`\nfirst page in ${metrics.firstPageMs.medianMs.toFixed(0)} ms (target < ${TARGET_MS} ms: ${metrics.firstPageMs.medianMs < TARGET_MS ? 'met' : 'NOT met'}, ${formatRatio(metrics.firstPageVsTarget)} of the budget left over)`);
+  console.log(`first page in ${metrics.firstPageMs.medianMs.toFixed(0)} ms (target < ${TARGET_MS} ms: ${metrics.firstPageMs.medianMs < TARGET_MS ? 'met' : 'NOT met'}, ${formatRatio(metrics.firstPageVsTarget)} of the budget left over)`);
 }
 benchRun.finish();
