@@ -51,7 +51,8 @@ describe('previews and statistics of core fields', () => {
       const jpeg = await dataset.preview('image', 1);
       expect(jpeg).toMatchObject({ kind: 'image', mimeType: 'image/jpeg', width: 40, height: 30 });
       expect(Array.from((jpeg as { bytes: Uint8Array }).bytes)).toEqual(Array.from(jpegLike));
-      expect(dataset.statistics('image', 1)).toEqual({ width: 40, height: 30 });
+      expect(dataset.statistics('image', 1)).toEqual({ width: 40, height: 30, byteLength: jpegLike.byteLength });
+      expect(dataset.statistics('image', 0)).toEqual({ width: 3, height: 2, byteLength: 18 });
     } finally {
       dataset.close();
     }

@@ -111,7 +111,8 @@ export function createImageCodec(channels: 1 | 3): FieldCodec<ImageInput, ImageF
       });
     },
 
-    statistics: (field, sampleIndex) => ({ width: readWidth(field, sampleIndex), height: readHeight(field, sampleIndex) }),
+    /** Width and height from the record; `byteLength`, the stored size (a JPEG's from the allocation table, raw pixels' from the size). */
+    statistics: (field, sampleIndex) => ({ width: readWidth(field, sampleIndex), height: readHeight(field, sampleIndex), byteLength: storedByteLength(field, sampleIndex, channels) }),
 
     decoders: imageDecoders(channels),
     defaultDecoder: 'simple',

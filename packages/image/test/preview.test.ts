@@ -75,11 +75,15 @@ describe('image previews and statistics', () => {
     }
   });
 
-  it('statistics are the stored width and height', () => {
+  it('statistics are the stored width, height and byte length', async () => {
     const dataset = openDataset(path, { plugins: [imagePlugin()] });
     try {
-      expect(dataset.statistics('raw', 1)).toEqual({ width: 32, height: 22 });
-      expect(dataset.statistics('grayJpeg', 0)).toEqual({ width: 16, height: 16 });
+      expect(dataset.statistics('raw', 1)).toEqual({ width: 32, height: 22, byteLength: 32 * 22 * 3 });
+      const grayJpeg = dataset.statistics('grayJpeg', 0);
+      expect(grayJpeg).toMatchObject({ width: 16, height: 16 });
+      // a JPEG's stored size: the bytes its preview serves as they are
+      const preview = await dataset.preview('grayJpeg', 0);
+      expect(grayJpeg.byteLength).toBe((preview as { bytes: Uint8Array }).bytes.byteLength);
       expect([dataset.hasPreview('jpeg'), dataset.hasStatistics('grayRaw')]).toEqual([true, true]);
     } finally {
       dataset.close();

@@ -106,8 +106,9 @@ describe('createViewer', () => {
     expect(bytesOf('meta')).toMatchObject({ source: 'size column', totalByteLength: metaTotal + IMAGE_SAMPLE_COUNT * (3 + 1), approximate: false });
     expect(bytesOf('label')).toMatchObject({ source: 'metadata only', perSampleByteLength: 0, totalByteLength: 0 });
     expect(bytesOf('grid')).toMatchObject({ source: 'arguments', perSampleByteLength: 24, totalByteLength: 24 * IMAGE_SAMPLE_COUNT, approximate: false });
-    // An FFCV image's statistics are its width and height: its JPEG sizes are not known without the allocation table.
-    expect(bytesOf('image')).toBeNull();
+    // An FFCV image's statistics give its stored size (a JPEG's from the allocation table): exact here.
+    const jpegTotal = jpegs.reduce((sum, jpeg) => sum + jpeg.byteLength, 0);
+    expect(bytesOf('image')).toMatchObject({ source: 'statistics', totalByteLength: jpegTotal, approximate: false });
   });
 
   it('rows: previews per field, media as URLs, everything else inline', async () => {

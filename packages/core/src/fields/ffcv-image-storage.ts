@@ -96,8 +96,8 @@ export const ffcvImageStorageCodec: FieldCodec<StoredImage, Record<string, never
     return mode === 'jpg' ? { kind: 'image', mimeType: 'image/jpeg', bytes, width, height } : { kind: 'image', mimeType: 'image/bmp', bytes: encodeBmp(bytes, width, height), width, height };
   },
   statistics(field, sampleIndex) {
-    const { width, height } = readImageHeader(field, sampleIndex);
-    return { width, height };
+    const header = readImageHeader(field, sampleIndex);
+    return { width: header.width, height: header.height, byteLength: storedImageByteLength(field, sampleIndex, header) };
   },
   decoders: {
     /** The stored bytes, padded to the largest stored image (install @tessera/image for pixels). */

@@ -188,8 +188,9 @@ export interface FieldCodec<TValue = unknown, TArgs extends JsonValue = JsonValu
    */
   preview?(field: FieldReader<TArgs>, sampleIndex: number, options: PreviewOptions): FieldPreview | Promise<FieldPreview>;
   /**
-   * Optional: per-sample figures worth a histogram or class counts, from the metadata alone (width
-   * and height of an image, seconds of a clip, tokens of a text; a class id): names → finite
+   * Optional: per-sample figures worth a histogram or class counts, from the metadata and the
+   * allocation table, never a payload (width, height and stored bytes of an image, seconds of a
+   * clip, tokens of a text; a class id; a `byteLength` is shown as the field's size): names → finite
    * numbers, the same names for every sample. A viewer computes them over every sample of a small
    * file, or a seeded sample of rows of a large one (and says so).
    */
