@@ -50,12 +50,12 @@ describe('multimodal previews and statistics', () => {
     }
   });
 
-  it('interleaved: an outline of texts and image sizes; items per kind and text tokens', async () => {
+  it('interleaved: an outline of texts and image sizes (raw: 8 × 6 × 3 stored bytes); items per kind and text tokens', async () => {
     const dataset = openDataset(path, { plugins });
     try {
       expect(await dataset.preview('document', 0)).toEqual({
         kind: 'json',
-        value: { items: [{ text: 'A shop front:' }, { image: { width: 8, height: 6 } }, { text: 'and its menu.' }] },
+        value: { items: [{ text: 'A shop front:' }, { image: { width: 8, height: 6, byteLength: 8 * 6 * 3 } }, { text: 'and its menu.' }] },
       });
       const tokenizer = loadTokenizer(TOKENIZER);
       const textTokens = ['A shop front:', 'and its menu.'].reduce((sum, text) => sum + tokenizer.encode(text, false).length, 0);
