@@ -238,6 +238,30 @@ export interface VideoCodecParameters {
   extradata: Uint8Array;
 }
 
+/** The codec parameters a decoder and a muxer both take from a stored stream. */
+type SharedCodecParameters = Pick<
+  NativeCodecParameters,
+  'codecType' | 'codecId' | 'width' | 'height' | 'format' | 'profile' | 'level' | 'colorRange' | 'colorSpace' | 'colorPrimaries' | 'colorTrc' | 'chromaLocation' | 'sampleAspectRatio' | 'extradata'
+>;
+
+/** Fills node-av CodecParameters from a stored stream's parameters (a video stream's). */
+export function setVideoCodecParameters(par: SharedCodecParameters, params: VideoCodecParameters, videoType: number): void {
+  par.codecType = videoType;
+  par.codecId = params.codecId;
+  par.width = params.width;
+  par.height = params.height;
+  par.format = params.pixelFormat;
+  par.profile = params.profile;
+  par.level = params.level;
+  par.colorRange = params.colorRange;
+  par.colorSpace = params.colorSpace;
+  par.colorPrimaries = params.colorPrimaries;
+  par.colorTrc = params.colorTrc;
+  par.chromaLocation = params.chromaLocation;
+  par.sampleAspectRatio = { num: params.sampleAspectNum, den: params.sampleAspectDen };
+  if (params.extradata.byteLength > 0) par.extradata = Buffer.from(params.extradata);
+}
+
 export interface DemuxedPacket {
   data: Uint8Array;
   pts: number;
@@ -527,22 +551,9 @@ export function createPictureDecoder(params: VideoCodecParameters, where: string
   if (codec === null) throw new VideoFormatError(`${where}: FFmpeg ${nodeAv().version} has no decoder for codec id ${params.codecId}`);
   const par = new av.CodecParameters();
   par.alloc();
-  par.codecType = constants.AVMEDIA_TYPE_VIDEO;
-  par.codecId = params.codecId;
-  par.width = params.width;
-  par.height = params.height;
-  par.format = params.pixelFormat;
-  par.profile = params.profile;
-  par.level = params.level;
-  par.colorRange = params.colorRange;
-  par.colorSpace = params.colorSpace;
-  par.colorPrimaries = params.colorPrimaries;
-  par.colorTrc = params.colorTrc;
-  par.chromaLocation = params.chromaLocation;
+  setVideoCodecParameters(par, params, constants.AVMEDIA_TYPE_VIDEO);
   par.bitsPerRawSample = params.bitsPerRawSample;
   par.videoDelay = params.videoDelay;
-  par.sampleAspectRatio = { num: params.sampleAspectNum, den: params.sampleAspectDen };
-  if (params.extradata.byteLength > 0) par.extradata = Buffer.from(params.extradata);
   const context = new av.CodecContext();
   context.allocContext3(codec);
   const copied = context.parametersToContext(par);

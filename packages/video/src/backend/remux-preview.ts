@@ -18,7 +18,7 @@
 import { type FfmpegFailure, resolveFfmpeg, runFfmpeg } from '@tessera/ffmpeg';
 import { VideoFormatError } from '../video-errors.js';
 import { annexBParameters } from './ffmpeg-process-backend.js';
-import { type VideoCodecParameters, loadedNodeAv } from './node-av-backend.js';
+import { type VideoCodecParameters, loadedNodeAv, setVideoCodecParameters } from './node-av-backend.js';
 import { selectedBackend } from './video-backend.js';
 
 /** What the remux reads of a stored stream: its codec, time base and packets in decode order. */
@@ -198,21 +198,8 @@ function remuxWithNodeAv(source: RemuxSource, format: 'mp4' | 'webm'): Uint8Arra
   try {
     const stream = output.newStream(null);
     const par = stream.codecpar;
-    par.codecType = constants.AVMEDIA_TYPE_VIDEO!;
-    par.codecId = params.codecId;
+    setVideoCodecParameters(par, params, constants.AVMEDIA_TYPE_VIDEO!);
     par.codecTag = 0;
-    par.width = params.width;
-    par.height = params.height;
-    par.format = params.pixelFormat;
-    par.profile = params.profile;
-    par.level = params.level;
-    par.colorRange = params.colorRange;
-    par.colorSpace = params.colorSpace;
-    par.colorPrimaries = params.colorPrimaries;
-    par.colorTrc = params.colorTrc;
-    par.chromaLocation = params.chromaLocation;
-    par.sampleAspectRatio = { num: params.sampleAspectNum, den: params.sampleAspectDen };
-    if (params.extradata.byteLength > 0) par.extradata = Buffer.from(params.extradata);
     const timeBase: Rational = { num: source.timeBase[0], den: source.timeBase[1] };
     stream.timeBase = timeBase;
     const header = output.writeHeaderSync(null);
