@@ -69,14 +69,17 @@ if (options.sections.has('view') && existsSync(CHROMIUM)) {
   progress(`${CHROMIUM} is missing: the page is not rendered in a browser (apt-get install chromium)`);
 }
 
-/** One cold start of the viewer: spawn → URL → summary → first page → class counts (→ the page rendered in Chromium). */
-async function viewOnce() {
-  const started = performance.now();
+/** Spawns `tessera view` and waits for the URL it prints; `stop()` ends it. */
+async function startViewer() {
   const child = spawn(process.execPath, [cli, 'view', path, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk) => {
     stderr += chunk;
   });
+  const stop = async () => {
+    child.kill('SIGINT');
+    await new Promise((resolve) => (child.exitCode === null ? child.on('exit', resolve) : resolve()));
+  };
   try {
     const url = await new Promise((resolve, reject) => {
       let stdout = '';
@@ -87,54 +90,52 @@ async function viewOnce() {
       });
       child.on('exit', (code) => reject(new Error(`tessera view exited with ${code} before printing its URL: ${stderr}`)));
     });
+    return { url, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** One cold start of the viewer: spawn → URL → summary → first page → class counts (→ the page rendered in Chromium). */
+async function viewOnce() {
+  const started = performance.now();
+  const viewer = await startViewer();
+  let result;
+  try {
     const urlMs = performance.now() - started;
-    const summary = await (await fetch(`${url}/api/summary`)).json();
+    const summary = await (await fetch(`${viewer.url}/api/summary`)).json();
     if (summary.numSamples !== numSamples) throw new Error(`the summary says ${summary.numSamples} samples, the file has ${numSamples}`);
     const summaryMs = performance.now() - started;
-    const rows = await (await fetch(`${url}/api/rows?offset=0&limit=50`)).json();
+    const rows = await (await fetch(`${viewer.url}/api/rows?offset=0&limit=50`)).json();
     if (!Array.isArray(rows.rows) || rows.rows.length !== 50) throw new Error(`the first page has ${rows.rows?.length} rows, expected 50`);
     const firstPageMs = performance.now() - started;
-    const statistics = await (await fetch(`${url}/api/statistics/label`)).json();
+    const statistics = await (await fetch(`${viewer.url}/api/statistics/label`)).json();
     const statisticsMs = performance.now() - started;
-    let renderedMs;
-    if (browser !== undefined) {
-      // A second cold start for the browser: the page's own requests, from spawn to 50 rows in the DOM.
-      child.kill('SIGINT');
-      await new Promise((resolve) => (child.exitCode === null ? child.on('exit', resolve) : resolve()));
-      renderedMs = await renderOnce();
-    }
-    return { urlMs, summaryMs, firstPageMs, statisticsMs, renderedMs, partial: statistics.partial === true };
+    result = { urlMs, summaryMs, firstPageMs, statisticsMs, partial: statistics.partial === true };
   } finally {
-    child.kill('SIGINT');
-    await new Promise((resolve) => (child.exitCode === null ? child.on('exit', resolve) : resolve()));
+    await viewer.stop();
   }
+  // A second cold start for the browser: the page's own requests, from spawn to 50 rows in the DOM.
+  if (browser !== undefined) result.renderedMs = await renderOnce();
+  return result;
 }
 
 /** Spawn → the page open in Chromium with its first 50 rows rendered. */
 async function renderOnce() {
   const started = performance.now();
-  const child = spawn(process.execPath, [cli, 'view', path, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const viewer = await startViewer();
   try {
-    const url = await new Promise((resolve, reject) => {
-      let stdout = '';
-      child.stdout.on('data', (chunk) => {
-        stdout += chunk;
-        const match = /(http:\/\/127\.0\.0\.1:\d+)\S*/.exec(stdout);
-        if (match) resolve(match[1]);
-      });
-      child.on('exit', (code) => reject(new Error(`tessera view exited with ${code} before printing its URL`)));
-    });
     const page = await browser.newPage();
     try {
-      await page.goto(`${url}/`);
+      await page.goto(`${viewer.url}/`);
       await page.waitForFunction(() => document.querySelectorAll('#grid tbody tr').length >= 50, undefined, { timeout: 30_000 });
       return performance.now() - started;
     } finally {
       await page.close();
     }
   } finally {
-    child.kill('SIGINT');
-    await new Promise((resolve) => (child.exitCode === null ? child.on('exit', resolve) : resolve()));
+    await viewer.stop();
   }
 }
 
