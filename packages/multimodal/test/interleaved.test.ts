@@ -188,6 +188,17 @@ describe('interleaved documents', () => {
     }
   });
 
+  it('a write without an item kind\'s plugin is E_PLUGIN_MISSING naming the field and the package', async () => {
+    const target = join(directory, 'no-image-plugin.beton');
+    const withoutUses = { ...field(), uses: [textPlugin()] };
+    await expect(writeDataset(target, { document: withoutUses }, [{ document: [{ text: 'fine' }] }], { workers: 0 })).rejects.toMatchObject({
+      code: 'E_PLUGIN_MISSING',
+      field: 'document',
+      message: expect.stringMatching(/field "document".*@tessera\/image.*imagePlugin\(\)/),
+    });
+    expect(() => readFileSync(target)).toThrow();
+  });
+
   it('a write of a bad item names the item and its kind and leaves no file', async () => {
     const target = join(directory, 'bad.beton');
     await expect(

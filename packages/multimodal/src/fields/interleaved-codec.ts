@@ -128,20 +128,24 @@ export function normalizeInterleavedArguments(args: InterleavedArguments): Inter
   };
 }
 
-/** A kind's codec among the plugins given, or E_PLUGIN_MISSING saying what to install. */
-function kindCodec(lookup: (codecId: string) => RegisteredCodecRef | undefined, kind: InterleavedKind, fieldName: string): FieldCodec {
+/**
+ * A kind's codec among the plugins given, or E_PLUGIN_MISSING saying what to install. `fieldName`
+ * is undefined while encoding: the writer wraps the error with the field's name.
+ */
+function kindCodec(lookup: (codecId: string) => RegisteredCodecRef | undefined, kind: InterleavedKind, fieldName: string | undefined): FieldCodec {
+  const field = fieldName === undefined ? 'the field' : `field "${fieldName}"`;
   const found = lookup(kind.codec);
   const install = `install ${kind.plugin}@^${kind.version} and pass ${kind.factory === undefined ? 'its plugin' : `${kind.factory}()`} in \`plugins\``;
   if (found === undefined || found.plugin.name !== kind.plugin) {
-    throw new PluginError('E_PLUGIN_MISSING', `field "${fieldName}" holds "${kind.name}" items of codec ${kind.codec} from ${kind.plugin}@${kind.version}, which no given plugin provides: ${install}`, {
+    throw new PluginError('E_PLUGIN_MISSING', `${field} holds "${kind.name}" items of codec ${kind.codec} from ${kind.plugin}@${kind.version}, which no given plugin provides: ${install}`, {
       plugin: kind.plugin,
-      field: fieldName,
+      ...(fieldName === undefined ? {} : { field: fieldName }),
     });
   }
   if (!isCompatibleVersion(kind.version, found.plugin.version)) {
-    throw new PluginError('E_PLUGIN', `field "${fieldName}" holds "${kind.name}" items written with ${kind.plugin}@${kind.version}, but ${found.plugin.version} is installed: ${install}`, {
+    throw new PluginError('E_PLUGIN', `${field} holds "${kind.name}" items written with ${kind.plugin}@${kind.version}, but ${found.plugin.version} is installed: ${install}`, {
       plugin: kind.plugin,
-      field: fieldName,
+      ...(fieldName === undefined ? {} : { field: fieldName }),
     });
   }
   return found.codec;
@@ -180,7 +184,7 @@ function encodeDocument(value: unknown, args: InterleavedArguments, target: Enco
   if (items.length === 0) return;
   let codecs = writerCodecs.get(args);
   if (codecs === undefined) {
-    codecs = args.kinds.map((kind) => kindCodec((id) => target.codec(id), kind, 'interleaved'));
+    codecs = args.kinds.map((kind) => kindCodec((id) => target.codec(id), kind, undefined));
     writerCodecs.set(args, codecs);
   }
   const encoded: EncodedItem[] = [];
