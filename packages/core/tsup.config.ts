@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/internals.ts', 'src/writer/encode-worker.ts', 'src/loader/decode-worker.ts'],
+  entry: ['src/index.ts', 'src/internals.ts', 'src/writer/encode-worker.ts', 'src/loader/decode-worker.ts', 'src/io/remote-fetch-worker.ts'],
   format: ['esm'],
   dts: { entry: ['src/index.ts', 'src/internals.ts'] },
   sourcemap: true,

@@ -28,6 +28,9 @@ export type TesseraErrorCode =
   | 'E_OUT_OF_BOUNDS'
   | 'E_PLUGIN'
   | 'E_PLUGIN_MISSING'
+  | 'E_REMOTE'
+  | 'E_REMOTE_CHANGED'
+  | 'E_REMOTE_PROTOCOL'
   | 'E_SAMPLE_INDEX'
   | 'E_SIDECAR_MISMATCH'
   | 'E_TRUNCATED'
@@ -147,6 +150,28 @@ export class SidecarError extends TesseraError {
     this.property = details.property;
     this.expected = details.expected;
     this.actual = details.actual;
+  }
+}
+
+/**
+ * A remote dataset (`https://…`, `s3://…`) could not be read: E_REMOTE (the requests failed, after
+ * the retry budget for transient failures), E_REMOTE_CHANGED (the object is no longer the one
+ * opened: its ETag, date or size changed) or E_REMOTE_PROTOCOL (the server answered a range request
+ * with other bytes: a wrong Content-Range, a short body, the Range header ignored).
+ */
+export class RemoteError extends TesseraError {
+  readonly url: string;
+  /** HTTP status of the last failing response, when there was one */
+  readonly status: number | undefined;
+  /** requests made for this read, retries included */
+  readonly attempts: number;
+
+  constructor(code: TesseraErrorCode, message: string, details: { url: string; status?: number; attempts?: number; cause?: unknown }) {
+    super(code, message, { cause: details.cause });
+    this.name = 'RemoteError';
+    this.url = details.url;
+    this.status = details.status;
+    this.attempts = details.attempts ?? 1;
   }
 }
 

@@ -1,4 +1,4 @@
-export { ArgumentError, FormatError, PluginError, SidecarError, TesseraError } from './errors.js';
+export { ArgumentError, FormatError, PluginError, RemoteError, SidecarError, TesseraError } from './errors.js';
 export type { TesseraErrorCode } from './errors.js';
 
 export type {
@@ -50,6 +50,18 @@ export { openDataset } from './reader/open-dataset.js';
 export { createOutputSlot } from './registry/output-slots.js';
 export type { Dataset, DatasetField, DatasetLayout, OpenOptions } from './reader/open-dataset.js';
 export type { PageCacheStats } from './io/page-cache-source.js';
+export { BYTE_SOURCE_SPEC_VERSION, ByteSourceError, describeIdentity, isRemoteLocation } from './io/byte-source.js';
+export type {
+  ByteSource,
+  ByteSourceErrorCode,
+  ByteSourceErrorDetails,
+  ByteSourceOrigin,
+  ByteSourceProvider,
+  ByteSourceReadOptions,
+  RemoteObjectIdentity,
+} from './io/byte-source.js';
+export { httpSource } from './io/http-byte-source.js';
+export type { HttpSourceOptions } from './io/http-byte-source.js';
 export { verifyDataset } from './reader/verify-dataset.js';
 export { ffcvLoaderSafety } from './reader/ffcv-loader-safety.js';
 export type { FfcvLoaderSafety } from './reader/ffcv-loader-safety.js';

@@ -25,6 +25,9 @@ import { type PluginFieldIdentity, decodePluginArguments } from '../spec/plugin-
 import { OPTIONAL_CODEC_ID, type OptionalArguments, createOptionalCodec } from '../fields/optional-field.js';
 import { AllocationIndex } from './allocation-index.js';
 import { toTesseraError } from './io-errors.js';
+import { type RemoteOptions, type ResolvedRemote, openRemoteSource, referenceOf, remoteProviderFor, resolveRemoteSettings } from './remote-options.js';
+import { type ByteSourceProvider, isRemoteLocation } from '../io/byte-source.js';
+import { RemoteFileSource, type RemoteSourceStats } from '../io/remote-file-source.js';
 import { storedColumnsOf } from './stored-columns.js';
 import { joinSidecars } from './sidecar-dataset.js';
 
@@ -60,6 +63,13 @@ export interface OpenOptions {
    * (but not every record's FFCV columns against it), and `verifyDataset` still validates everything.
    */
   validateFields?: 'open' | 'lazy';
+  /**
+   * Byte-source providers for remote locations (e.g. `[s3()]` from @tessera/s3); core's own
+   * http(s) provider is always available.
+   */
+  byteSources?: readonly ByteSourceProvider[];
+  /** Cache, read-ahead and retry settings for remote locations (`https://…`, `s3://…`). */
+  remote?: RemoteOptions;
 }
 
 export interface DatasetField {
@@ -112,6 +122,8 @@ export interface Dataset {
   readonly cacheMode: 'os' | 'process';
   /** Counters of the in-process page cache (cache: 'process'), undefined otherwise. */
   cacheStats(): PageCacheStats | undefined;
+  /** Counters of a remote dataset (requests, bytes fetched, cache hits, time waiting), undefined for local files. */
+  remoteStats(): RemoteSourceStats | undefined;
   readonly ioFallbackReason: string | undefined;
   readonly registry: Registry;
   /** Read access to a field (throws E_UNKNOWN_FIELD naming the fields that exist). */
@@ -182,6 +194,7 @@ export interface Dataset {
 export function openDataset(path: string, options: OpenOptions = {}): Dataset {
   assertLittleEndianHost();
   if (options.sidecars !== undefined) return openWithSidecars(path, options);
+  if (typeof path === 'string' && isRemoteLocation(path)) return openRemoteDataset(path, options);
   const processCache = options.cache === 'process';
   if (options.cache !== undefined && options.cache !== 'os' && !processCache) {
     throw new TesseraError('E_ARGUMENT', `cache: must be 'os' or 'process', got ${JSON.stringify(options.cache)}`);
@@ -219,6 +232,36 @@ export function openDataset(path: string, options: OpenOptions = {}): Dataset {
   return dataset;
 }
 
+/**
+ * A remote dataset: the same reader over a RemoteFileSource. `internal` carries what a decode worker
+ * gets from its loader (the provider reference, the resolved settings, the identity, shared counters).
+ */
+export function openRemoteDataset(url: string, options: OpenOptions, internal?: Omit<ResolvedRemote, 'url'>): Dataset {
+  let source: RemoteFileSource;
+  let resolved: Omit<ResolvedRemote, 'url'>;
+  try {
+    if (internal !== undefined) {
+      resolved = internal;
+      source = openRemoteSource(url, undefined, resolved);
+    } else {
+      const provider = remoteProviderFor(url, options.byteSources, options.remote);
+      const { settings, readAhead } = resolveRemoteSettings(options.remote);
+      source = openRemoteSource(url, provider, { provider: referenceOf(provider), settings, readAhead });
+      resolved = { provider: referenceOf(provider), settings, readAhead, identity: source.remoteIdentity, counters: source.counters.buffer };
+    }
+  } catch (error) {
+    throw toTesseraError(error, url);
+  }
+  try {
+    const dataset = new OpenDataset(source.path, source, options);
+    dataset.remote = { ...resolved, url };
+    return dataset;
+  } catch (error) {
+    source.close();
+    throw toTesseraError(error, url);
+  }
+}
+
 /** The base, then each sidecar with the same options, joined (every file closed on failure). */
 function openWithSidecars(path: string, options: OpenOptions): Dataset {
   const { sidecars: paths, ...rest } = options;
@@ -248,6 +291,8 @@ class OpenDataset implements Dataset {
   private readonly codecs: FieldCodec[] = [];
   readonly allocationIndex: AllocationIndex;
   readonly sidecars: readonly Dataset[] = [];
+  /** Set for remote datasets: what decode workers need to open the same object. */
+  remote: ResolvedRemote | undefined;
   /** Set by joinSidecars: where `FieldReader.otherField` looks names up (every file of the join). */
   fieldScope: ((name: string) => FieldReader) | undefined;
   private closed = false;
@@ -451,11 +496,15 @@ class OpenDataset implements Dataset {
   }
 
   get cacheMode(): 'os' | 'process' {
-    return 'stats' in this.source ? 'process' : 'os';
+    return 'stats' in this.source && !(this.source instanceof RemoteFileSource) ? 'process' : 'os';
   }
 
   cacheStats(): PageCacheStats | undefined {
-    return 'stats' in this.source ? (this.source as PageCacheSource).stats() : undefined;
+    return 'stats' in this.source && !(this.source instanceof RemoteFileSource) ? (this.source as PageCacheSource).stats() : undefined;
+  }
+
+  remoteStats(): RemoteSourceStats | undefined {
+    return this.source instanceof RemoteFileSource ? this.source.stats() : undefined;
   }
 
   get ioFallbackReason() {

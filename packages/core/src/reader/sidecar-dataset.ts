@@ -82,6 +82,10 @@ class JoinedDataset implements Dataset {
     return this.base.registry;
   }
 
+  remoteStats() {
+    return this.base.remoteStats();
+  }
+
   cacheStats() {
     return this.base.cacheStats();
   }

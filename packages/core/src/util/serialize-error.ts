@@ -1,4 +1,4 @@
-import { ArgumentError, FormatError, PluginError, TesseraError, type TesseraErrorCode } from '../errors.js';
+import { ArgumentError, FormatError, PluginError, RemoteError, TesseraError, type TesseraErrorCode } from '../errors.js';
 
 /** A TesseraError (or any error) as plain data that can cross a worker boundary. */
 export interface SerializedError {
@@ -32,6 +32,12 @@ export function deserializeError(serialized: SerializedError): Error {
     } else if (serialized.name === 'FormatError') {
       error = new FormatError(code, serialized.message, {});
       Object.assign(error, details);
+    } else if (serialized.name === 'RemoteError') {
+      error = new RemoteError(code, serialized.message, {
+        url: String(details.url ?? ''),
+        status: typeof details.status === 'number' ? details.status : undefined,
+        attempts: typeof details.attempts === 'number' ? details.attempts : undefined,
+      });
     } else if (serialized.name === 'ArgumentError') {
       error = new ArgumentError(String(details.argument ?? ''), '', code);
       error.message = serialized.message;

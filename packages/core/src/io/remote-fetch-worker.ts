@@ -1,0 +1,50 @@
+/**
+ * The thread behind synchronous remote reads: it owns a byte source and answers one request at a
+ * time (with retries); the asking thread sleeps on a shared flag meanwhile (remote-sync-fetch.ts).
+ */
+import { type MessagePort, workerData } from 'node:worker_threads';
+import { serializeError } from '../util/serialize-error.js';
+import type { RemoteObjectIdentity } from './byte-source.js';
+import { type ProviderReference, openFromReference } from './remote-provider.js';
+import { type RetryPolicy, withRetries } from './remote-retry.js';
+
+export interface FetchWorkerSetup {
+  url: string;
+  provider: ProviderReference;
+  retry: RetryPolicy;
+  port: MessagePort;
+  /** Int32 [0]: 0 while a request runs, 1 once its answer is on the port */
+  flag: SharedArrayBuffer;
+}
+
+export type FetchRequest = { kind: 'stat' } | { kind: 'read'; offset: number; byteLength: number; identity: RemoteObjectIdentity };
+
+const setup = workerData as FetchWorkerSetup;
+const flag = new Int32Array(setup.flag);
+const counters = { requests: 0, retries: 0 };
+const source = openFromReference(setup.provider, setup.url);
+source.catch(() => {});
+
+setup.port.on('message', async (request: FetchRequest) => {
+  let answer: { ok: true; value: unknown; requests: number; retries: number } | { ok: false; error: unknown; requests: number; retries: number };
+  const transfer: ArrayBuffer[] = [];
+  const before = { ...counters };
+  try {
+    const opened = await source;
+    if (request.kind === 'stat') {
+      const identity = await withRetries(setup.url, 'HEAD', setup.retry, counters, (signal) => opened.stat({ signal }));
+      answer = { ok: true, value: identity, requests: counters.requests - before.requests, retries: counters.retries - before.retries };
+    } else {
+      const { offset, byteLength, identity } = request;
+      const bytes = await withRetries(setup.url, `GET bytes ${offset}-${offset + byteLength - 1} of`, setup.retry, counters, (signal) => opened.read(offset, byteLength, { identity, signal }));
+      const owned = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer ? bytes : bytes.slice();
+      transfer.push(owned.buffer as ArrayBuffer);
+      answer = { ok: true, value: owned, requests: counters.requests - before.requests, retries: counters.retries - before.retries };
+    }
+  } catch (error) {
+    answer = { ok: false, error: serializeError(error), requests: counters.requests - before.requests, retries: counters.retries - before.retries };
+  }
+  setup.port.postMessage(answer, transfer);
+  Atomics.store(flag, 0, 1);
+  Atomics.notify(flag, 0);
+});

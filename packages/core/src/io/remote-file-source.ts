@@ -1,0 +1,382 @@
+/**
+ * A FileSource over a remote object (`https://…`, `s3://…`): the reader's synchronous reads served
+ * block by block from three tiers.
+ *
+ * 1. Memory: the blocks this thread used last, at most `memoryBytes` (LRU). Block buffers are never
+ *    reused (an evicted block is dropped, not overwritten), so `view()` of a range inside one block
+ *    is zero-copy and stays valid while referenced.
+ * 2. Disk: the machine's shared block cache (remote-disk-cache.ts), one hard byte limit for every
+ *    thread and process that uses the folder.
+ * 3. The network: a miss fetches the run of missing blocks the read needs in one range request (at
+ *    most `maxRequestBytes`), synchronously through the fetch worker (remote-sync-fetch.ts), stores
+ *    each block on disk and in memory.
+ *
+ * Read-ahead (`warm`, called by the loader with the byte ranges of the batches ahead) fetches
+ * blocks asynchronously on the calling thread's event loop, at most `concurrency` requests at a
+ * time, into the disk cache, where every decode worker finds them. A failed read-ahead is counted,
+ * not thrown: the synchronous read retries it and raises the typed error if it fails again.
+ *
+ * Every request carries the object's identity as a precondition, so an object replaced mid-epoch
+ * is E_REMOTE_CHANGED on the next fetch; cached blocks are keyed by that identity and never serve
+ * another object. `checkUnchanged()` costs nothing (it does not ask the server).
+ */
+import { RemoteError, TesseraError } from '../errors.js';
+import type { ByteSource, RemoteObjectIdentity } from './byte-source.js';
+import type { FileIdentity } from './file-identity.js';
+import type { FileSource, MmapAdvice } from './file-source.js';
+import { closedError, isRangeInside, rangeError, targetRangeError } from './io-helpers.js';
+import { RemoteDiskCache } from './remote-disk-cache.js';
+import type { ProviderReference } from './remote-provider.js';
+import { type RetryCounters, type RetryPolicy, withRetries } from './remote-retry.js';
+import { SyncFetcher } from './remote-sync-fetch.js';
+
+/** Resolved remote settings; JSON, so they cross to decode workers. */
+export interface RemoteSettings {
+  cacheDirectory: string;
+  cacheBytes: number;
+  memoryBytes: number;
+  blockBytes: number;
+  maxRequestBytes: number;
+  concurrency: number;
+  retry: RetryPolicy;
+}
+
+/** Counters of a remote dataset, summed over the threads that read it. */
+export interface RemoteSourceStats {
+  /** requests sent (HEAD and range GETs, retries included) */
+  requests: number;
+  /** attempts repeated after a transient failure */
+  retries: number;
+  /** payload bytes received */
+  bytesFetched: number;
+  /** blocks fetched from the server */
+  blocksFetched: number;
+  /** blocks read from the local disk cache */
+  diskHits: number;
+  /** fetches a read had to wait for (the block was neither in memory nor on disk) */
+  syncFetches: number;
+  /** milliseconds reads spent waiting on those fetches */
+  networkWaitMs: number;
+  /** blocks fetched ahead of use (warm) */
+  readAheadBlocks: number;
+  /** read-ahead fetches that failed (retried synchronously on use) */
+  readAheadFailures: number;
+}
+
+const STAT_NAMES = [
+  'requests',
+  'retries',
+  'bytesFetched',
+  'blocksFetched',
+  'diskHits',
+  'syncFetches',
+  'networkWaitMs',
+  'readAheadBlocks',
+  'readAheadFailures',
+] as const satisfies ReadonlyArray<keyof RemoteSourceStats>;
+type StatName = (typeof STAT_NAMES)[number];
+const STAT_INDEX = Object.fromEntries(STAT_NAMES.map((name, index) => [name, index])) as Record<StatName, number>;
+
+/** Shared counters (Float64 per stat, added under a tiny spin lock in slot 0 of an Int32 view). */
+export function createRemoteCounters(): SharedArrayBuffer {
+  return new SharedArrayBuffer(8 + STAT_NAMES.length * 8);
+}
+
+export function readRemoteCounters(buffer: SharedArrayBuffer): RemoteSourceStats {
+  const values = new Float64Array(buffer, 8);
+  const stats = {} as RemoteSourceStats;
+  for (const name of STAT_NAMES) stats[name] = Math.round(values[STAT_INDEX[name]]! * 1000) / 1000;
+  return stats;
+}
+
+class SharedCounters {
+  private readonly lock: Int32Array;
+  private readonly values: Float64Array;
+  constructor(readonly buffer: SharedArrayBuffer) {
+    this.lock = new Int32Array(buffer, 0, 1);
+    this.values = new Float64Array(buffer, 8);
+  }
+  add(name: StatName, amount: number): void {
+    if (amount === 0) return;
+    while (Atomics.compareExchange(this.lock, 0, 0, 1) !== 0);
+    this.values[STAT_INDEX[name]]! += amount;
+    Atomics.store(this.lock, 0, 0);
+  }
+}
+
+export interface RemoteFileSourceInit {
+  url: string;
+  identity: RemoteObjectIdentity;
+  provider: ProviderReference;
+  settings: RemoteSettings;
+  /** The calling thread's own source, for read-ahead; absent in decode workers. */
+  asyncSource?: ByteSource;
+  /** Shared counters (createRemoteCounters), summed across threads. */
+  counters?: SharedArrayBuffer;
+  /** A fetcher already used for the identity (reused, so the fetch worker starts once). */
+  fetcher?: SyncFetcher;
+  retryCounters?: RetryCounters;
+}
+
+export class RemoteFileSource implements FileSource {
+  readonly path: string;
+  readonly byteLength: number;
+  readonly mode = 'pread' as const;
+  readonly fallbackReason: string;
+  readonly identity: FileIdentity;
+  readonly remoteIdentity: RemoteObjectIdentity;
+  readonly provider: ProviderReference;
+  readonly settings: RemoteSettings;
+  readonly counters: SharedCounters;
+  private readonly blockBytes: number;
+  private readonly memoryBlockLimit: number;
+  private readonly memory = new Map<number, Buffer>();
+  private readonly disk: RemoteDiskCache;
+  private readonly cacheKey: string;
+  private readonly fetcher: SyncFetcher;
+  private readonly retryCounters: RetryCounters;
+  private readonly asyncSource: ByteSource | undefined;
+  private readonly inFlight = new Map<number, Promise<void>>();
+  private activeWarms = 0;
+  private readonly warmQueue: Array<() => void> = [];
+  private closed = false;
+  private scratchBuffer: Buffer | null = null;
+
+  constructor(init: RemoteFileSourceInit) {
+    const { url, identity, settings } = init;
+    this.path = url;
+    this.remoteIdentity = identity;
+    this.provider = init.provider;
+    this.settings = settings;
+    this.byteLength = identity.byteLength;
+    this.identity = { device: 0n, inode: 0n, byteLength: identity.byteLength, modifiedNs: 0n };
+    this.blockBytes = settings.blockBytes;
+    this.memoryBlockLimit = Math.max(2, Math.floor(settings.memoryBytes / settings.blockBytes));
+    this.disk = new RemoteDiskCache(settings.cacheDirectory, settings.cacheBytes);
+    this.cacheKey = RemoteDiskCache.keyOf(url, identity, settings.blockBytes);
+    this.retryCounters = init.retryCounters ?? { requests: 0, retries: 0 };
+    this.fetcher = init.fetcher ?? new SyncFetcher(url, init.provider, settings.retry, this.retryCounters);
+    this.asyncSource = init.asyncSource;
+    this.counters = new SharedCounters(init.counters ?? createRemoteCounters());
+    this.fallbackReason = `remote object read in ${settings.blockBytes}-byte blocks through the disk cache ${settings.cacheDirectory}`;
+  }
+
+  copyTo(offset: number, byteLength: number, target: Uint8Array, targetOffset: number): void {
+    if (this.closed) throw closedError(this.path, 'copyTo');
+    if (!isRangeInside(offset, byteLength, this.byteLength)) throw rangeError(this.path, 'copyTo', offset, byteLength, this.byteLength);
+    if (!isRangeInside(targetOffset, byteLength, target.length)) throw targetRangeError(this.path, offset, byteLength, target.length, targetOffset);
+    const blockBytes = this.blockBytes;
+    const block = Math.floor(offset / blockBytes);
+    const start = offset - block * blockBytes;
+    if (start + byteLength <= blockBytes) {
+      const bytes = this.memory.get(block) ?? this.load(block, block);
+      bytes.copy(target, targetOffset, start, start + byteLength);
+      return;
+    }
+    this.copyAcross(offset, byteLength, target, targetOffset);
+  }
+
+  view(offset: number, byteLength: number, scratch?: boolean): Uint8Array {
+    if (this.closed) throw closedError(this.path, 'view');
+    if (!isRangeInside(offset, byteLength, this.byteLength)) throw rangeError(this.path, 'view', offset, byteLength, this.byteLength);
+    if (byteLength === 0) return new Uint8Array(0);
+    const block = Math.floor(offset / this.blockBytes);
+    const start = offset - block * this.blockBytes;
+    if (start + byteLength <= this.blockBytes) {
+      const bytes = this.memory.get(block) ?? this.load(block, block);
+      return bytes.subarray(start, start + byteLength);
+    }
+    let target: Buffer;
+    if (scratch === true) {
+      if (this.scratchBuffer === null || this.scratchBuffer.length < byteLength) this.scratchBuffer = Buffer.allocUnsafe(byteLength);
+      target = this.scratchBuffer.subarray(0, byteLength);
+    } else {
+      target = Buffer.allocUnsafe(byteLength);
+    }
+    this.copyAcross(offset, byteLength, target, 0);
+    return target;
+  }
+
+  advise(offset: number, byteLength: number, advice: MmapAdvice): void {
+    if (this.closed) throw closedError(this.path, 'advise');
+    if (!isRangeInside(offset, byteLength, this.byteLength)) throw rangeError(this.path, 'advise', offset, byteLength, this.byteLength);
+    if (advice === 'willneed' && byteLength > 0) void this.warm([[offset, byteLength]]);
+  }
+
+  /** Nothing to ask: every fetch sends the identity as a precondition (E_REMOTE_CHANGED). */
+  checkUnchanged(): void {
+    if (this.closed) throw closedError(this.path, 'checkUnchanged');
+  }
+
+  /**
+   * Fetches the blocks of these byte ranges that are neither in memory nor on disk into the disk
+   * cache, asynchronously (at most `concurrency` requests at once; blocks already being fetched are
+   * awaited, not fetched twice). Never rejects: failures are counted in readAheadFailures.
+   */
+  warm(ranges: ReadonlyArray<readonly [offset: number, byteLength: number]>): Promise<void> {
+    if (this.closed || this.asyncSource === undefined) return Promise.resolve();
+    const wanted = new Set<number>();
+    for (const [offset, byteLength] of ranges) {
+      if (byteLength <= 0 || !isRangeInside(offset, byteLength, this.byteLength)) continue;
+      const last = Math.floor((offset + byteLength - 1) / this.blockBytes);
+      for (let block = Math.floor(offset / this.blockBytes); block <= last; block++) wanted.add(block);
+    }
+    const waits: Promise<void>[] = [];
+    const missing: number[] = [];
+    for (const block of [...wanted].sort((a, b) => a - b)) {
+      const pending = this.inFlight.get(block);
+      if (pending !== undefined) waits.push(pending);
+      else if (!this.memory.has(block) && !this.disk.has(this.cacheKey, block)) missing.push(block);
+    }
+    const maxRun = Math.max(1, Math.floor(this.settings.maxRequestBytes / this.blockBytes));
+    for (let index = 0; index < missing.length; ) {
+      let end = index + 1;
+      while (end < missing.length && missing[end] === missing[end - 1]! + 1 && end - index < maxRun) end++;
+      const first = missing[index]!;
+      const count = end - index;
+      const run = this.fetchAhead(first, count);
+      for (let block = first; block < first + count; block++) this.inFlight.set(block, run);
+      waits.push(run);
+      index = end;
+    }
+    return Promise.all(waits).then(() => undefined);
+  }
+
+  stats(): RemoteSourceStats {
+    return readRemoteCounters(this.counters.buffer);
+  }
+
+  /** Bytes the shared disk cache holds now (all processes). */
+  cachedByteLength(): number {
+    return this.disk.usedByteLength();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.memory.clear();
+    this.fetcher.close();
+    void this.asyncSource?.close?.();
+  }
+
+  private copyAcross(offset: number, byteLength: number, target: Uint8Array, targetOffset: number): void {
+    const blockBytes = this.blockBytes;
+    const firstBlock = Math.floor(offset / blockBytes);
+    const lastBlock = Math.floor((offset + byteLength - 1) / blockBytes);
+    let done = 0;
+    for (let block = firstBlock; block <= lastBlock; block++) {
+      const bytes = this.memory.get(block) ?? this.load(block, lastBlock);
+      const start = block === firstBlock ? offset - block * blockBytes : 0;
+      const count = Math.min(bytes.length - start, byteLength - done);
+      bytes.copy(target, targetOffset + done, start, start + count);
+      done += count;
+    }
+  }
+
+  /** Block `block` from disk or the network; a network miss also fetches the missing blocks up to `lastNeeded`. */
+  private load(block: number, lastNeeded: number): Buffer {
+    const length = this.blockLength(block);
+    const fromDisk = Buffer.allocUnsafe(length);
+    if (this.disk.read(this.cacheKey, block, fromDisk, 0, length)) {
+      this.counters.add('diskHits', 1);
+      this.remember(block, fromDisk);
+      return fromDisk;
+    }
+    const maxRun = Math.max(1, Math.floor(this.settings.maxRequestBytes / this.blockBytes));
+    let end = block + 1;
+    while (end <= lastNeeded && end - block < maxRun && !this.memory.has(end) && !this.disk.has(this.cacheKey, end)) end++;
+    const offset = block * this.blockBytes;
+    const byteLength = Math.min(this.byteLength, end * this.blockBytes) - offset;
+    const before = { ...this.retryCounters };
+    const started = performance.now();
+    let bytes: Uint8Array;
+    try {
+      bytes = this.fetcher.read(offset, byteLength, this.remoteIdentity);
+    } finally {
+      this.counters.add('networkWaitMs', performance.now() - started);
+      this.counters.add('syncFetches', 1);
+      this.counters.add('requests', this.retryCounters.requests - before.requests);
+      this.counters.add('retries', this.retryCounters.retries - before.retries);
+    }
+    if (bytes.length !== byteLength) {
+      throw new RemoteError('E_REMOTE_PROTOCOL', `${this.path}: asked for ${byteLength} bytes at ${offset}, got ${bytes.length}`, { url: this.path });
+    }
+    this.counters.add('bytesFetched', byteLength);
+    this.counters.add('blocksFetched', end - block);
+    const whole = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+    let first: Buffer | undefined;
+    for (let index = block; index < end; index++) {
+      const start = (index - block) * this.blockBytes;
+      const piece = whole.subarray(start, start + this.blockLength(index));
+      this.disk.write(this.cacheKey, index, piece);
+      // A run shares one buffer; memory keeps per-block copies only for single blocks, so an evicted
+      // block frees its bytes.
+      const own = end - block === 1 ? piece : Buffer.from(piece);
+      this.remember(index, own);
+      if (index === block) first = own;
+    }
+    return first!;
+  }
+
+  private remember(block: number, bytes: Buffer): void {
+    const memory = this.memory;
+    memory.delete(block);
+    memory.set(block, bytes);
+    if (memory.size > this.memoryBlockLimit) {
+      const oldest = memory.keys().next().value as number;
+      memory.delete(oldest);
+    }
+  }
+
+  private blockLength(block: number): number {
+    return Math.min(this.blockBytes, this.byteLength - block * this.blockBytes);
+  }
+
+  /** One read-ahead request (a run of blocks), after a concurrency slot frees. */
+  private async fetchAhead(first: number, count: number): Promise<void> {
+    await this.slot();
+    try {
+      if (this.closed) return;
+      const offset = first * this.blockBytes;
+      const byteLength = Math.min(this.byteLength, (first + count) * this.blockBytes) - offset;
+      const source = this.asyncSource!;
+      const counters = { requests: 0, retries: 0 };
+      try {
+        const bytes = await withRetries(this.path, `GET bytes ${offset}-${offset + byteLength - 1} of`, this.settings.retry, counters, (signal) =>
+          source.read(offset, byteLength, { identity: this.remoteIdentity, signal }),
+        );
+        if (bytes.length !== byteLength || this.closed) throw new TesseraError('E_REMOTE_PROTOCOL', `read-ahead got ${bytes.length} of ${byteLength} bytes`);
+        const whole = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+        for (let index = first; index < first + count; index++) {
+          const start = (index - first) * this.blockBytes;
+          this.disk.write(this.cacheKey, index, whole.subarray(start, start + this.blockLength(index)));
+        }
+        this.counters.add('bytesFetched', byteLength);
+        this.counters.add('blocksFetched', count);
+        this.counters.add('readAheadBlocks', count);
+      } catch {
+        this.counters.add('readAheadFailures', 1);
+      } finally {
+        this.counters.add('requests', counters.requests);
+        this.counters.add('retries', counters.retries);
+      }
+    } finally {
+      for (let index = first; index < first + count; index++) this.inFlight.delete(index);
+      this.release();
+    }
+  }
+
+  private slot(): Promise<void> {
+    if (this.activeWarms < this.settings.concurrency) {
+      this.activeWarms++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.warmQueue.push(resolve));
+  }
+
+  private release(): void {
+    const next = this.warmQueue.shift();
+    if (next !== undefined) next();
+    else this.activeWarms--;
+  }
+}
