@@ -62,6 +62,8 @@ export type {
 } from './io/byte-source.js';
 export { httpSource } from './io/http-byte-source.js';
 export type { HttpSourceOptions } from './io/http-byte-source.js';
+export type { RemoteOptions } from './reader/remote-options.js';
+export type { RemoteSourceStats } from './io/remote-file-source.js';
 export { verifyDataset } from './reader/verify-dataset.js';
 export { ffcvLoaderSafety } from './reader/ffcv-loader-safety.js';
 export type { FfcvLoaderSafety } from './reader/ffcv-loader-safety.js';

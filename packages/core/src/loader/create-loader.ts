@@ -1,5 +1,6 @@
 import { ArgumentError, TesseraError, wrapPluginError } from '../errors.js';
-import { type Dataset, openDataset } from '../reader/open-dataset.js';
+import { type Dataset, type OpenOptions, type RemoteHandle, openDataset, remoteOf } from '../reader/open-dataset.js';
+import type { RemoteSourceStats } from '../io/remote-file-source.js';
 import type { DType, TesseraPlugin, TypedArray } from '../registry/plugin-contract.js';
 import { DTYPE_BYTE_LENGTH, typedView } from '../spec/dtype.js';
 import { allocateAligned } from '../util/aligned-memory.js';
@@ -83,6 +84,17 @@ export interface LoaderOptions {
    */
   sidecars?: readonly string[];
   /**
+   * Byte-source providers for a remote `source` (`s3://…` needs `[s3()]` from @tessera/s3; http(s)
+   * needs none). Decode workers rebuild them from their origin.
+   */
+  byteSources?: OpenOptions['byteSources'];
+  /**
+   * Cache, read-ahead and retry settings for a remote `source` (see RemoteOptions). The loader
+   * fetches the bytes of the next `readAhead` batches (default 4) into the shared disk cache while
+   * the current ones decode, so workers rarely wait on the network.
+   */
+  remote?: OpenOptions['remote'];
+  /**
    * Batches cut by a budget of elements instead of a fixed count: `{ lengths: dataset.lengths('tokens'),
    * maxElements: 16384 }` fills each batch while count × longest (or the sum, `cost: 'sum'`) stays
    * within 16,384 and the count within `batchSize`. Batches then vary in size (and `length` from epoch
@@ -141,6 +153,8 @@ export interface LoaderStats {
   placement: Record<string, { thread: 'worker' | 'main'; reason?: string }>;
   /** What decodes each output, for decoders that describe themselves (library and version), keyed by output name. */
   decoders: Record<string, string>;
+  /** Remote datasets: requests, retries, bytes fetched, disk-cache hits, time waiting on the network (every thread's). */
+  remote?: RemoteSourceStats;
 }
 
 export interface Loader extends AsyncIterable<Batch> {
@@ -201,6 +215,8 @@ const LOADER_OPTIONS: readonly (keyof LoaderOptions)[] = [
   'window',
   'sidecars',
   'batchBudget',
+  'byteSources',
+  'remote',
 ];
 
 /** Names users bring from PyTorch's DataLoader and FFCV's Loader. */
@@ -280,7 +296,12 @@ class TesseraLoader implements Loader {
   private readonly pageIndex: PageIndex;
   private readonly pool: DecodePool | undefined;
   /** the inode being read, kept open: workers open it through this descriptor, each batch checks it is unchanged */
-  private readonly file: PinnedFile;
+  private readonly file: PinnedFile | undefined;
+  /** set for remote datasets: what workers open, and the source read-ahead warms */
+  private readonly remote: RemoteHandle | undefined;
+  /** the last batch (epoch, index) whose bytes were requested ahead, and the fill gate keeping fills in order */
+  private warmedThrough = { epoch: -1, batchIndex: -1 };
+  private readonly warming = new Map<number, Promise<void>>();
   /** the same for each sidecar file (`dataset.sidecars`, in order) */
   private readonly sidecarFiles: PinnedFile[] = [];
   /** what decides the batches besides the position (computed when a state is first taken or checked) */
@@ -334,11 +355,24 @@ class TesseraLoader implements Loader {
     }
     this.dataset =
       typeof source === 'string'
-        ? openDataset(source, { plugins: options.plugins, mmap: options.mmap, cache: options.cache, cacheBytes: options.cacheBytes, sidecars: options.sidecars })
+        ? openDataset(source, {
+            plugins: options.plugins,
+            mmap: options.mmap,
+            cache: options.cache,
+            cacheBytes: options.cacheBytes,
+            sidecars: options.sidecars,
+            byteSources: options.byteSources,
+            remote: options.remote,
+          })
         : source;
     let file: PinnedFile | undefined;
     try {
-      file = pinFile(this.dataset);
+      this.remote = remoteOf(this.dataset);
+      if (this.remote !== undefined && (this.dataset.sidecars ?? []).length > 0) {
+        throw new ArgumentError('sidecars', `${this.dataset.path}: sidecars of a remote dataset are not supported by the loader yet; download the files or load the base file alone`);
+      }
+      // A remote object has no inode to pin: every request sends its identity instead (E_REMOTE_CHANGED).
+      file = this.remote === undefined ? pinFile(this.dataset) : undefined;
       this.file = file;
       for (const sidecar of this.dataset.sidecars ?? []) this.sidecarFiles.push(pinFile(sidecar));
       const numSamples = this.dataset.numSamples;
@@ -495,7 +529,7 @@ class TesseraLoader implements Loader {
       // Last: nothing after this may throw, or the threads would leak.
       const cache = { cache: this.dataset.cacheMode, cacheBytes: options.cacheBytes === undefined ? undefined : Math.floor(options.cacheBytes / workers) };
       this.pool = shared ? this.startPool(workers, pipelineOf, file, options.mmap ?? 'auto', cache) : undefined;
-      unreachableLoaders.register(this, { pool: this.pool, files: [file, ...this.sidecarFiles] }, this);
+      unreachableLoaders.register(this, { pool: this.pool, files: [...(file === undefined ? [] : [file]), ...this.sidecarFiles] }, this);
     } catch (error) {
       if (file !== undefined) unpinFile(file);
       for (const sidecarFile of this.sidecarFiles) unpinFile(sidecarFile);
@@ -524,7 +558,7 @@ class TesseraLoader implements Loader {
   private startPool(
     workers: number,
     pipelineOf: (name: string) => FieldPipeline,
-    file: PinnedFile,
+    file: PinnedFile | undefined,
     mmap: 'auto' | 'off' | 'required',
     cache: { cache: 'os' | 'process'; cacheBytes: number | undefined },
   ): DecodePool {
@@ -535,8 +569,9 @@ class TesseraLoader implements Loader {
     this.workerStageTimes = new Float64Array(stageTimes);
     const setup: DecodeWorkerSetup = {
       path: this.dataset.path,
-      openPath: file.workerPath,
-      identity: file.identity,
+      openPath: file?.workerPath ?? this.dataset.path,
+      identity: file?.identity ?? this.remote!.source.identity,
+      ...(this.remote === undefined ? {} : { remote: this.remote.resolved }),
       sidecars: (this.dataset.sidecars ?? []).map((sidecar, index) => ({ path: sidecar.path, openPath: this.sidecarFiles[index]!.workerPath, identity: this.sidecarFiles[index]!.identity })),
       stageTimes,
       workerIndex: 0,
@@ -653,6 +688,7 @@ class TesseraLoader implements Loader {
       placement: structuredClone(this.placement),
       decoders: Object.fromEntries(this.fields.filter((field) => field.description !== undefined).map((field) => [field.name, field.description!])),
       ...(this.dataset.cacheMode === 'process' ? { cache: this.dataset.cacheStats() } : {}),
+      ...(this.remote === undefined ? {} : { remote: this.remote.source.stats() }),
     };
   }
 
@@ -663,7 +699,7 @@ class TesseraLoader implements Loader {
     try {
       await this.pool?.close();
     } finally {
-      unpinFile(this.file);
+      if (this.file !== undefined) unpinFile(this.file);
       for (const sidecarFile of this.sidecarFiles) unpinFile(sidecarFile);
       if (this.ownsDataset) this.dataset.close();
     }
@@ -746,7 +782,7 @@ class TesseraLoader implements Loader {
           // hints on this thread only help fields decoded here.
           const hintHelps = this.dataset.cacheMode === 'os' || hinting;
           if (hintHelps && (this.order.name !== 'random' || this.dataset.cacheMode === 'process')) this.hintAhead(order, batchIndex + this.batchesAhead + 1, epoch);
-          const ready = this.fill(buffer, order, batchIndex, epoch);
+          const ready = this.remote === undefined || this.remote.resolved.readAhead === 0 ? this.fill(buffer, order, batchIndex, epoch) : this.fillRemote(buffer, order, batchIndex, epoch, batchCount);
           ready?.catch(() => {});
           inFlight.push({ batchIndex, buffer, ready });
         }
@@ -794,6 +830,48 @@ class TesseraLoader implements Loader {
       this.iterating = false;
       if (failed) await this.close();
     }
+  }
+
+  /**
+   * A remote dataset's fill: the bytes of this batch and of the next `readAhead` ones are requested
+   * (asynchronously, into the shared disk cache), and the batch decodes once its own bytes are there,
+   * so decode workers read from disk rather than each fetching the same blocks. Fills still start
+   * in batch order. A failed read-ahead is not an error here: the decoder's synchronous read
+   * retries it and raises the typed error.
+   */
+  private fillRemote(buffer: BufferSet, order: Uint32Array, batchIndex: number, epoch: number, batchCount: number): Promise<void> {
+    const readAhead = this.remote!.resolved.readAhead;
+    if (this.warmedThrough.epoch !== epoch) {
+      this.warming.clear();
+      this.warmedThrough = { epoch, batchIndex: batchIndex - 1 };
+    }
+    const last = Math.min(batchCount - 1, batchIndex + readAhead);
+    for (let ahead = Math.max(batchIndex, this.warmedThrough.batchIndex + 1); ahead <= last; ahead++) {
+      this.warming.set(ahead, this.remote!.source.warm(this.batchByteRanges(order, ahead, epoch)));
+    }
+    if (last > this.warmedThrough.batchIndex) this.warmedThrough.batchIndex = last;
+    const own = this.warming.get(batchIndex) ?? Promise.resolve();
+    this.warming.delete(batchIndex);
+    const begin = Promise.all([own, this.fillGate]);
+    // Registered first, so this fill starts before the next batch's gate opens.
+    const done = begin.then(() => this.fill(buffer, order, batchIndex, epoch));
+    this.fillGate = begin.then(() => undefined);
+    return done.then(() => undefined);
+  }
+
+  /** Resolves once the previous remote batch's fill has started (fills run in batch order). */
+  private fillGate: Promise<void> = Promise.resolve();
+
+  /** The byte ranges of every allocation of a batch's samples (the metadata is read at open). */
+  private batchByteRanges(order: Uint32Array, batchIndex: number, epoch: number): Array<[number, number]> {
+    const { start, count } = this.batchRange(order, batchIndex, epoch);
+    const ranges: Array<[number, number]> = [];
+    const end = Math.min(order.length, start + count);
+    for (let position = start; position < end; position++) {
+      const item = order[position]!;
+      for (const range of this.remote!.sampleRanges(this.repeat > 1 ? item % this.numSamples : item)) if (range[1] > 0) ranges.push(range);
+    }
+    return ranges;
   }
 
   /** Decodes batch `batchIndex` of the epoch into `buffer`; a promise only when some stage is asynchronous. */

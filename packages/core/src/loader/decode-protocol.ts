@@ -2,6 +2,7 @@ import type { JsonValue, PluginOrigin } from '../registry/plugin-contract.js';
 import type { SerializedError } from '../util/serialize-error.js';
 import type { FileIdentity } from '../io/file-identity.js';
 import type { ResolvedWindowOptions } from './sample-window.js';
+import type { ResolvedRemote } from '../reader/remote-options.js';
 
 /** Everything a decode worker needs, sent once as workerData. */
 export interface DecodeWorkerSetup {
@@ -11,6 +12,8 @@ export interface DecodeWorkerSetup {
   openPath: string;
   /** the inode the loader opened; the worker refuses any other */
   identity: FileIdentity;
+  /** set for a remote dataset: workers open the same object with the same settings and identity (no inode to check) */
+  remote?: ResolvedRemote;
   /** the loader's sidecar files (`dataset.sidecars`, in order), opened and checked like the file */
   sidecars: Array<{ path: string; openPath: string; identity: FileIdentity }>;
   mmap: 'auto' | 'off' | 'required';

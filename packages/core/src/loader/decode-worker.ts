@@ -1,6 +1,6 @@
 /** Decode-worker entry: opens the file, rebuilds plugins and operations, decodes ranges of batches into shared memory. */
 import { parentPort, workerData } from 'node:worker_threads';
-import { type Dataset, openDataset } from '../reader/open-dataset.js';
+import { type Dataset, openDataset, openRemoteDataset } from '../reader/open-dataset.js';
 import type { TesseraPlugin } from '../registry/plugin-contract.js';
 import { importFromOrigin } from '../util/import-origin.js';
 import { serializeError } from '../util/serialize-error.js';
@@ -33,10 +33,14 @@ async function prepare(): Promise<Ready> {
   for (const origin of setup.plugins) plugins.push(await importFromOrigin<TesseraPlugin>(origin, origin.name));
   // The loader's inodes (the file's and each sidecar's), never whatever the paths name now:
   // checked before and after opening; the sidecars are joined through openDataset's own checks.
-  const files = [{ path: setup.path, openPath: setup.openPath, identity: setup.identity }, ...setup.sidecars];
+  // A remote object is checked by every request instead (its identity is the precondition).
+  const files = setup.remote === undefined ? [{ path: setup.path, openPath: setup.openPath, identity: setup.identity }, ...setup.sidecars] : [];
   for (const file of files) checkWorkerFile(file.openPath, file.path, file.identity);
   const options = { plugins, mmap: setup.mmap, cache: setup.cache, cacheBytes: setup.cacheBytes, sharedTargets: true };
-  const dataset = openDataset(setup.openPath, setup.sidecars.length === 0 ? options : { ...options, sidecars: setup.sidecars.map((sidecar) => sidecar.openPath) });
+  const dataset =
+    setup.remote !== undefined
+      ? openRemoteDataset(setup.remote.url, { plugins, sharedTargets: true }, setup.remote)
+      : openDataset(setup.openPath, setup.sidecars.length === 0 ? options : { ...options, sidecars: setup.sidecars.map((sidecar) => sidecar.openPath) });
   try {
     for (const file of files) checkWorkerFile(file.openPath, file.path, file.identity);
   } catch (error) {

@@ -262,6 +262,21 @@ export function openRemoteDataset(url: string, options: OpenOptions, internal?: 
   }
 }
 
+/** What the loader needs of a remote dataset: the settings workers open it with, and the source it warms. */
+export interface RemoteHandle {
+  resolved: ResolvedRemote;
+  source: RemoteFileSource;
+  /** [offset, byteLength] of every allocation of a sample */
+  sampleRanges(sampleIndex: number): Array<[number, number]>;
+}
+
+/** The remote side of a dataset opened by openDataset from a URL; undefined for local files. */
+export function remoteOf(dataset: Dataset): RemoteHandle | undefined {
+  if (!(dataset instanceof OpenDataset) || dataset.remote === undefined || !(dataset.source instanceof RemoteFileSource)) return undefined;
+  const allocations = dataset.allocationIndex;
+  return { resolved: dataset.remote, source: dataset.source, sampleRanges: (sampleIndex) => allocations.ofSample(sampleIndex) };
+}
+
 /** The base, then each sidecar with the same options, joined (every file closed on failure). */
 function openWithSidecars(path: string, options: OpenOptions): Dataset {
   const { sidecars: paths, ...rest } = options;
