@@ -14,9 +14,10 @@
  *
  * The limit holds because space is reserved before a block is written: under the lock, a process
  * replays what others appended, evicts least recently used blocks until the new one fits, appends
- * its `A` line and only then writes the block (to `<block>.tmp`, renamed when complete). So the files
- * in the folder never add up to more than `maxBytes` (plus the journal), whatever the number of
- * writers. A block whose writer died keeps its reservation until it is evicted like any other.
+ * its `A` line and only then writes the block (to a temporary file of its own, renamed under the lock
+ * once complete and only if the reservation was not evicted meanwhile). So the blocks in the folder
+ * never add up to more than `maxBytes` (plus the journal and the temporary files being written),
+ * whatever the number of writers. A block whose writer died keeps its reservation until it is evicted like any other.
  *
  * Readers take no lock: a block file exists only once complete (rename), and a block evicted while
  * being read stays readable through the open descriptor (unlink semantics). A missing block is a
@@ -40,6 +41,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { threadId } from 'node:worker_threads';
 import { TesseraError } from '../errors.js';
 import type { RemoteObjectIdentity } from './byte-source.js';
 
@@ -58,6 +60,8 @@ const LOCK_GIVE_UP_MS = 60_000;
 /** The journal is rewritten (compacted) when it is this many times longer than the live lines. */
 const COMPACT_RATIO = 4;
 const COMPACT_MIN_BYTES = 1 << 20;
+/** Makes each writer's temporary file names unique within its thread. */
+let temporaryCounter = 0;
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
 export class RemoteDiskCache {
@@ -156,7 +160,6 @@ export class RemoteDiskCache {
         const [victimKey, victimBlock] = victim.split('/');
         const victimPath = this.blockPath(victimKey!, Number(victimBlock));
         rmSync(victimPath, { force: true });
-        rmSync(`${victimPath}.tmp`, { force: true });
         lines.push(`D ${victimKey} ${victimBlock}`);
         this.counters.evictions++;
       }
@@ -172,12 +175,14 @@ export class RemoteDiskCache {
     });
     if (!reserved) return false;
     const path = this.blockPath(key, block);
+    // A name of this writer's own: another process may evict the reservation and reserve the block
+    // again while this write runs.
+    const temporary = `${path}.${process.pid}-${threadId}-${++temporaryCounter}.tmp`;
     try {
       mkdirSync(join(this.objectsFolder, key), { recursive: true });
-      writeFileSync(`${path}.tmp`, bytes);
-      renameSync(`${path}.tmp`, path);
+      writeFileSync(temporary, bytes);
     } catch {
-      rmSync(`${path}.tmp`, { force: true });
+      rmSync(temporary, { force: true });
       this.locked(() => {
         this.replay();
         if (this.entries.delete(name)) {
@@ -185,6 +190,22 @@ export class RemoteDiskCache {
           this.append([`D ${key} ${block}`]);
         }
       });
+      return false;
+    }
+    // Published under the lock, and only if the reservation still stands: a block evicted while it
+    // was being written is dropped, so the folder never holds more than the journal accounts for.
+    const published = this.locked(() => {
+      this.replay();
+      if (this.entries.get(name) !== bytes.length) return false;
+      try {
+        renameSync(temporary, path);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    if (!published) {
+      rmSync(temporary, { force: true });
       return false;
     }
     this.counters.blocksWritten++;
