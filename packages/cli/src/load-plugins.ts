@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PluginError, type TesseraPlugin, readPluginRequirements } from '@tessera/core';
+import type { RemoteReadOptions } from './remote-location.js';
 import type { OptionDefinition } from './command-line.js';
 import { findPackageCandidates } from './resolve-package.js';
 import { UsageError } from './usage-error.js';
@@ -102,9 +103,9 @@ function isFile(path: string): boolean {
  * name and built with the factory the file recorded. Best effort: a package that is not installed
  * or does not load is skipped, and opening the file then says what to install.
  */
-export async function loadRequiredPlugins(path: string, loaded: readonly TesseraPlugin[], cwd: string): Promise<TesseraPlugin[]> {
+export async function loadRequiredPlugins(path: string, loaded: readonly TesseraPlugin[], cwd: string, remote?: RemoteReadOptions): Promise<TesseraPlugin[]> {
   const plugins: TesseraPlugin[] = [];
-  for (const requirement of readPluginRequirements(path)) {
+  for (const requirement of readPluginRequirements(path, remote)) {
     if (requirement.factory === undefined || loaded.some((plugin) => plugin.name === requirement.plugin)) continue;
     try {
       const namespace = await importPluginModule(requirement.plugin, cwd);

@@ -4,6 +4,7 @@ import { type Dataset, TesseraError, type TesseraPlugin, type VerifyReport, open
 import { ioError } from '@tessera/core/internals';
 import type { CommandContext } from './command.js';
 import { loadPlugins, loadRequiredPlugins, parsePluginSpecifier } from './load-plugins.js';
+import { type RemoteReadOptions, remoteReadOptions } from './remote-location.js';
 
 /**
  * A FILE argument as core should see it: relative to `context.cwd`, kept as typed when that is
@@ -21,12 +22,13 @@ export async function openDatasetFile(
   context: CommandContext,
   command: string,
 ): Promise<Dataset> {
-  const path = resolveFileArgument(file, context);
   // Command-line mistakes first (exit 2), then the file.
   for (const text of pluginTexts) parsePluginSpecifier(text, command);
-  checkReadableFile(path);
-  const plugins = await withRequiredPlugins(path, await loadPlugins(pluginTexts, context.cwd, command), context.cwd);
-  return openDataset(path, { plugins });
+  const remote = await remoteReadOptions(file, context.cwd, command);
+  const path = remote === undefined ? resolveFileArgument(file, context) : file;
+  if (remote === undefined) checkReadableFile(path);
+  const plugins = await withRequiredPlugins(path, await loadPlugins(pluginTexts, context.cwd, command), context.cwd, remote);
+  return openDataset(path, { plugins, ...remote });
 }
 
 /**
@@ -39,17 +41,18 @@ export async function verifyDatasetFile(
   context: CommandContext,
   command: string,
 ): Promise<VerifyReport> {
-  const path = resolveFileArgument(file, context);
   // Command-line mistakes first (exit 2), then the file.
   for (const text of pluginTexts) parsePluginSpecifier(text, command);
-  checkReadableFile(path);
-  const plugins = await withRequiredPlugins(path, await loadPlugins(pluginTexts, context.cwd, command), context.cwd);
-  return verifyDataset(path, { plugins });
+  const remote = await remoteReadOptions(file, context.cwd, command);
+  const path = remote === undefined ? resolveFileArgument(file, context) : file;
+  if (remote === undefined) checkReadableFile(path);
+  const plugins = await withRequiredPlugins(path, await loadPlugins(pluginTexts, context.cwd, command), context.cwd, remote);
+  return verifyDataset(path, { plugins, ...remote });
 }
 
 /** `--plugin` plugins first, then the installed packages the file itself names. */
-async function withRequiredPlugins(path: string, given: TesseraPlugin[], cwd: string): Promise<TesseraPlugin[]> {
-  return [...given, ...(await loadRequiredPlugins(path, given, cwd))];
+async function withRequiredPlugins(path: string, given: TesseraPlugin[], cwd: string, remote: RemoteReadOptions | undefined): Promise<TesseraPlugin[]> {
+  return [...given, ...(await loadRequiredPlugins(path, given, cwd, remote))];
 }
 
 /**

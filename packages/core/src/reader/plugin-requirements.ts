@@ -1,4 +1,6 @@
-import { openFileSource } from '../io/file-source.js';
+import { type FileSource, openFileSource } from '../io/file-source.js';
+import { type ByteSourceProvider, isRemoteLocation } from '../io/byte-source.js';
+import { type RemoteOptions, openLocationSource } from './remote-options.js';
 import { FIELD_DESCRIPTOR_BYTE_LENGTH, HEADER_BYTE_LENGTH, TYPE_ID } from '../spec/constants.js';
 import { EXTENSION_FOOTER_BYTE_LENGTH, decodeExtensionFooter, decodeExtensionJson } from '../spec/extension-block.js';
 import { decodeFieldDescriptor } from '../spec/field-descriptor.js';
@@ -20,7 +22,7 @@ export interface PluginRequirement {
  * without opening it as a dataset: what tools load before calling `openDataset`. Best effort: a
  * file too damaged to tell yields what could be read (opening it then reports the damage).
  */
-export function readPluginRequirements(path: string): PluginRequirement[] {
+export function readPluginRequirements(path: string, options: { byteSources?: readonly ByteSourceProvider[]; remote?: RemoteOptions } = {}): PluginRequirement[] {
   const byPlugin = new Map<string, PluginRequirement>();
   const add = (plugin: string, version: string, factory: string | undefined, field: string) => {
     if (plugin === '@tessera/core') return;
@@ -29,9 +31,9 @@ export function readPluginRequirements(path: string): PluginRequirement[] {
     if (!entry.fields.includes(field)) entry.fields.push(field);
     byPlugin.set(plugin, entry);
   };
-  let source: ReturnType<typeof openFileSource> | undefined;
+  let source: FileSource | undefined;
   try {
-    source = openFileSource(path, { mmap: 'off' });
+    source = isRemoteLocation(path) ? openLocationSource(path, options) : openFileSource(path, { mmap: 'off' });
     const header = decodeHeader(source.view(0, Math.min(HEADER_BYTE_LENGTH, source.byteLength)), source.byteLength, path);
     const descriptorBytes = source.view(HEADER_BYTE_LENGTH, header.numFields * FIELD_DESCRIPTOR_BYTE_LENGTH);
     const seen = new Set<string>();

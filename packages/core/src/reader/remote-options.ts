@@ -5,7 +5,8 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ArgumentError } from '../errors.js';
-import type { ByteSourceProvider, RemoteObjectIdentity } from '../io/byte-source.js';
+import { type ByteSourceProvider, type RemoteObjectIdentity, isRemoteLocation } from '../io/byte-source.js';
+import { type FileSource, openFileSource } from '../io/file-source.js';
 import { httpSource } from '../io/http-byte-source.js';
 import { RemoteFileSource, type RemoteSettings, createRemoteCounters } from '../io/remote-file-source.js';
 import { type ProviderReference, providerFor, referenceOf } from '../io/remote-provider.js';
@@ -125,6 +126,17 @@ export function openRemoteSource(
   retryCounters.requests = 0;
   retryCounters.retries = 0;
   return source;
+}
+
+/** Where a location's bytes come from: the local file (pread), or the remote object through the caches. */
+export function openLocationSource(
+  location: string,
+  options: { byteSources?: readonly ByteSourceProvider[]; remote?: RemoteOptions },
+): FileSource {
+  if (!isRemoteLocation(location)) return openFileSource(location, { mmap: 'auto' });
+  const provider = remoteProviderFor(location, options.byteSources, options.remote);
+  const { settings, readAhead } = resolveRemoteSettings(options.remote);
+  return openRemoteSource(location, provider, { provider: referenceOf(provider), settings, readAhead });
 }
 
 export { referenceOf };

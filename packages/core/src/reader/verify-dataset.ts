@@ -1,5 +1,5 @@
 import { TesseraError, type TesseraErrorCode } from '../errors.js';
-import { type FileSource, openFileSource } from '../io/file-source.js';
+import type { FileSource } from '../io/file-source.js';
 import type { TesseraPlugin } from '../registry/plugin-contract.js';
 import { ALLOCATION_ENTRY_BYTE_LENGTH, FIELD_DESCRIPTOR_BYTE_LENGTH, HEADER_BYTE_LENGTH } from '../spec/constants.js';
 import {
@@ -10,7 +10,8 @@ import {
 } from '../spec/extension-block.js';
 import { crc32 } from '../util/crc32.js';
 import { toTesseraError } from './io-errors.js';
-import { openDataset } from './open-dataset.js';
+import { type OpenOptions, openDataset } from './open-dataset.js';
+import { openLocationSource } from './remote-options.js';
 
 export interface VerifyProblem {
   code: TesseraErrorCode;
@@ -42,6 +43,10 @@ export interface VerifyProgress {
 
 export interface VerifyOptions {
   plugins?: readonly TesseraPlugin[];
+  /** Byte-source providers for a remote location (as in openDataset). */
+  byteSources?: OpenOptions['byteSources'];
+  /** Remote settings (as in openDataset): verifying a remote file reads all of it through the disk cache. */
+  remote?: OpenOptions['remote'];
   /**
    * Called as the check advances: once per phase at its start and end, and between checksummed
    * regions at most MAX_PROGRESS_CALLS times in all (not per byte), so a caller can show a bar.
@@ -62,7 +67,7 @@ export function verifyDataset(path: string, options: VerifyOptions = {}): Verify
   const onProgress = options.onProgress;
   onProgress?.({ phase: 'structure', done: 0, total: 1 });
   try {
-    const dataset = openDataset(path, { plugins: options.plugins, mmap: 'auto' });
+    const dataset = openDataset(path, { plugins: options.plugins, mmap: 'auto', byteSources: options.byteSources, remote: options.remote });
     try {
       // The allocation table is validated on first use: verify uses it now.
       void dataset.layout.payloadByteLength;
@@ -73,7 +78,7 @@ export function verifyDataset(path: string, options: VerifyOptions = {}): Verify
     const failure = toTesseraError(error, path);
     if (failure instanceof TesseraError && failure.code === 'E_PLUGIN_MISSING') {
       report.notes.push(`${failure.message} (plugin fields were not decoded; checksums still apply)`);
-    } else if (failure instanceof TesseraError && failure.code === 'E_IO') {
+    } else if (failure instanceof TesseraError && (failure.code === 'E_IO' || failure.code === 'E_REMOTE' || failure.code === 'E_REMOTE_CHANGED')) {
       report.problems.push({ code: failure.code, region: 'file', message: failure.message });
       return report;
     } else if (failure instanceof TesseraError) {
@@ -87,7 +92,7 @@ export function verifyDataset(path: string, options: VerifyOptions = {}): Verify
 
   let source: FileSource;
   try {
-    source = openFileSource(path, { mmap: 'auto' });
+    source = openLocationSource(path, options);
   } catch (error) {
     const failure = toTesseraError(error, path) as TesseraError;
     report.problems.push({ code: failure.code ?? 'E_IO', region: 'file', message: failure.message });
