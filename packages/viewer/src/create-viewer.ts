@@ -1,6 +1,6 @@
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Dataset, type FieldPreview, TesseraError, type TesseraPlugin, openDataset } from '@tessera/core';
+import { type Dataset, type FieldPreview, type OpenOptions, TesseraError, type TesseraPlugin, openDataset } from '@tessera/core';
 import { parseByteRange } from './byte-range.js';
 import { buildDatasetSummary } from './dataset-summary.js';
 import { type FieldStatistics, computeFieldStatistics } from './field-statistics.js';
@@ -20,6 +20,10 @@ export interface ViewerOptions {
   plugins?: readonly TesseraPlugin[];
   /** sidecar files joined by sample index (openDataset's `sidecars`) */
   sidecars?: readonly string[];
+  /** byte-source providers for a remote `path` (openDataset's `byteSources`, e.g. `[s3()]`) */
+  byteSources?: OpenOptions['byteSources'];
+  /** cache and retry settings for a remote `path` (openDataset's `remote`) */
+  remote?: OpenOptions['remote'];
   /** the address to listen on; default 127.0.0.1 (this machine only: use an SSH tunnel from elsewhere) */
   host?: string;
   /** default 0: a free port */
@@ -62,11 +66,12 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
   const plugins = options.plugins ?? [];
   // 'lazy': no pass over every record at open (the page shows a few rows of possibly millions);
   // reads stay bounds-checked, and "verify" on the page checks everything.
-  const dataset = openDataset(options.path, { plugins, validateFields: 'lazy', ...(options.sidecars === undefined ? {} : { sidecars: options.sidecars }) });
+  const remote = { byteSources: options.byteSources, remote: options.remote };
+  const dataset = openDataset(options.path, { plugins, validateFields: 'lazy', ...remote, ...(options.sidecars === undefined ? {} : { sidecars: options.sidecars }) });
   let server: ReturnType<typeof createServer> | undefined;
   try {
     const assets = loadStaticAssets();
-    const handler = createRequestHandler(dataset, plugins, assets);
+    const handler = createRequestHandler(dataset, plugins, assets, remote);
     const hostnames = allowedHostnames(host);
     server = createServer((request, response) => void handler.handle(request, response, hostnames));
     const listening = server;
@@ -115,13 +120,13 @@ function allowedHostnames(host: string): Set<string> | undefined {
   return new Set(['127.0.0.1', 'localhost', '[::1]', host.includes(':') ? `[${host}]` : host]);
 }
 
-function createRequestHandler(dataset: Dataset, plugins: readonly TesseraPlugin[], assets: ReturnType<typeof loadStaticAssets>) {
+function createRequestHandler(dataset: Dataset, plugins: readonly TesseraPlugin[], assets: ReturnType<typeof loadStaticAssets>, remote: Pick<OpenOptions, 'byteSources' | 'remote'>) {
   const summary = buildDatasetSummary(dataset);
   const statisticsCache = new Map<string, FieldStatistics>();
   const matchCache = new Map<string, Promise<RowMatches>>();
   const mediaCache = new Map<string, { contentType: string; body: Buffer }>();
   const decoded = createDecodedOutputs(dataset);
-  const verifyJob = createVerifyJob(dataset, plugins);
+  const verifyJob = createVerifyJob(dataset, plugins, remote);
   let searchFields: Promise<string[]> | undefined;
 
   const getSearchFields = () => {

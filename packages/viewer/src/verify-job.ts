@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { Dataset, PluginOrigin, TesseraPlugin, VerifyReport } from '@tessera/core';
+import type { Dataset, OpenOptions, PluginOrigin, TesseraPlugin, VerifyReport } from '@tessera/core';
 import type { VerifyWorkerInput, VerifyWorkerMessage } from './verify-worker.js';
 
 /** What `GET /api/verify` returns; poll it after `POST /api/verify`. */
@@ -26,7 +26,7 @@ export interface VerifyState {
 }
 
 /** One verification at a time, in a worker thread, so the server keeps answering while it runs. */
-export function createVerifyJob(dataset: Dataset, plugins: readonly TesseraPlugin[]) {
+export function createVerifyJob(dataset: Dataset, plugins: readonly TesseraPlugin[], remote: Pick<OpenOptions, 'byteSources' | 'remote'> = {}) {
   const paths = [dataset.path, ...dataset.sidecars.map((sidecar) => sidecar.path)];
   let state: VerifyState = idleState(paths.length);
   let worker: Worker | undefined;
@@ -47,9 +47,11 @@ export function createVerifyJob(dataset: Dataset, plugins: readonly TesseraPlugi
       if (state.state === 'running') return this.snapshot();
       const pluginOrigins = plugins.map((plugin) => plugin.origin).filter((origin): origin is PluginOrigin => origin !== undefined);
       const notes = plugins.filter((plugin) => plugin.origin === undefined).map((plugin) => `plugin ${plugin.name} has no origin, so verify cannot load it in its worker: its fields are checked by checksum only`);
+      // Byte sources cross to the worker as their origins, like plugins (http(s) needs none).
+      const byteSourceOrigins = (remote.byteSources ?? []).map((provider) => provider.origin).filter((origin) => origin !== undefined);
       state = { ...idleState(paths.length), state: 'running', startedAtMs: Date.now(), notes };
       finishedAtMs = undefined;
-      const input: VerifyWorkerInput = { paths, pluginOrigins };
+      const input: VerifyWorkerInput = { paths, pluginOrigins, byteSourceOrigins, ...(remote.remote === undefined ? {} : { remote: remote.remote }) };
       const current = new Worker(new URL('./verify-worker.js', import.meta.url), {
         workerData: input,
         // Not the parent's flags (--input-type, test runners' loaders): the worker is a plain ES module.

@@ -4,11 +4,14 @@
  * verifyDataset's onProgress) and each report as it is done.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { type PluginOrigin, type TesseraPlugin, verifyDataset } from '@tessera/core';
+import { type ByteSourceOrigin, type ByteSourceProvider, type PluginOrigin, type RemoteOptions, type TesseraPlugin, verifyDataset } from '@tessera/core';
 
 export interface VerifyWorkerInput {
   paths: string[];
   pluginOrigins: PluginOrigin[];
+  /** providers of a remote dataset (e.g. @tessera/s3's), rebuilt here from their origin */
+  byteSourceOrigins: ByteSourceOrigin[];
+  remote?: RemoteOptions;
 }
 
 export type VerifyWorkerMessage =
@@ -30,8 +33,13 @@ for (const origin of input.pluginOrigins) {
     post({ type: 'plugin-skipped', note: `plugin ${origin.module}#${origin.exportName} could not be loaded for verify: ${error instanceof Error ? error.message : String(error)}` });
   }
 }
+const byteSources: ByteSourceProvider[] = [];
+for (const origin of input.byteSourceOrigins) {
+  const namespace = (await import(origin.module)) as Record<string, (options?: unknown) => ByteSourceProvider>;
+  byteSources.push(namespace[origin.exportName]!(origin.options));
+}
 for (const path of input.paths) {
-  const report = verifyDataset(path, { plugins, onProgress: ({ phase, done, total }) => post({ type: 'progress', path, phase, done, total }) });
+  const report = verifyDataset(path, { plugins, byteSources, remote: input.remote, onProgress: ({ phase, done, total }) => post({ type: 'progress', path, phase, done, total }) });
   post({ type: 'file-done', report });
 }
 post({ type: 'finished' });

@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import type { TesseraPlugin } from '@tessera/core';
+import type { ByteSourceProvider, TesseraPlugin } from '@tessera/core';
 import { defineCommand } from '../command.js';
 import { EXIT_CODE } from '../exit-code.js';
+import { remoteReadOptions } from '../remote-location.js';
 import { importOptionalPackage } from '../import-optional-package.js';
 import { PLUGIN_OPTION, loadPlugins, loadRequiredPlugins, parsePluginSpecifier } from '../load-plugins.js';
 import { checkReadableFile, resolveFileArgument } from '../open-dataset-file.js';
@@ -13,7 +14,14 @@ import { UsageError } from '../usage-error.js';
  * the viewer is optional (a page most CI machines never open) and loaded only by this command.
  */
 export interface ViewerPackage {
-  createViewer(options: { path: string; plugins?: readonly TesseraPlugin[]; sidecars?: readonly string[]; host?: string; port?: number }): Promise<{ url: string; port: number; close(): Promise<void> }>;
+  createViewer(options: {
+    path: string;
+    plugins?: readonly TesseraPlugin[];
+    sidecars?: readonly string[];
+    byteSources?: ByteSourceProvider[];
+    host?: string;
+    port?: number;
+  }): Promise<{ url: string; port: number; close(): Promise<void> }>;
 }
 
 export const VIEWER_PACKAGE = '@tessera/viewer';
@@ -43,13 +51,22 @@ export const viewCommand = defineCommand({
   async run({ options, positionals }, context) {
     const port = parsePort(options.port);
     for (const text of options.plugin) parsePluginSpecifier(text, 'view');
-    const path = resolveFileArgument(positionals[0]!, context);
+    const remote = await remoteReadOptions(positionals[0]!, context.cwd, 'view');
+    if (remote !== undefined && options.sidecar.length > 0) throw new UsageError('--sidecar works with local files only; download the files of a remote dataset to view its sidecars', 'view');
+    const path = remote === undefined ? resolveFileArgument(positionals[0]!, context) : positionals[0]!;
     const sidecars = options.sidecar.map((sidecar) => resolveFileArgument(sidecar, context));
-    for (const file of [path, ...sidecars]) checkReadableFile(file);
+    if (remote === undefined) for (const file of [path, ...sidecars]) checkReadableFile(file);
     const viewerPackage = await importOptionalPackage<ViewerPackage>({ specifier: VIEWER_PACKAGE, command: 'tessera view', requiredExport: 'createViewer', cwd: context.cwd });
     const plugins = await loadPlugins(options.plugin, context.cwd, 'view');
-    for (const file of [path, ...sidecars]) plugins.push(...(await loadRequiredPlugins(file, plugins, context.cwd)));
-    const viewer = await viewerPackage.createViewer({ path, plugins, sidecars, ...(options.host === undefined ? {} : { host: options.host }), ...(port === undefined ? {} : { port }) });
+    for (const file of [path, ...sidecars]) plugins.push(...(await loadRequiredPlugins(file, plugins, context.cwd, remote)));
+    const viewer = await viewerPackage.createViewer({
+      path,
+      plugins,
+      sidecars,
+      ...remote,
+      ...(options.host === undefined ? {} : { host: options.host }),
+      ...(port === undefined ? {} : { port }),
+    });
     context.stdout.write(`tessera view: ${viewer.url} (${path}; Ctrl-C to stop)\n`);
     if (options.open) openInBrowser(viewer.url);
     await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);

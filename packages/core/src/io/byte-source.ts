@@ -87,6 +87,8 @@ export interface ByteSourceErrorDetails {
   byteLength?: number;
   /** Whether another attempt may succeed (see the file comment). Default false. */
   retryable?: boolean;
+  /** The server asked to wait this long before another attempt (HTTP Retry-After, in milliseconds). */
+  retryAfterMs?: number;
   cause?: unknown;
 }
 
@@ -98,6 +100,7 @@ export class ByteSourceError extends Error {
   readonly offset?: number;
   readonly byteLength?: number;
   readonly retryable: boolean;
+  readonly retryAfterMs?: number;
 
   constructor(code: ByteSourceErrorCode, message: string, details: ByteSourceErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -108,6 +111,7 @@ export class ByteSourceError extends Error {
     if (details.status !== undefined) this.status = details.status;
     if (details.offset !== undefined) this.offset = details.offset;
     if (details.byteLength !== undefined) this.byteLength = details.byteLength;
+    if (details.retryAfterMs !== undefined) this.retryAfterMs = details.retryAfterMs;
   }
 }
 

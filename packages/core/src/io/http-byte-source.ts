@@ -173,7 +173,17 @@ function statusError(url: string, response: Response, what: string): ByteSourceE
   const retryable = status >= 500 || status === 429 || status === 408;
   const hint =
     status === 404 ? ': no file at this URL' : status === 401 || status === 403 ? ': access denied (pass credentials with httpSource({ headers }))' : status === 416 ? ': the range lies past the end of the file' : '';
-  return new ByteSourceError('E_REMOTE', `${what} answered HTTP ${status} ${response.statusText}${hint}`, { url, status, retryable });
+  const retryAfterMs = retryable ? parseRetryAfter(response.headers.get('retry-after')) : undefined;
+  return new ByteSourceError('E_REMOTE', `${what} answered HTTP ${status} ${response.statusText}${hint}`, { url, status, retryable, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
+}
+
+/** Retry-After as milliseconds from now: delay-seconds or an HTTP date (RFC 9110 §10.2.3). */
+function parseRetryAfter(header: string | null): number | undefined {
+  if (header === null) return undefined;
+  const text = header.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
 function networkMessage(error: unknown): string {

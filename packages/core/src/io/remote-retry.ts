@@ -1,6 +1,7 @@
 /**
  * Retries of byte-source requests: every attempt gets its own timeout, transient failures
- * (`retryable`) are retried with exponential backoff and full jitter, anything else fails at once.
+ * (`retryable`) are retried with exponential backoff and full jitter (or after the server's
+ * Retry-After, when it sends one), anything else fails at once.
  * The result is always a `RemoteError` with the source's code, the URL, the last status and the
  * number of attempts.
  */
@@ -39,7 +40,9 @@ export async function withRetries<T>(
     if (attemptIndex > 0) {
       counters.retries++;
       const ceiling = Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** (attemptIndex - 1));
-      await delay(Math.random() * ceiling, signal);
+      // A server's Retry-After is honoured, up to the timeout of one attempt.
+      const asked = last instanceof ByteSourceError && last.retryAfterMs !== undefined ? Math.min(last.retryAfterMs, policy.timeoutMs) : 0;
+      await delay(Math.max(asked, Math.random() * ceiling), signal);
     }
     if (signal?.aborted) throw abortedError(url, what, attemptIndex, signal.reason);
     const timeout = AbortSignal.timeout(policy.timeoutMs);
