@@ -164,6 +164,36 @@ describe('createLoader over http', () => {
   });
 });
 
+describe('a transient outage', () => {
+  it('is survived by a loader: the server stops mid-epoch and comes back on its port, the epoch goes on unchanged', async () => {
+    const options = { batchSize: 16, order: 'random' as const, seed: 9 };
+    const expected = await collect(localPath, options);
+    let current = await startRangeServer(folder);
+    const port = Number(new URL(current.url).port);
+    // No read-ahead: the decoders' own requests meet the outage.
+    const loader = createLoader(`${current.url}/train.beton`, { ...options, workers: 2, remote: remoteOptions({ readAhead: 0, retries: 8 }) });
+    const got: Array<{ x: number[]; y: bigint[] }> = [];
+    try {
+      for await (const batch of loader) {
+        const x = batch.x!.data as Float32Array;
+        got.push({ x: Array.from({ length: batch.y!.shape[0]! }, (_, position) => x[position * VALUES + 17]!), y: Array.from(batch.y!.data as BigInt64Array) });
+        if (got.length === 2) {
+          await current.close();
+          setTimeout(async () => {
+            current = await startRangeServer(folder, port);
+          }, 300);
+        }
+      }
+      expect(got).toEqual(expected.batches);
+      expect(loader.stats().remote!.retries).toBeGreaterThan(0);
+    } finally {
+      await loader.close();
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      await current.close();
+    }
+  });
+});
+
 describe('remote failures', () => {
   it('retries 500, 503, resets and truncated bodies, and still reads the right bytes', async () => {
     const remote = openDataset(`${server.url}/train.beton`, { remote: remoteOptions({ retries: 6 }) });

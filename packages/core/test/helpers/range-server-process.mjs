@@ -4,7 +4,7 @@
 // faults and latency set through a control route:
 //   POST /__control {"latencyMs": 5, "faults": ["500", "truncate", "content-range", "reset", "no-range"]}
 // takes one fault per following Range request, in order; GET /__log returns the request log.
-// Prints its port on the first line of stdout.
+// argv[3]: the port (default 0, a free one). Prints its port on the first line of stdout.
 import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join, normalize } from 'node:path';
@@ -100,7 +100,7 @@ function serve(request, response, entry) {
   createReadStream(path, { start, end }).pipe(response);
 }
 
-server.listen(0, '127.0.0.1', () => {
+server.listen(Number(process.argv[3] ?? 0), '127.0.0.1', () => {
   process.stdout.write(`${server.address().port}\n`);
 });
 process.on('SIGTERM', () => process.exit(0));

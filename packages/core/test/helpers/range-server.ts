@@ -21,15 +21,15 @@ export interface RangeServer {
   close(): Promise<void>;
 }
 
-/** Serves `root` from a child process (see range-server-process.mjs for why). */
-export async function startRangeServer(root: string): Promise<RangeServer> {
-  const child: ChildProcess = spawn(process.execPath, [join(import.meta.dirname, 'range-server-process.mjs'), root], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolve, reject) => {
+/** Serves `root` from a child process (see range-server-process.mjs for why), on `port` (default: a free one). */
+export async function startRangeServer(root: string, port = 0): Promise<RangeServer> {
+  const child: ChildProcess = spawn(process.execPath, [join(import.meta.dirname, 'range-server-process.mjs'), root, String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const boundPort = await new Promise<number>((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`range server exited with ${code}`)));
     child.stdout!.once('data', (data: Buffer) => resolve(Number(String(data).trim())));
   });
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://127.0.0.1:${boundPort}`;
   return {
     url,
     async control(settings) {
