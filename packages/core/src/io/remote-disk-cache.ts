@@ -14,8 +14,9 @@
  *
  * The limit holds because space is reserved before a block is written: under the lock, a process
  * replays what others appended, evicts least recently used blocks until the new one fits, appends
- * its `A` line and only then writes the block (to a temporary file of its own, renamed under the lock
- * once complete and only if the reservation was not evicted meanwhile). So the blocks in the folder
+ * its `A` line and only then writes the block (to a temporary file of its own, renamed into place
+ * once complete; a block whose reservation was evicted meanwhile is removed again: evictions append
+ * their `D` lines before deleting, and a writer reads the journal after its rename). So the blocks in the folder
  * never add up to more than `maxBytes` (plus the journal and the temporary files being written),
  * whatever the number of writers. A block whose writer died keeps its reservation until it is evicted like any other.
  *
@@ -26,7 +27,6 @@
  */
 import { createHash } from 'node:crypto';
 import {
-  appendFileSync,
   closeSync,
   fstatSync,
   mkdirSync,
@@ -60,6 +60,8 @@ const LOCK_GIVE_UP_MS = 60_000;
 /** The journal is rewritten (compacted) when it is this many times longer than the live lines. */
 const COMPACT_RATIO = 4;
 const COMPACT_MIN_BYTES = 1 << 20;
+/** Block files a cache keeps open (per thread): enough for the blocks a few batches touch. */
+const OPEN_BLOCK_FILES = 64;
 /** Makes each writer's temporary file names unique within its thread. */
 let temporaryCounter = 0;
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
@@ -75,6 +77,12 @@ export class RemoteDiskCache {
   private journalOffset = 0;
   private journalInode = -1;
   private pendingUses = new Set<string>();
+  /** open block files, least recently opened first */
+  private readonly descriptors = new Map<string, number>();
+  /** object folders known to exist */
+  private readonly keyFolders = new Set<string>();
+  /** the journal, open for appending (reopened when a compaction replaced it) */
+  private journalFd = -1;
   private readonly counters: DiskCacheStats = { diskHits: 0, blocksWritten: 0, evictions: 0 };
 
   constructor(
@@ -103,33 +111,59 @@ export class RemoteDiskCache {
   }
 
   /**
-   * Reads a cached block into target (exactly `byteLength` bytes): true on a hit, false when the
-   * block is not on disk (or its file has another size: then it is dropped).
+   * Reads bytes [start, start + byteLength) of a cached block (whose file holds `blockLength` bytes)
+   * into target: true on a hit, false when the block is not on disk (a file of another size is not
+   * used). Block files stay open in a small LRU of descriptors, so a hit is one pread; a block
+   * evicted meanwhile still reads its (immutable) bytes through the open descriptor.
    */
-  read(key: string, block: number, target: Uint8Array, targetOffset: number, byteLength: number): boolean {
-    const path = this.blockPath(key, block);
-    let fd: number;
-    try {
-      fd = openSync(path, 'r');
-    } catch {
-      return false;
+  readRange(key: string, block: number, blockLength: number, start: number, target: Uint8Array, targetOffset: number, byteLength: number): boolean {
+    const name = `${key}/${block}`;
+    let fd = this.descriptors.get(name);
+    if (fd === undefined) {
+      try {
+        fd = openSync(this.blockPath(key, block), 'r');
+      } catch {
+        return false;
+      }
+      try {
+        if (fstatSync(fd).size !== blockLength) {
+          closeSync(fd);
+          return false;
+        }
+      } catch {
+        closeSync(fd);
+        return false;
+      }
+      this.descriptors.set(name, fd);
+      if (this.descriptors.size > OPEN_BLOCK_FILES) {
+        const [oldest, oldestFd] = this.descriptors.entries().next().value as [string, number];
+        this.descriptors.delete(oldest);
+        closeSync(oldestFd);
+      }
     }
     try {
-      if (fstatSync(fd).size !== byteLength) return false;
       let done = 0;
       while (done < byteLength) {
-        const count = readSync(fd, target, targetOffset + done, byteLength - done, done);
+        const count = readSync(fd, target, targetOffset + done, byteLength - done, start + done);
         if (count === 0) return false;
         done += count;
       }
     } catch {
-      return false;
-    } finally {
+      this.descriptors.delete(name);
       closeSync(fd);
+      return false;
     }
     this.counters.diskHits++;
-    this.pendingUses.add(`${key}/${block}`);
+    this.pendingUses.add(name);
     return true;
+  }
+
+  /** Closes the block files this cache holds open. */
+  close(): void {
+    for (const fd of this.descriptors.values()) closeSync(fd);
+    this.descriptors.clear();
+    if (this.journalFd !== -1) closeSync(this.journalFd);
+    this.journalFd = -1;
   }
 
   /** Whether the block's file exists (one stat). */
@@ -147,69 +181,115 @@ export class RemoteDiskCache {
    * when it was not stored: already cached by someone, larger than the whole cache, or the write failed.
    */
   write(key: string, block: number, bytes: Uint8Array): boolean {
-    const name = `${key}/${block}`;
-    if (bytes.length > this.maxBytes) return false;
+    return this.writeRun(key, block, [bytes]) === 1;
+  }
+
+  /**
+   * Stores consecutive blocks `first`, `first + 1`, … (one lock to reserve them all, one to publish
+   * them); returns how many were stored. Blocks already cached are skipped.
+   */
+  writeRun(key: string, first: number, pieces: readonly Uint8Array[]): number {
+    const wanted: Array<{ name: string; block: number; bytes: Uint8Array }> = [];
+    const victims: string[] = [];
     const reserved = this.locked(() => {
       this.replay();
-      if (this.entries.has(name)) return false;
       const lines: string[] = [];
-      for (const [victim, victimBytes] of this.entries) {
-        if (this.usedBytes + bytes.length <= this.maxBytes) break;
-        this.entries.delete(victim);
-        this.usedBytes -= victimBytes;
-        const [victimKey, victimBlock] = victim.split('/');
-        const victimPath = this.blockPath(victimKey!, Number(victimBlock));
-        rmSync(victimPath, { force: true });
-        lines.push(`D ${victimKey} ${victimBlock}`);
-        this.counters.evictions++;
-      }
       for (const used of this.pendingUses) {
         if (this.entries.has(used)) lines.push(`U ${used.replace('/', ' ')}`);
       }
       this.pendingUses.clear();
-      lines.push(`A ${key} ${block} ${bytes.length}`);
-      this.entries.set(name, bytes.length);
-      this.usedBytes += bytes.length;
+      pieces.forEach((bytes, index) => {
+        const block = first + index;
+        const name = `${key}/${block}`;
+        if (bytes.length > this.maxBytes || this.entries.has(name)) return;
+        for (const [victim, victimBytes] of this.entries) {
+          if (this.usedBytes + bytes.length <= this.maxBytes) break;
+          this.entries.delete(victim);
+          this.usedBytes -= victimBytes;
+          const [victimKey, victimBlock] = victim.split('/');
+          victims.push(this.blockPath(victimKey!, Number(victimBlock)));
+          lines.push(`D ${victimKey} ${victimBlock}`);
+          this.counters.evictions++;
+        }
+        lines.push(`A ${key} ${block} ${bytes.length}`);
+        this.entries.set(name, bytes.length);
+        this.usedBytes += bytes.length;
+        wanted.push({ name, block, bytes });
+      });
       this.append(lines);
-      return true;
+      // Deleted only once the D lines are in the journal: a writer that renames its block into place
+      // after this deletion then sees the D line when it checks (below) and removes its file.
+      for (const victim of victims) rmSync(victim, { force: true });
+      return wanted.length > 0;
     });
-    if (!reserved) return false;
-    const path = this.blockPath(key, block);
-    // A name of this writer's own: another process may evict the reservation and reserve the block
+    if (!reserved) return 0;
+    // Names of this writer's own: another process may evict a reservation and reserve the block
     // again while this write runs.
-    const temporary = `${path}.${process.pid}-${threadId}-${++temporaryCounter}.tmp`;
-    try {
-      mkdirSync(join(this.objectsFolder, key), { recursive: true });
-      writeFileSync(temporary, bytes);
-    } catch {
-      rmSync(temporary, { force: true });
+    const written: Array<{ name: string; bytes: Uint8Array; temporary: string; path: string }> = [];
+    const failed: typeof wanted = [];
+    for (const entry of wanted) {
+      const path = this.blockPath(key, entry.block);
+      const temporary = `${path}.${process.pid}-${threadId}-${++temporaryCounter}.tmp`;
+      try {
+        this.writeFile(key, temporary, entry.bytes);
+        written.push({ name: entry.name, bytes: entry.bytes, temporary, path });
+      } catch {
+        rmSync(temporary, { force: true });
+        failed.push(entry);
+      }
+    }
+    // Published without the lock: renamed into place, then the journal is read again; a block whose
+    // reservation was evicted meanwhile (its D line is there, see above) is removed again. So the
+    // folder never holds more than the journal accounts for, beyond blocks being written.
+    let stored = 0;
+    for (const entry of written) {
+      try {
+        renameSync(entry.temporary, entry.path);
+      } catch {
+        rmSync(entry.temporary, { force: true });
+        continue;
+      }
+      stored++;
+    }
+    if (failed.length > 0) {
       this.locked(() => {
         this.replay();
-        if (this.entries.delete(name)) {
-          this.usedBytes -= bytes.length;
-          this.append([`D ${key} ${block}`]);
+        const lines: string[] = [];
+        for (const entry of failed) {
+          if (this.entries.delete(entry.name)) {
+            this.usedBytes -= entry.bytes.length;
+            lines.push(`D ${key} ${entry.block}`);
+          }
         }
+        this.append(lines);
       });
-      return false;
     }
-    // Published under the lock, and only if the reservation still stands: a block evicted while it
-    // was being written is dropped, so the folder never holds more than the journal accounts for.
-    const published = this.locked(() => {
+    if (written.length > 0) {
       this.replay();
-      if (this.entries.get(name) !== bytes.length) return false;
-      try {
-        renameSync(temporary, path);
-        return true;
-      } catch {
-        return false;
+      for (const entry of written) {
+        if (this.entries.get(entry.name) === entry.bytes.length) continue;
+        rmSync(entry.path, { force: true });
+        stored--;
       }
-    });
-    if (!published) {
-      rmSync(temporary, { force: true });
-      return false;
     }
-    this.counters.blocksWritten++;
-    return true;
+    this.counters.blocksWritten += stored;
+    return stored;
+  }
+
+  /** Writes a temporary block file, creating the object's folder on first use. */
+  private writeFile(key: string, path: string, bytes: Uint8Array): void {
+    if (!this.keyFolders.has(key)) {
+      mkdirSync(join(this.objectsFolder, key), { recursive: true });
+      this.keyFolders.add(key);
+    }
+    try {
+      writeFileSync(path, bytes);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      // The folder was removed meanwhile (the cache cleared by hand): once more.
+      mkdirSync(join(this.objectsFolder, key), { recursive: true });
+      writeFileSync(path, bytes);
+    }
   }
 
   /** Bytes the journal says are cached (after replaying what other processes appended). */
@@ -237,6 +317,8 @@ export class RemoteDiskCache {
       size = 0;
     }
     if (inode !== this.journalInode) {
+      if (this.journalFd !== -1) closeSync(this.journalFd);
+      this.journalFd = -1;
       this.entries.clear();
       this.usedBytes = 0;
       this.journalOffset = 0;
@@ -282,9 +364,14 @@ export class RemoteDiskCache {
 
   private append(lines: string[]): void {
     if (lines.length === 0) return;
-    appendFileSync(this.journalPath, `${lines.join('\n')}\n`);
-    this.journalOffset += Buffer.byteLength(`${lines.join('\n')}\n`, 'latin1');
-    if (this.journalInode === -1) this.journalInode = statSync(this.journalPath).ino;
+    const text = `${lines.join('\n')}\n`;
+    if (this.journalFd === -1) {
+      this.journalFd = openSync(this.journalPath, 'a');
+      // The inode this descriptor appends to: a compaction by anyone replaces it (see replay).
+      if (this.journalInode === -1) this.journalInode = fstatSync(this.journalFd).ino;
+    }
+    writeSync(this.journalFd, text);
+    this.journalOffset += Buffer.byteLength(text, 'latin1');
     if (this.journalOffset > COMPACT_MIN_BYTES && this.journalOffset > COMPACT_RATIO * this.entries.size * 48) this.compact();
   }
 
@@ -294,7 +381,9 @@ export class RemoteDiskCache {
     const temporary = `${this.journalPath}.${process.pid}.tmp`;
     writeFileSync(temporary, text);
     renameSync(temporary, this.journalPath);
-    const stats = statSync(this.journalPath);
+    if (this.journalFd !== -1) closeSync(this.journalFd);
+    this.journalFd = openSync(this.journalPath, 'a');
+    const stats = fstatSync(this.journalFd);
     this.journalInode = stats.ino;
     this.journalOffset = stats.size;
   }

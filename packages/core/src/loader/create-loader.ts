@@ -90,7 +90,7 @@ export interface LoaderOptions {
   byteSources?: OpenOptions['byteSources'];
   /**
    * Cache, read-ahead and retry settings for a remote `source` (see RemoteOptions). The loader
-   * fetches the bytes of the next `readAhead` batches (default 4) into the shared disk cache while
+   * fetches the bytes of the next `readAhead` batches (default 16) into the shared disk cache while
    * the current ones decode, so workers rarely wait on the network.
    */
   remote?: OpenOptions['remote'];

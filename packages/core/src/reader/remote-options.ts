@@ -27,9 +27,9 @@ export interface RemoteOptions {
   blockBytes?: number;
   /** Largest single range request in bytes (runs of missing blocks are fetched together). Default 16 MiB. */
   maxRequestBytes?: number;
-  /** Loader: batches whose bytes are fetched ahead, following the traversal order. Default 4; 0 turns read-ahead off. */
+  /** Loader: batches whose bytes are fetched ahead, following the traversal order. Default 16; 0 turns read-ahead off. Keep their bytes well under `cacheBytes`. */
   readAhead?: number;
-  /** Read-ahead requests in flight at once per loader. Default 8. */
+  /** Read-ahead requests in flight at once per loader. Default 16. */
   concurrency?: number;
   /** Attempts after the first for transient failures (5xx, 429, timeouts, resets, truncated bodies). Default 5. */
   retries?: number;
@@ -73,10 +73,10 @@ export function resolveRemoteSettings(options: RemoteOptions = {}): { settings: 
     memoryBytes: positiveInteger('memoryBytes', options.memoryBytes, 64 * MIB, 0),
     blockBytes,
     maxRequestBytes: positiveInteger('maxRequestBytes', options.maxRequestBytes, 16 * MIB, blockBytes),
-    concurrency: positiveInteger('concurrency', options.concurrency, 8),
+    concurrency: positiveInteger('concurrency', options.concurrency, 16),
     retry: { ...DEFAULT_RETRY_POLICY, retries, timeoutMs },
   };
-  return { settings, readAhead: positiveInteger('readAhead', options.readAhead, 4, 0) };
+  return { settings, readAhead: positiveInteger('readAhead', options.readAhead, 16, 0) };
 }
 
 /** The provider for a URL: one of `byteSources`, else core's http(s) (with `remote.headers`). */
