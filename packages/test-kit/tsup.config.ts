@@ -1,8 +1,9 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  // The decode worker is its own entry: worker threads load it by file URL.
-  entry: ['src/index.ts', 'src/decode-worker.ts'],
+  // The decode worker and the server worker are their own entries: worker threads load them by
+  // file URL, next to index.js in dist/ (object form: dist/server-worker.js, not dist/remote/…).
+  entry: { index: 'src/index.ts', 'decode-worker': 'src/decode-worker.ts', 'server-worker': 'src/remote/server-worker.ts' },
   format: ['esm'],
   dts: { entry: 'src/index.ts' },
   sourcemap: true,

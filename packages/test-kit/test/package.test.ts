@@ -19,18 +19,23 @@ describe('package.json', () => {
     expect(packageJson.dependencies).toBeUndefined();
   });
 
-  it('ships the built entry, its types and the decode worker', async () => {
-    for (const path of [packageJson.exports['.'].import, packageJson.exports['.'].types, './dist/decode-worker.js']) {
+  it('ships the built entry, its types, the decode worker and the test-server worker', async () => {
+    for (const path of [packageJson.exports['.'].import, packageJson.exports['.'].types, './dist/decode-worker.js', './dist/server-worker.js']) {
       expect(existsSync(fileURLToPath(new URL(path, root))), `${path} (run the build first)`).toBe(true);
     }
     const built = await import(fileURLToPath(new URL(packageJson.exports['.'].import, root)));
     expect(Object.keys(built).sort()).toEqual([
       'ConformanceError',
+      'FAULT_KINDS',
       'createFieldConformance',
       'deepEqual',
       'describeDifference',
       'formatValue',
+      'nginxAvailable',
       'runFieldConformance',
+      'startFaultProxy',
+      'startNginx',
+      'startStaticServer',
       'withinTolerance',
     ]);
   });
