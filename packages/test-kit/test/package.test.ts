@@ -10,6 +10,7 @@ describe('package.json', () => {
   it('is an ESM package exporting types first', () => {
     expect(packageJson.type).toBe('module');
     expect(Object.keys(packageJson.exports['.'])).toEqual(['types', 'import']);
+    expect(Object.keys(packageJson.exports)).toEqual(['.', './servers', './package.json']);
     expect(packageJson.exports['./package.json']).toBe('./package.json');
     expect(packageJson.files).toEqual(['dist', 'README.md']);
   });
@@ -26,17 +27,20 @@ describe('package.json', () => {
     const built = await import(fileURLToPath(new URL(packageJson.exports['.'].import, root)));
     expect(Object.keys(built).sort()).toEqual([
       'ConformanceError',
-      'FAULT_KINDS',
       'createFieldConformance',
       'deepEqual',
       'describeDifference',
       'formatValue',
-      'nginxAvailable',
       'runFieldConformance',
-      'startFaultProxy',
-      'startNginx',
-      'startStaticServer',
       'withinTolerance',
     ]);
+  });
+
+  it('ships the servers as a subpath that loads without vitest', async () => {
+    expect(packageJson.exports['./servers']).toEqual({ types: './dist/servers.d.ts', import: './dist/servers.js' });
+    const servers = await import(fileURLToPath(new URL(packageJson.exports['./servers'].import, root)));
+    expect(Object.keys(servers).sort()).toEqual(['FAULT_KINDS', 'nginxAvailable', 'startFaultProxy', 'startNginx', 'startStaticServer']);
+    const source = readFileSync(fileURLToPath(new URL(packageJson.exports['./servers'].import, root)), 'utf8');
+    expect(source).not.toMatch(/from ['"]vitest['"]/);
   });
 });

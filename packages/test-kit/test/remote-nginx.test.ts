@@ -9,7 +9,7 @@ import { type Server, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type NginxServer, nginxAvailable, startFaultProxy, startNginx } from '../src/index.js';
+import { type NginxServer, nginxAvailable, startFaultProxy, startNginx } from '../src/servers.js';
 
 const FILE_BYTES = 100_000;
 const NGINX = nginxAvailable();

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ArgumentError, TesseraError, int64, openDataset, writeDataset } from '@tessera/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { FAULT_KINDS, type FaultProxy, type StaticServer, startFaultProxy, startStaticServer } from '../src/index.js';
+import { FAULT_KINDS, type FaultProxy, type StaticServer, startFaultProxy, startStaticServer } from '../src/servers.js';
 import { startServerWorker } from '../src/remote/server-host.js';
 import { runStaticServer } from '../src/remote/static-server.js';
 

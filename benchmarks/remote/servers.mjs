@@ -1,0 +1,45 @@
+/**
+ * The remote benchmark's servers, all outside this thread (Tessera's reader blocks its thread while
+ * it waits for bytes): nginx from Debian when installed, else the test-kit's static server; s3rver
+ * (an S3-API server) in a child process; and in front of each, the test-kit's proxy adding a latency
+ * per request.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { nginxAvailable, startFaultProxy, startNginx, startStaticServer } from '@tessera/test-kit/servers';
+
+export const S3_BUCKET = 'bench';
+export const S3_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+
+/** An HTTP origin serving the folder of `path`: nginx when it is installed, else the Node static server. */
+export async function startHttpOrigin(path) {
+  const root = dirname(path);
+  const server = nginxAvailable() !== undefined ? await startNginx({ root }) : await startStaticServer({ root });
+  return { kind: nginxAvailable() !== undefined ? 'nginx' : 'node static server', url: server.url, objectUrl: `${server.url}/${encodeURIComponent(basename(path))}`, close: () => server.close() };
+}
+
+/** s3rver in a child process with `paths` uploaded to bucket S3_BUCKET under their base names. */
+export async function startS3Origin(paths) {
+  const directory = mkdtempSync(join(tmpdir(), 'tessera-bench-s3-'));
+  const child = spawn(process.execPath, [join(import.meta.dirname, 's3rver-process.mjs'), directory, S3_BUCKET, ...paths], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`s3rver exited with ${code} before listening`)));
+    child.stdout.once('data', (data) => resolve(Number(String(data).trim())));
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async close() {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+      rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A proxy adding `latencyMs` before every request it forwards to `target`. */
+export function startLatencyProxy(target, latencyMs) {
+  return startFaultProxy({ target, latencyMs, preserveHost: true });
+}
