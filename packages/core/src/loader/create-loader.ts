@@ -174,6 +174,16 @@ export interface Loader extends AsyncIterable<Batch> {
 }
 
 const DEFAULT_BATCHES_AHEAD = 2;
+/** Distinct blocks of `blockBytes` the byte ranges touch. */
+function countBlocks(ranges: ReadonlyArray<readonly [number, number]>, blockBytes: number): number {
+  const blocks = new Set<number>();
+  for (const [offset, byteLength] of ranges) {
+    const last = Math.floor((offset + byteLength - 1) / blockBytes);
+    for (let block = Math.floor(offset / blockBytes); block <= last; block++) blocks.add(block);
+  }
+  return blocks.size;
+}
+
 /** A batch is cut into about this many claims per worker (at least one sample each). */
 const CLAIMS_PER_WORKER = 4;
 /** hintAhead skips a page it hinted for one of this many previous batches */
@@ -301,7 +311,9 @@ class TesseraLoader implements Loader {
   private readonly remote: RemoteHandle | undefined;
   /** the last batch (epoch, index) whose bytes were requested ahead, and the fill gate keeping fills in order */
   private warmedThrough = { epoch: -1, batchIndex: -1 };
-  private readonly warming = new Map<number, Promise<void>>();
+  private readonly warming = new Map<number, { ready: Promise<void>; byteLength: number }>();
+  /** bytes of the blocks requested for batches not yet being decoded */
+  private warmedBytes = 0;
   /** the same for each sidecar file (`dataset.sidecars`, in order) */
   private readonly sidecarFiles: PinnedFile[] = [];
   /** what decides the batches besides the position (computed when a state is first taken or checked) */
@@ -840,19 +852,30 @@ class TesseraLoader implements Loader {
    * retries it and raises the typed error.
    */
   private fillRemote(buffer: BufferSet, order: Uint32Array, batchIndex: number, epoch: number, batchCount: number): Promise<void> {
-    const readAhead = this.remote!.resolved.readAhead;
+    const remote = this.remote!;
+    const { readAhead } = remote.resolved;
+    const { blockBytes, cacheBytes } = remote.resolved.settings;
     if (this.warmedThrough.epoch !== epoch) {
       this.warming.clear();
+      this.warmedBytes = 0;
       this.warmedThrough = { epoch, batchIndex: batchIndex - 1 };
     }
+    // Read-ahead stops where the blocks fetched ahead would fill half the disk cache: beyond that
+    // they would evict each other (and the current batch's) before use.
+    const budget = cacheBytes / 2;
     const last = Math.min(batchCount - 1, batchIndex + readAhead);
     for (let ahead = Math.max(batchIndex, this.warmedThrough.batchIndex + 1); ahead <= last; ahead++) {
-      this.warming.set(ahead, this.remote!.source.warm(this.batchByteRanges(order, ahead, epoch)));
+      const ranges = this.batchByteRanges(order, ahead, epoch);
+      const byteLength = blockBytes * countBlocks(ranges, blockBytes);
+      if (ahead > batchIndex && this.warmedBytes + byteLength > budget) break;
+      this.warming.set(ahead, { ready: remote.source.warm(ranges), byteLength });
+      this.warmedBytes += byteLength;
+      this.warmedThrough.batchIndex = ahead;
     }
-    if (last > this.warmedThrough.batchIndex) this.warmedThrough.batchIndex = last;
-    const own = this.warming.get(batchIndex) ?? Promise.resolve();
+    const own = this.warming.get(batchIndex);
     this.warming.delete(batchIndex);
-    const begin = Promise.all([own, this.fillGate]);
+    if (own !== undefined) this.warmedBytes -= own.byteLength;
+    const begin = Promise.all([own?.ready, this.fillGate]);
     // Registered first, so this fill starts before the next batch's gate opens.
     const done = begin.then(() => this.fill(buffer, order, batchIndex, epoch));
     this.fillGate = begin.then(() => undefined);

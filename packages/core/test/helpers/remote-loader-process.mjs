@@ -1,10 +1,10 @@
 // A second process reading a remote dataset with a loader (core's built dist), for the shared
-// disk-cache tests: argv = url, remote options as JSON, workers, epochs. Prints one JSON line:
-// the sum of the labels per epoch and the loader's remote counters.
+// disk-cache tests: argv = url, remote options as JSON, workers, epochs, order (default random). Prints one JSON line:
+// the sum of the labels per epoch, the loader's remote counters and the process's peak RSS.
 import { createLoader } from '../../dist/index.js';
 
-const [url, remoteJson, workers, epochs] = process.argv.slice(2);
-const loader = createLoader(url, { batchSize: 16, order: 'random', seed: 1, workers: Number(workers), remote: JSON.parse(remoteJson) });
+const [url, remoteJson, workers, epochs, order = 'random'] = process.argv.slice(2);
+const loader = createLoader(url, { batchSize: 16, order, seed: 1, workers: Number(workers), remote: JSON.parse(remoteJson) });
 const sums = [];
 for (let epoch = 0; epoch < Number(epochs); epoch++) {
   let sum = 0;
@@ -13,4 +13,5 @@ for (let epoch = 0; epoch < Number(epochs); epoch++) {
 }
 const remote = loader.stats().remote;
 await loader.close();
-process.stdout.write(`${JSON.stringify({ sums, remote })}\n`);
+// maxRSS: the peak resident memory of the whole process (all its threads), in kilobytes.
+process.stdout.write(`${JSON.stringify({ sums, remote, maxRssKilobytes: process.resourceUsage().maxRSS })}\n`);
