@@ -16,7 +16,11 @@
  * Then bytes fetched per epoch for random and quasi-random orders with a disk cache a quarter of the
  * file. Goal: with 5 ms latency, ≥ 0.8× the local loader's samples/s and a first batch within 1 s.
  *
- *   pnpm bench remote [--quick] [--repeats N] [--only ndarray,image,bytes] [--latencies 0,5,20]
+ * Last, the cost of opening a remote 10,000,000-sample file (1,000,000 with --quick): requests and
+ * bytes on the first open (the metadata table and allocation table are read whole), and on a second
+ * open of the unchanged object (one HEAD; the rest comes from the disk cache), beside the local open.
+ *
+ *   pnpm bench remote [--quick] [--repeats N] [--only ndarray,image,bytes,open] [--latencies 0,5,20]
  *
  * Figures are the best of N cold runs (the machine is shared). Last stdout line: the JSON result.
  */
@@ -33,16 +37,17 @@ import { ensureSyntheticImages } from '../lib/synthetic-images.mjs';
 import { core, coreSource } from '../lib/tessera-core.mjs';
 import { tesseraWriter } from '../image/contenders.mjs';
 import { datasetSpec, ensureLoaderBeton } from '../loader/dataset.mjs';
+import { ensureOpenDataset, openSpec } from '../read-random/open-10m.mjs';
 import { S3_BUCKET, S3_CREDENTIALS, startHttpOrigin, startLatencyProxy, startS3Origin } from './servers.mjs';
 
-const { createLoader } = core;
+const { createLoader, openDataset } = core;
 const BENCH = 'remote';
 const TARGETS = { ratioAt5Ms: 0.8, firstBatchMsAt5Ms: 1000 };
 const WORKERS = 2;
 
 const options = parseBenchOptions({
-  usage: 'pnpm bench remote [--quick] [--repeats N] [--only ndarray,image,bytes] [--latencies 0,5,20]',
-  sections: ['ndarray', 'image', 'bytes'],
+  usage: 'pnpm bench remote [--quick] [--repeats N] [--only ndarray,image,bytes,open] [--latencies 0,5,20]',
+  sections: ['ndarray', 'image', 'bytes', 'open'],
   extraOptions: { latencies: { type: 'string' } },
 });
 const { quick, sections } = options;
@@ -94,6 +99,7 @@ try {
     if (sections.has(name)) metrics[name] = await benchLoader(name, loaders[name]);
   }
   if (sections.has('bytes')) metrics.bytesPerEpoch = await benchBytesPerEpoch();
+  if (sections.has('open')) metrics.open = await benchOpen();
 } finally {
   await httpOrigin.close();
   await imageHttpOrigin?.close();
@@ -224,6 +230,53 @@ async function benchBytesPerEpoch() {
   }
   printTable(`bytes fetched per epoch (ndarray, HTTP, disk cache ${(cacheBytes / 2 ** 20).toFixed(0)} MiB for a ${(fileByteLength / 1e6).toFixed(0)} MB file)`, ['order', 'MB fetched', 'per file byte', 'requests', 'samples/s'], rows);
   return result;
+}
+
+/** Opening a file of many samples: local, remote cold, remote again (disk cache), at 5 ms. */
+async function benchOpen() {
+  const spec = openSpec(quick);
+  const path = await ensureOpenDataset(spec);
+  const origin = await startHttpOrigin(path);
+  const proxy = await startLatencyProxy(origin.url, 5);
+  try {
+    const url = `${proxy.url}/${encodeURIComponent(path.split('/').at(-1))}`;
+    const timeOpen = (source, extra) => {
+      const started = performance.now();
+      const dataset = openDataset(source, extra);
+      // The allocation table is validated on first use: count it in.
+      void dataset.layout.payloadByteLength;
+      const result = { ms: performance.now() - started, layout: dataset.layout, remote: dataset.remoteStats() };
+      dataset.close();
+      return result;
+    };
+    const local = timeOpen(path);
+    const cacheDirectory = freshCache();
+    const cold = timeOpen(url, { remote: { cacheDirectory } });
+    const again = timeOpen(url, { remote: { cacheDirectory } });
+    const { layout } = local;
+    const tableBytes = layout.dataStart - layout.metadataStart + (layout.fileByteLength - layout.allocationTableOffset);
+    const result = {
+      numSamples: spec.numSamples,
+      fileByteLength: layout.fileByteLength,
+      metadataAndAllocationTableBytes: tableBytes,
+      localOpenMs: local.ms,
+      remoteColdOpenMs: cold.ms,
+      remoteColdRequests: cold.remote.requests,
+      remoteColdBytesFetched: cold.remote.bytesFetched,
+      remoteAgainOpenMs: again.ms,
+      remoteAgainRequests: again.remote.requests,
+      remoteAgainBytesFetched: again.remote.bytesFetched,
+    };
+    printTable(`opening a ${formatCount(spec.numSamples)}-sample file (${(layout.fileByteLength / 1e6).toFixed(0)} MB; metadata + allocation table ${(tableBytes / 1e6).toFixed(0)} MB), 5 ms per request`, ['open', 'ms', 'requests', 'MB fetched'], [
+      ['local', local.ms.toFixed(0), '—', '—'],
+      ['remote, first', cold.ms.toFixed(0), String(cold.remote.requests), (cold.remote.bytesFetched / 1e6).toFixed(1)],
+      ['remote, again (disk cache)', again.ms.toFixed(0), String(again.remote.requests), (again.remote.bytesFetched / 1e6).toFixed(1)],
+    ]);
+    return result;
+  } finally {
+    await proxy.close();
+    await origin.close();
+  }
 }
 
 async function best(run) {
