@@ -21,6 +21,15 @@ if (!existsSync('/usr/bin/chromium') && process.platform === 'linux' && process.
   }
 }
 
+// The remote-reading suite runs against a real nginx as well as the Node static server: install
+// Debian's nginx when it is missing and apt-get can; otherwise those tests skip and say so.
+if (!existsSync('/usr/sbin/nginx') && process.platform === 'linux' && process.getuid?.() === 0) {
+  const install = (args) => spawnSync('apt-get', args, { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }).status === 0;
+  if (!install(['install', '-y', 'nginx']) && !(install(['update']) && install(['install', '-y', 'nginx']))) {
+    console.log("could not install nginx with apt-get: the remote suite's nginx tests will skip");
+  }
+}
+
 // The scripts' own tests (node:test), then the path check itself.
 const scriptTests = ['check-repo-paths.test.mjs', 'test-summary.test.mjs'].map((name) => join(import.meta.dirname, name));
 const paths = spawnSync(process.execPath, ['--test', ...scriptTests], { cwd: root, stdio: 'inherit' });
