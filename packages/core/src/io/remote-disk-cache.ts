@@ -60,6 +60,15 @@ const LOCK_GIVE_UP_MS = 60_000;
 /** The journal is rewritten (compacted) when it is this many times longer than the live lines. */
 const COMPACT_RATIO = 4;
 const COMPACT_MIN_BYTES = 1 << 20;
+interface ReservedBlock {
+  name: string;
+  block: number;
+  bytes: Uint8Array;
+  path: string;
+  temporary: string;
+}
+type WrittenBlock = ReservedBlock;
+
 /** Block files a cache keeps open (per thread): enough for the blocks a few batches touch. */
 const OPEN_BLOCK_FILES = 64;
 /** Makes each writer's temporary file names unique within its thread. */
@@ -185,13 +194,30 @@ export class RemoteDiskCache {
   }
 
   /**
-   * Stores consecutive blocks `first`, `first + 1`, … (one lock to reserve them all, one to publish
-   * them); returns how many were stored. Blocks already cached are skipped.
+   * Stores consecutive blocks `first`, `first + 1`, … (one lock to reserve them all; published
+   * without one); returns how many were stored. Blocks already cached are skipped.
    */
   writeRun(key: string, first: number, pieces: readonly Uint8Array[]): number {
-    const wanted: Array<{ name: string; block: number; bytes: Uint8Array }> = [];
+    const reserved = this.reserve(key, first, pieces);
+    const written: WrittenBlock[] = [];
+    const failed: ReservedBlock[] = [];
+    for (const entry of reserved) {
+      try {
+        this.writeFile(key, entry.temporary, entry.bytes);
+        written.push(entry);
+      } catch {
+        rmSync(entry.temporary, { force: true });
+        failed.push(entry);
+      }
+    }
+    return this.publish(key, written, failed);
+  }
+
+  /** Reserves the blocks' bytes under the lock, evicting least recently used blocks (journal first, then files). */
+  private reserve(key: string, first: number, pieces: readonly Uint8Array[]): ReservedBlock[] {
+    const wanted: ReservedBlock[] = [];
     const victims: string[] = [];
-    const reserved = this.locked(() => {
+    this.locked(() => {
       this.replay();
       const lines: string[] = [];
       for (const used of this.pendingUses) {
@@ -214,42 +240,35 @@ export class RemoteDiskCache {
         lines.push(`A ${key} ${block} ${bytes.length}`);
         this.entries.set(name, bytes.length);
         this.usedBytes += bytes.length;
-        wanted.push({ name, block, bytes });
+        // A name of this writer's own: another process may evict the reservation and reserve the
+        // block again while this write runs.
+        const path = this.blockPath(key, block);
+        wanted.push({ name, block, bytes, path, temporary: `${path}.${process.pid}-${threadId}-${++temporaryCounter}.tmp` });
       });
       this.append(lines);
       // Deleted only once the D lines are in the journal: a writer that renames its block into place
-      // after this deletion then sees the D line when it checks (below) and removes its file.
+      // after this deletion then sees the D line when it checks (publish) and removes its file.
       for (const victim of victims) rmSync(victim, { force: true });
-      return wanted.length > 0;
     });
-    if (!reserved) return 0;
-    // Names of this writer's own: another process may evict a reservation and reserve the block
-    // again while this write runs.
-    const written: Array<{ name: string; bytes: Uint8Array; temporary: string; path: string }> = [];
-    const failed: typeof wanted = [];
-    for (const entry of wanted) {
-      const path = this.blockPath(key, entry.block);
-      const temporary = `${path}.${process.pid}-${threadId}-${++temporaryCounter}.tmp`;
-      try {
-        this.writeFile(key, temporary, entry.bytes);
-        written.push({ name: entry.name, bytes: entry.bytes, temporary, path });
-      } catch {
-        rmSync(temporary, { force: true });
-        failed.push(entry);
-      }
-    }
-    // Published without the lock: renamed into place, then the journal is read again; a block whose
-    // reservation was evicted meanwhile (its D line is there, see above) is removed again. So the
-    // folder never holds more than the journal accounts for, beyond blocks being written.
+    return wanted;
+  }
+
+  /**
+   * Renames the written blocks into place without the lock, then reads the journal again: a block
+   * whose reservation was evicted meanwhile (its D line is there, see reserve) is removed again. So
+   * the folder never holds more than the journal accounts for, beyond blocks being written.
+   */
+  private publish(key: string, written: readonly WrittenBlock[], failed: readonly ReservedBlock[]): number {
     let stored = 0;
+    const placed: WrittenBlock[] = [];
     for (const entry of written) {
       try {
         renameSync(entry.temporary, entry.path);
+        placed.push(entry);
+        stored++;
       } catch {
         rmSync(entry.temporary, { force: true });
-        continue;
       }
-      stored++;
     }
     if (failed.length > 0) {
       this.locked(() => {
@@ -264,9 +283,9 @@ export class RemoteDiskCache {
         this.append(lines);
       });
     }
-    if (written.length > 0) {
+    if (placed.length > 0) {
       this.replay();
-      for (const entry of written) {
+      for (const entry of placed) {
         if (this.entries.get(entry.name) === entry.bytes.length) continue;
         rmSync(entry.path, { force: true });
         stored--;

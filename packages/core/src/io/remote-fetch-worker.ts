@@ -7,6 +7,7 @@ import { serializeError } from '../util/serialize-error.js';
 import type { RemoteObjectIdentity } from './byte-source.js';
 import { type ProviderReference, openFromReference } from './remote-provider.js';
 import { type RetryPolicy, withRetries } from './remote-retry.js';
+import { RemoteDiskCache } from './remote-disk-cache.js';
 
 export interface FetchWorkerSetup {
   url: string;
@@ -17,7 +18,25 @@ export interface FetchWorkerSetup {
   flag: SharedArrayBuffer;
 }
 
-export type FetchRequest = { kind: 'stat' } | { kind: 'read'; offset: number; byteLength: number; identity: RemoteObjectIdentity };
+export type FetchRequest =
+  | { kind: 'stat' }
+  | { kind: 'read'; offset: number; byteLength: number; identity: RemoteObjectIdentity }
+  | StoreRequest;
+
+/**
+ * Write blocks fetched ahead into the disk cache, here rather than on the loader's thread (a slow
+ * disk must not hold it up). No answer: `pending` (Int32 [0], bytes) is decreased once written.
+ */
+export interface StoreRequest {
+  kind: 'store';
+  cacheDirectory: string;
+  cacheBytes: number;
+  key: string;
+  first: number;
+  blockBytes: number;
+  bytes: Uint8Array;
+  pending: SharedArrayBuffer;
+}
 
 const setup = workerData as FetchWorkerSetup;
 const flag = new Int32Array(setup.flag);
@@ -25,7 +44,23 @@ const counters = { requests: 0, retries: 0 };
 const source = openFromReference(setup.provider, setup.url);
 source.catch(() => {});
 
+let disk: RemoteDiskCache | undefined;
+
+function store(request: StoreRequest): void {
+  try {
+    disk ??= new RemoteDiskCache(request.cacheDirectory, request.cacheBytes);
+    const pieces: Uint8Array[] = [];
+    for (let start = 0; start < request.bytes.length; start += request.blockBytes) pieces.push(request.bytes.subarray(start, start + request.blockBytes));
+    disk.writeRun(request.key, request.first, pieces);
+  } catch {
+    // A cache: a block that could not be stored is fetched again when needed.
+  } finally {
+    Atomics.sub(new Int32Array(request.pending), 0, request.bytes.length);
+  }
+}
+
 setup.port.on('message', async (request: FetchRequest) => {
+  if (request.kind === 'store') return store(request);
   let answer: { ok: true; value: unknown; requests: number; retries: number } | { ok: false; error: unknown; requests: number; retries: number };
   const transfer: ArrayBuffer[] = [];
   const before = { ...counters };

@@ -26,9 +26,13 @@ import type { FileIdentity } from './file-identity.js';
 import type { FileSource, MmapAdvice } from './file-source.js';
 import { closedError, isRangeInside, rangeError, targetRangeError } from './io-helpers.js';
 import { RemoteDiskCache } from './remote-disk-cache.js';
+import { BlockPool, type BlockPoolMemory, createBlockPoolMemory } from './remote-block-pool.js';
 import type { ProviderReference } from './remote-provider.js';
 import { type RetryCounters, type RetryPolicy, withRetries } from './remote-retry.js';
 import { SyncFetcher } from './remote-sync-fetch.js';
+
+/** Background disk-cache writes of fetched-ahead blocks allowed to wait at once (per loader; at most readAheadBytes). */
+const MAX_PENDING_DISK_BYTES = 64 * 1024 * 1024;
 
 /** Resolved remote settings; JSON, so they cross to decode workers. */
 export interface RemoteSettings {
@@ -38,6 +42,8 @@ export interface RemoteSettings {
   blockBytes: number;
   maxRequestBytes: number;
   concurrency: number;
+  /** bytes of the block pool a loader shares with its workers */
+  readAheadBytes: number;
   retry: RetryPolicy;
 }
 
@@ -61,6 +67,10 @@ export interface RemoteSourceStats {
   readAheadBlocks: number;
   /** read-ahead fetches that failed (retried synchronously on use) */
   readAheadFailures: number;
+  /** reads served from the memory a loader shares with its workers (blocks fetched ahead) */
+  poolHits: number;
+  /** blocks fetched ahead not written to the disk cache, because its writes lagged too far behind */
+  diskWritesSkipped: number;
 }
 
 const STAT_NAMES = [
@@ -73,6 +83,8 @@ const STAT_NAMES = [
   'networkWaitMs',
   'readAheadBlocks',
   'readAheadFailures',
+  'poolHits',
+  'diskWritesSkipped',
 ] as const satisfies ReadonlyArray<keyof RemoteSourceStats>;
 type StatName = (typeof STAT_NAMES)[number];
 const STAT_INDEX = Object.fromEntries(STAT_NAMES.map((name, index) => [name, index])) as Record<StatName, number>;
@@ -116,6 +128,8 @@ export interface RemoteFileSourceInit {
   /** A fetcher already used for the identity (reused, so the fetch worker starts once). */
   fetcher?: SyncFetcher;
   retryCounters?: RetryCounters;
+  /** The block pool of the loader this source reads for (decode workers get the loader's). */
+  pool?: BlockPoolMemory;
 }
 
 export class RemoteFileSource implements FileSource {
@@ -141,6 +155,10 @@ export class RemoteFileSource implements FileSource {
   private readonly warmQueue: Array<() => void> = [];
   private closed = false;
   private scratchBuffer: Buffer | null = null;
+  private pool: BlockPool | undefined;
+  private poolMemory: BlockPoolMemory | undefined;
+  /** Int32 [0]: bytes of fetched-ahead blocks waiting for their disk write in the fetch worker */
+  private readonly pendingDiskBytes = new Int32Array(new SharedArrayBuffer(4));
 
   constructor(init: RemoteFileSourceInit) {
     const { url, identity, settings } = init;
@@ -158,6 +176,10 @@ export class RemoteFileSource implements FileSource {
     this.fetcher = init.fetcher ?? new SyncFetcher(url, init.provider, settings.retry, this.retryCounters);
     this.asyncSource = init.asyncSource;
     this.counters = new SharedCounters(init.counters ?? createRemoteCounters());
+    if (init.pool !== undefined) {
+      this.poolMemory = init.pool;
+      this.pool = new BlockPool(init.pool);
+    }
     this.fallbackReason = `remote object read in ${settings.blockBytes}-byte blocks through the disk cache ${settings.cacheDirectory}`;
   }
 
@@ -223,7 +245,7 @@ export class RemoteFileSource implements FileSource {
     for (const block of [...wanted].sort((a, b) => a - b)) {
       const pending = this.inFlight.get(block);
       if (pending !== undefined) waits.push(pending);
-      else if (!this.memory.has(block) && !this.disk.has(this.cacheKey, block)) missing.push(block);
+      else if (!this.memory.has(block) && this.pool?.has(block) !== true && !this.disk.has(this.cacheKey, block)) missing.push(block);
     }
     const maxRun = Math.max(1, Math.floor(this.settings.maxRequestBytes / this.blockBytes));
     for (let index = 0; index < missing.length; ) {
@@ -281,6 +303,10 @@ export class RemoteFileSource implements FileSource {
       bytes.copy(target, targetOffset, start, start + count);
       return;
     }
+    if (this.pool?.copy(block, start, count, target, targetOffset) === true) {
+      this.counters.add('poolHits', 1);
+      return;
+    }
     if (this.disk.readRange(this.cacheKey, block, this.blockLength(block), start, target, targetOffset, count)) {
       this.counters.add('diskHits', 1);
       return;
@@ -335,6 +361,41 @@ export class RemoteFileSource implements FileSource {
     }
   }
 
+  /**
+   * The shared block pool of this (loader's) source, created on first call: decode workers open the
+   * object with it, and read-ahead then puts blocks there, writing the disk cache in the background.
+   */
+  enableBlockPool(): BlockPoolMemory {
+    if (this.poolMemory === undefined) {
+      this.poolMemory = createBlockPoolMemory(this.settings.readAheadBytes, this.blockBytes);
+      this.pool = new BlockPool(this.poolMemory);
+    }
+    return this.poolMemory;
+  }
+
+  /**
+   * Writes fetched-ahead blocks to the disk cache without holding anyone up (the workers have them
+   * in the pool): the fetch worker writes them. When a slow disk lets more than
+   * MAX_PENDING_DISK_BYTES (or readAheadBytes) wait, blocks are left out of the disk cache rather than queued without
+   * bound (counted in diskWritesSkipped).
+   */
+  private storeInBackground(first: number, bytes: Uint8Array): void {
+    if (Atomics.load(this.pendingDiskBytes, 0) + bytes.length > Math.min(MAX_PENDING_DISK_BYTES, this.settings.readAheadBytes)) {
+      this.counters.add('diskWritesSkipped', Math.ceil(bytes.length / this.blockBytes));
+      return;
+    }
+    Atomics.add(this.pendingDiskBytes, 0, bytes.length);
+    this.fetcher.store({
+      cacheDirectory: this.settings.cacheDirectory,
+      cacheBytes: this.settings.cacheBytes,
+      key: this.cacheKey,
+      first,
+      blockBytes: this.blockBytes,
+      bytes,
+      pending: this.pendingDiskBytes.buffer as SharedArrayBuffer,
+    });
+  }
+
   /** The blocks [first, first + count) of bytes fetched for them in one request (views, no copy). */
   private splitBlocks(whole: Buffer, first: number, count: number): Buffer[] {
     const pieces: Buffer[] = [];
@@ -363,7 +424,13 @@ export class RemoteFileSource implements FileSource {
           source.read(offset, byteLength, { identity: this.remoteIdentity, signal }),
         );
         if (bytes.length !== byteLength || this.closed) throw new TesseraError('E_REMOTE_PROTOCOL', `read-ahead got ${bytes.length} of ${byteLength} bytes`);
-        this.disk.writeRun(this.cacheKey, first, this.splitBlocks(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length), first, count));
+        const pieces = this.splitBlocks(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length), first, count);
+        if (this.pool === undefined) this.disk.writeRun(this.cacheKey, first, pieces);
+        else {
+          pieces.forEach((piece, index) => this.pool!.put(first + index, piece));
+          // The disk cache is written by the fetch worker: a slow disk holds up nobody.
+          this.storeInBackground(first, bytes);
+        }
         this.counters.add('bytesFetched', byteLength);
         this.counters.add('blocksFetched', count);
         this.counters.add('readAheadBlocks', count);

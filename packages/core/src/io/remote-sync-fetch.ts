@@ -9,7 +9,7 @@ import { RemoteError, TesseraError } from '../errors.js';
 import { type SerializedError, deserializeError } from '../util/serialize-error.js';
 import { resolveWorkerUrl } from '../util/worker-url.js';
 import type { RemoteObjectIdentity } from './byte-source.js';
-import type { FetchRequest, FetchWorkerSetup } from './remote-fetch-worker.js';
+import type { FetchRequest, FetchWorkerSetup, StoreRequest } from './remote-fetch-worker.js';
 import type { ProviderReference } from './remote-provider.js';
 import type { RetryCounters, RetryPolicy } from './remote-retry.js';
 
@@ -32,6 +32,14 @@ export class SyncFetcher {
 
   read(offset: number, byteLength: number, identity: RemoteObjectIdentity): Uint8Array {
     return this.call({ kind: 'read', offset, byteLength, identity }) as Uint8Array;
+  }
+
+  /** Hands blocks to the fetch worker for the disk cache (asynchronous, no answer; see StoreRequest). */
+  store(request: Omit<StoreRequest, 'kind'>): void {
+    const port = this.start();
+    const owned = request.bytes.byteOffset === 0 && request.bytes.byteLength === request.bytes.buffer.byteLength && request.bytes.buffer instanceof ArrayBuffer;
+    const bytes = owned ? request.bytes : request.bytes.slice();
+    port.postMessage({ kind: 'store', ...request, bytes } satisfies StoreRequest, [bytes.buffer as ArrayBuffer]);
   }
 
   close(): void {

@@ -583,7 +583,8 @@ class TesseraLoader implements Loader {
       path: this.dataset.path,
       openPath: file?.workerPath ?? this.dataset.path,
       identity: file?.identity ?? this.remote!.source.identity,
-      ...(this.remote === undefined ? {} : { remote: this.remote.resolved }),
+      // Workers read what the loader fetches ahead from memory they share with it.
+      ...(this.remote === undefined ? {} : { remote: { ...this.remote.resolved, pool: this.remote.source.enableBlockPool() } }),
       sidecars: (this.dataset.sidecars ?? []).map((sidecar, index) => ({ path: sidecar.path, openPath: this.sidecarFiles[index]!.workerPath, identity: this.sidecarFiles[index]!.identity })),
       stageTimes,
       workerIndex: 0,
@@ -854,15 +855,16 @@ class TesseraLoader implements Loader {
   private fillRemote(buffer: BufferSet, order: Uint32Array, batchIndex: number, epoch: number, batchCount: number): Promise<void> {
     const remote = this.remote!;
     const { readAhead } = remote.resolved;
-    const { blockBytes, cacheBytes } = remote.resolved.settings;
+    const { blockBytes, cacheBytes, readAheadBytes } = remote.resolved.settings;
+    remote.source.enableBlockPool();
     if (this.warmedThrough.epoch !== epoch) {
       this.warming.clear();
       this.warmedBytes = 0;
       this.warmedThrough = { epoch, batchIndex: batchIndex - 1 };
     }
-    // Read-ahead stops where the blocks fetched ahead would fill half the disk cache: beyond that
-    // they would evict each other (and the current batch's) before use.
-    const budget = cacheBytes / 2;
+    // Read-ahead stops where the blocks fetched ahead would fill half the shared pool or of the disk
+    // cache: beyond that they would evict each other (and the current batch's) before use.
+    const budget = Math.min(cacheBytes, readAheadBytes) / 2;
     const last = Math.min(batchCount - 1, batchIndex + readAhead);
     for (let ahead = Math.max(batchIndex, this.warmedThrough.batchIndex + 1); ahead <= last; ahead++) {
       const ranges = this.batchByteRanges(order, ahead, epoch);

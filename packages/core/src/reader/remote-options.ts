@@ -11,6 +11,7 @@ import { httpSource } from '../io/http-byte-source.js';
 import { RemoteFileSource, type RemoteSettings, createRemoteCounters } from '../io/remote-file-source.js';
 import { type ProviderReference, providerFor, referenceOf } from '../io/remote-provider.js';
 import { DEFAULT_RETRY_POLICY } from '../io/remote-retry.js';
+import type { BlockPoolMemory } from '../io/remote-block-pool.js';
 import { SyncFetcher } from '../io/remote-sync-fetch.js';
 
 export interface RemoteOptions {
@@ -29,6 +30,11 @@ export interface RemoteOptions {
   maxRequestBytes?: number;
   /** Loader: batches whose bytes are fetched ahead, following the traversal order. Default 16; 0 turns read-ahead off. Keep their bytes well under `cacheBytes`. */
   readAhead?: number;
+  /**
+   * Loader: memory its threads share for the blocks fetched ahead, so decode workers take them from
+   * there, not from the disk cache (written in the background). Read-ahead stops at half of it. Default 64 MiB.
+   */
+  readAheadBytes?: number;
   /** Read-ahead requests in flight at once per loader. Default 16. */
   concurrency?: number;
   /** Attempts after the first for transient failures (5xx, 429, timeouts, resets, truncated bodies). Default 5. */
@@ -46,6 +52,8 @@ export interface ResolvedRemote {
   settings: RemoteSettings;
   readAhead: number;
   counters: SharedArrayBuffer;
+  /** set by a loader: the shared memory of its blocks fetched ahead */
+  pool?: BlockPoolMemory;
 }
 
 const KIB = 1024;
@@ -59,7 +67,7 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
 
 export function resolveRemoteSettings(options: RemoteOptions = {}): { settings: RemoteSettings; readAhead: number } {
   if (options === null || typeof options !== 'object') throw new ArgumentError('remote', `must be an object, got ${JSON.stringify(options)}`);
-  const known = new Set(['cacheDirectory', 'cacheBytes', 'memoryBytes', 'blockBytes', 'maxRequestBytes', 'readAhead', 'concurrency', 'retries', 'timeoutMs', 'headers']);
+  const known = new Set(['cacheDirectory', 'cacheBytes', 'memoryBytes', 'blockBytes', 'maxRequestBytes', 'readAhead', 'readAheadBytes', 'concurrency', 'retries', 'timeoutMs', 'headers']);
   for (const key of Object.keys(options)) if (!known.has(key)) throw new ArgumentError('remote', `unknown option ${JSON.stringify(key)} (known: ${[...known].join(', ')})`);
   const blockBytes = positiveInteger('blockBytes', options.blockBytes, MIB, 4 * KIB);
   if ((blockBytes & (blockBytes - 1)) !== 0 || blockBytes > 64 * MIB) throw new ArgumentError('remote.blockBytes', `must be a power of two from 4 KiB to 64 MiB, got ${blockBytes}`);
@@ -74,6 +82,7 @@ export function resolveRemoteSettings(options: RemoteOptions = {}): { settings: 
     blockBytes,
     maxRequestBytes: positiveInteger('maxRequestBytes', options.maxRequestBytes, 16 * MIB, blockBytes),
     concurrency: positiveInteger('concurrency', options.concurrency, 16),
+    readAheadBytes: positiveInteger('readAheadBytes', options.readAheadBytes, 64 * MIB, blockBytes),
     retry: { ...DEFAULT_RETRY_POLICY, retries, timeoutMs },
   };
   return { settings, readAhead: positiveInteger('readAhead', options.readAhead, 16, 0) };
@@ -97,7 +106,7 @@ export function remoteProviderFor(url: string, byteSources: readonly ByteSourceP
 export function openRemoteSource(
   url: string,
   provider: ByteSourceProvider | undefined,
-  resolved: Omit<ResolvedRemote, 'identity' | 'counters' | 'url'> & { identity?: RemoteObjectIdentity; counters?: SharedArrayBuffer },
+  resolved: Omit<ResolvedRemote, 'identity' | 'counters' | 'url' | 'pool'> & { identity?: RemoteObjectIdentity; counters?: SharedArrayBuffer; pool?: BlockPoolMemory },
 ): RemoteFileSource {
   const asyncSource = provider?.open(url);
   const retryCounters = { requests: 0, retries: 0 };
@@ -119,6 +128,7 @@ export function openRemoteSource(
     fetcher,
     retryCounters,
     asyncSource,
+    ...(resolved.pool === undefined ? {} : { pool: resolved.pool }),
   });
   // The HEAD counts like every other request.
   source.counters.add('requests', retryCounters.requests);
