@@ -427,7 +427,7 @@ export class RemoteFileSource implements FileSource {
         const pieces = this.splitBlocks(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length), first, count);
         if (this.pool === undefined) this.disk.writeRun(this.cacheKey, first, pieces);
         else {
-          pieces.forEach((piece, index) => this.pool!.put(first + index, piece));
+          for (let index = 0; index < pieces.length; index++) this.pool.put(first + index, pieces[index]!);
           // The disk cache is written by the fetch worker: a slow disk holds up nobody.
           this.storeInBackground(first, bytes);
         }
