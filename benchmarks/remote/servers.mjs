@@ -1,14 +1,14 @@
 /**
  * The remote benchmark's servers, all outside this thread (Tessera's reader blocks its thread while
  * it waits for bytes): nginx from Debian when installed, else the test-kit's static server; s3rver
- * (an S3-API server) in a child process; and in front of each, the test-kit's proxy adding a latency
- * per request.
+ * (an S3-API server) in a child process; and in front of each, a TCP relay adding a latency per
+ * request.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { nginxAvailable, startFaultProxy, startNginx, startStaticServer } from '@tessera/test-kit/servers';
+import { nginxAvailable, startNginx, startStaticServer } from '@tessera/test-kit/servers';
 
 export const S3_BUCKET = 'bench';
 export const S3_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
@@ -39,7 +39,23 @@ export async function startS3Origin(paths) {
   };
 }
 
-/** A proxy adding `latencyMs` before every request it forwards to `target`. */
-export function startLatencyProxy(target, latencyMs) {
-  return startFaultProxy({ target, latencyMs, preserveHost: true });
+/**
+ * A proxy adding `latencyMs` to every request it forwards to `target`: a TCP-level relay in a child
+ * process (latency-proxy-process.mjs). Not the test-kit's fault proxy, which parses and relays HTTP
+ * in JavaScript: on 2 cores its CPU would be taken from the loaders being measured.
+ */
+export async function startLatencyProxy(target, latencyMs) {
+  const child = spawn(process.execPath, [join(import.meta.dirname, 'latency-proxy-process.mjs'), new URL(target).port, String(latencyMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`the latency proxy exited with ${code} before listening`)));
+    child.stdout.once('data', (data) => resolve(Number(String(data).trim())));
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async close() {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
 }

@@ -862,9 +862,9 @@ class TesseraLoader implements Loader {
       this.warmedBytes = 0;
       this.warmedThrough = { epoch, batchIndex: batchIndex - 1 };
     }
-    // Read-ahead stops where the blocks fetched ahead would fill half the shared pool or of the disk
-    // cache: beyond that they would evict each other (and the current batch's) before use.
-    const budget = Math.min(cacheBytes, readAheadBytes) / 2;
+    // Read-ahead stops at a quarter of the shared pool and half the disk cache: beyond that blocks
+    // fetched ahead would evict each other (and those later batches need again) before use.
+    const budget = Math.min(cacheBytes / 2, readAheadBytes / 4);
     const last = Math.min(batchCount - 1, batchIndex + readAhead);
     for (let ahead = Math.max(batchIndex, this.warmedThrough.batchIndex + 1); ahead <= last; ahead++) {
       const ranges = this.batchByteRanges(order, ahead, epoch);

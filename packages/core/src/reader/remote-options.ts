@@ -32,7 +32,7 @@ export interface RemoteOptions {
   readAhead?: number;
   /**
    * Loader: memory its threads share for the blocks fetched ahead, so decode workers take them from
-   * there, not from the disk cache (written in the background). Read-ahead stops at half of it. Default 64 MiB.
+   * there, not from the disk cache (written in the background). Read-ahead stops at a quarter of it. Default 256 MiB.
    */
   readAheadBytes?: number;
   /** Read-ahead requests in flight at once per loader. Default 16. */
@@ -82,7 +82,7 @@ export function resolveRemoteSettings(options: RemoteOptions = {}): { settings: 
     blockBytes,
     maxRequestBytes: positiveInteger('maxRequestBytes', options.maxRequestBytes, 16 * MIB, blockBytes),
     concurrency: positiveInteger('concurrency', options.concurrency, 16),
-    readAheadBytes: positiveInteger('readAheadBytes', options.readAheadBytes, 64 * MIB, blockBytes),
+    readAheadBytes: positiveInteger('readAheadBytes', options.readAheadBytes, 256 * MIB, blockBytes),
     retry: { ...DEFAULT_RETRY_POLICY, retries, timeoutMs },
   };
   return { settings, readAhead: positiveInteger('readAhead', options.readAhead, 16, 0) };
