@@ -21,7 +21,8 @@ export interface FetchWorkerSetup {
 export type FetchRequest =
   | { kind: 'stat' }
   | { kind: 'read'; offset: number; byteLength: number; identity: RemoteObjectIdentity }
-  | StoreRequest;
+  | StoreRequest
+  | { kind: 'close' };
 
 /**
  * Write blocks fetched ahead into the disk cache, here rather than on the loader's thread (a slow
@@ -61,6 +62,12 @@ function store(request: StoreRequest): void {
 
 setup.port.on('message', async (request: FetchRequest) => {
   if (request.kind === 'store') return store(request);
+  if (request.kind === 'close') {
+    // After the stores queued before it: the port closes and the thread ends.
+    setup.port.close();
+    void source.then((opened) => opened.close?.()).catch(() => {});
+    return;
+  }
   let answer: { ok: true; value: unknown; requests: number; retries: number } | { ok: false; error: unknown; requests: number; retries: number };
   const transfer: ArrayBuffer[] = [];
   const before = { ...counters };

@@ -42,12 +42,18 @@ export class SyncFetcher {
     port.postMessage({ kind: 'store', ...request, bytes } satisfies StoreRequest, [bytes.buffer as ArrayBuffer]);
   }
 
+  /**
+   * Lets the fetch worker finish the disk-cache writes it was handed, then exit (no request is in
+   * flight: reads wait for their answers). A killed writer would leave half-written block files.
+   */
   close(): void {
     const worker = this.worker;
+    const port = this.port;
     this.worker = undefined;
-    this.port?.close();
     this.port = undefined;
-    if (worker !== undefined) void worker.terminate();
+    if (worker === undefined || port === undefined) return;
+    port.postMessage({ kind: 'close' } satisfies FetchRequest);
+    port.close();
   }
 
   private call(request: FetchRequest): unknown {
