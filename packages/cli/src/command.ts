@@ -23,7 +23,7 @@ export interface CommandDefinition<TOptions extends OptionDefinitions> {
   readonly name: string;
   /** One line for `tessera --help`. */
   readonly summary: string;
-  /** Positional arguments, e.g. `['FILE']`; optional ones last and in brackets (`'[OUT.beton]'`). */
+  /** Positional arguments, e.g. `['FILE']`; optional ones last and in brackets (`'[OUT.beton]'`); `NAME...` takes one or more. */
   readonly positionalNames: readonly string[];
   /** Paragraphs for `tessera <name> --help` (exit codes, output format). */
   readonly description: string;
@@ -66,7 +66,8 @@ export function defineCommand<TOptions extends OptionDefinitions>(definition: Co
       if (positionals.length < requiredCount) {
         throw new UsageError(`tessera ${definition.name} needs ${expected.slice(positionals.length, requiredCount).join(' ')}`, definition.name);
       }
-      if (positionals.length > expected.length) {
+      // A name ending in "..." (`SHARD...`) takes any number of arguments.
+      if (positionals.length > expected.length && !expected.some((name) => name.replace(/[[\]]/g, '').endsWith('...'))) {
         throw new UsageError(
           `tessera ${definition.name} takes ${expected.join(' ')} only; unexpected ${positionals.slice(expected.length).map((text) => JSON.stringify(text)).join(' ')}`,
           definition.name,

@@ -5,6 +5,7 @@ import { buildCommand } from './commands/build.js';
 import { dumpCommand } from './commands/dump.js';
 import { inspectCommand } from './commands/inspect.js';
 import { verifyCommand } from './commands/verify.js';
+import { mergeCommand } from './commands/merge.js';
 import { viewCommand } from './commands/view.js';
 import { EXIT_CODE } from './exit-code.js';
 import { formatCommandHelp, formatMainHelp } from './help-text.js';
@@ -23,7 +24,7 @@ export interface CliIo {
 }
 
 /** Every command, in the order `tessera --help` lists them. */
-const COMMANDS: readonly Command[] = [inspectCommand, dumpCommand, verifyCommand, viewCommand, buildCommand];
+const COMMANDS: readonly Command[] = [inspectCommand, dumpCommand, verifyCommand, viewCommand, buildCommand, mergeCommand];
 
 /**
  * Runs `tessera` with `argv` (the arguments after the program name) and resolves to the exit

@@ -22,6 +22,7 @@ export type TesseraErrorCode =
   | 'E_INTERNAL'
   | 'E_IO'
   | 'E_LIMIT'
+  | 'E_MERGE_MISMATCH'
   | 'E_METADATA'
   | 'E_MISSING_STREAM'
   | 'E_MMAP_UNAVAILABLE'

@@ -42,6 +42,8 @@ export type { ExtensionBlock, ExtensionChecksums, SidecarBase } from './spec/ext
 
 export { writeDataset } from './writer/write-dataset.js';
 export { writeSidecar } from './writer/write-sidecar.js';
+export { mergeDatasets } from './writer/merge-datasets.js';
+export type { MergeOptions, MergeSummary } from './writer/merge-datasets.js';
 export type { WriteOptions, WriteProgress, WriteSummary } from './writer/write-dataset.js';
 export type { DataSource, IndexedSource } from './writer/data-source.js';
 export type { Schema } from './writer/field-plan.js';

@@ -58,6 +58,12 @@ export interface ExtensionBlock {
   info?: JsonValue;
   /** present in sidecar files (`writeSidecar`): the base file whose samples this file's fields extend */
   sidecarOf?: SidecarBase;
+  /**
+   * Where the writer put pointers: byte offsets within a metadata record of every little-endian u64
+   * it set to a payload's file offset (in any sample), ascending. What `mergeDatasets` rewrites when
+   * it moves pages; absent in files written before it was recorded.
+   */
+  pointerOffsets?: number[];
 }
 
 /**

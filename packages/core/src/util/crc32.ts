@@ -14,6 +14,8 @@ const TABLE = (() => {
 
 /** CRC-32 (zlib's polynomial), continuing from `previous`. Uses zlib.crc32 when Node has it. */
 export function crc32(data: Uint8Array, previous = 0): number {
+  // zlib.crc32 of no bytes is 0 whatever `previous` (Node 20.15): a chain must keep its value.
+  if (data.byteLength === 0) return previous >>> 0;
   if (native !== undefined) return native(data, previous) >>> 0;
   let crc = ~previous >>> 0;
   for (let index = 0; index < data.byteLength; index++) crc = TABLE[(crc ^ data[index]!) & 0xff]! ^ (crc >>> 8);

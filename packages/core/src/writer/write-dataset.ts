@@ -167,6 +167,8 @@ export async function writeDataset(path: string, schema: Schema, source: DataSou
     const growable = ffcv && requestedPageSize === 'auto';
     const writtenPointers: number[] = [];
     let metadataChecksum = 0;
+    // Record-relative offsets of the pointers written (the extension block lists them for merges).
+    const pointerOffsets = new Set<number>();
     let samplesWritten = 0;
     let payloadByteLength = 0;
 
@@ -217,6 +219,10 @@ export async function writeDataset(path: string, schema: Schema, source: DataSou
         const fixups: number[] = [];
         allocator.place(chunk, 0, fixups);
         heldMetadata.push({ metadata: chunk.metadata, fixups });
+      }
+      for (let row = 0; row < chunk.allocationCount; row++) {
+        const position = chunk.allocations[row * ALLOCATION_COLUMNS + 2]!;
+        if (position >= 0) pointerOffsets.add(position % recordByteLength);
       }
       samplesWritten += chunk.sampleCount;
       payloadByteLength += chunk.payloadByteLength;
@@ -276,6 +282,7 @@ export async function writeDataset(path: string, schema: Schema, source: DataSou
       const block = buildExtension(plan, options.info, { dataStart, dataEnd, numPages, numAllocations: allocations.count }, placed.pageChecksums);
       const sidecarOf = (options as { [SIDECAR_OF_OPTION]?: SidecarBase })[SIDECAR_OF_OPTION];
       if (sidecarOf !== undefined) block.sidecarOf = sidecarOf;
+      block.pointerOffsets = [...pointerOffsets].sort((a, b) => a - b);
       const draft = encodeExtensionBlock(block, dataEnd);
       const allocationTableOffset = dataEnd + draft.byteLength;
       block.checksums = {
@@ -402,7 +409,8 @@ function abortError(signal: AbortSignal): TesseraError {
   return new TesseraError('E_WRITE_ABORTED', `the write was aborted (${String(signal.reason ?? 'AbortSignal')}); the target file was not changed`);
 }
 
-function writeAll(fd: number, bytes: Uint8Array, position: number, label: string): void {
+/** Writes all of `bytes` at `position` (E_IO naming `label` on failure). */
+export function writeAll(fd: number, bytes: Uint8Array, position: number, label: string): void {
   let written = 0;
   try {
     while (written < bytes.byteLength) written += writeSync(fd, bytes, written, bytes.byteLength - written, position + written);
