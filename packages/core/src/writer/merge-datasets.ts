@@ -36,7 +36,7 @@ export interface MergeSummary {
   elapsedMs: number;
 }
 
-/** Pages are copied through one buffer of this many bytes (whole pages at a time). */
+/** Pages are checked and written this many bytes at a time (whole pages). */
 const COPY_BYTES = 8 * 1024 * 1024;
 
 export async function mergeDatasets(output: string, inputs: readonly string[], options: MergeOptions = {}): Promise<MergeSummary> {
@@ -142,7 +142,7 @@ function writeMerged(
   const table = new Uint8Array(numAllocations * ALLOCATION_ENTRY_BYTE_LENGTH);
   const tableView = new DataView(table.buffer);
   const pageChecksums: string[] = [];
-  const copyBuffer = Buffer.allocUnsafe(Math.max(pageSize, Math.floor(COPY_BYTES / pageSize) * pageSize));
+  const pagesPerCopy = Math.max(1, Math.floor(COPY_BYTES / pageSize));
   let sampleOffset = 0;
   let pageOffset = 0;
   let tableRow = 0;
@@ -198,16 +198,17 @@ function writeMerged(
 
     // Data pages, copied whole, each checked against its recorded CRC-32.
     for (let page = 0; page < layout.numPages; ) {
-      const count = Math.min(layout.numPages - page, copyBuffer.length / pageSize);
+      const count = Math.min(layout.numPages - page, pagesPerCopy);
       const byteLength = count * pageSize;
-      copyBuffer.set(dataset.fileBytes(layout.dataStart + page * pageSize, byteLength), 0);
+      // A view of the input (its mapping, or a read): checked, then written straight from there.
+      const pages = dataset.fileBytes(layout.dataStart + page * pageSize, byteLength);
       for (let within = 0; within < count; within++) {
-        const checksum = crc32(copyBuffer.subarray(within * pageSize, (within + 1) * pageSize));
+        const checksum = crc32(pages.subarray(within * pageSize, (within + 1) * pageSize));
         const expected = checksums.pages[page + within];
         if (expected === undefined || checksum !== Number.parseInt(expected, 16)) throw corrupt(inputs[index]!, `page ${page + within}`, layout.dataStart + (page + within) * pageSize);
         pageChecksums.push(checksumHex(checksum));
       }
-      writeAll(fd, copyBuffer.subarray(0, byteLength), dataStart + (pageOffset + page) * pageSize, output);
+      writeAll(fd, pages, dataStart + (pageOffset + page) * pageSize, output);
       pageBytesCopied += byteLength;
       page += count;
     }

@@ -1,0 +1,87 @@
+/**
+ * scale-out: combining shards. `mergeDatasets` of 4 shards (float32 [3, 64, 64] + int64 label, 48 KiB
+ * a sample) against a plain copy of the same bytes (fs.copyFileSync of each shard: the kernel's
+ * copy, no parsing), both writing to tmpfs (/dev/shm when it has room) so the figure is the merge's,
+ * not the disk's. GB/s of shard bytes, best of N interleaved rounds, and the ratio.
+ *
+ *   pnpm bench scale-out [--quick] [--repeats N] [--write-dir DIR]
+ *
+ * The sharded-build (BullMQ workers) and mixed-loader sections of issue 15 are not written yet.
+ * Last stdout line: the JSON result.
+ */
+import { copyFileSync, mkdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { chooseWriteDirectory, createBenchRun, formatRatio, measureInterleaved, parseBenchOptions, printTable, progress, removePath } from '../lib/index.mjs';
+import { core, coreSource } from '../lib/tessera-core.mjs';
+
+const { int64, mergeDatasets, ndarray, openDataset, writeDataset } = core;
+const BENCH = 'scale-out';
+const SHARDS = 4;
+const SHAPE = [3, 64, 64];
+const SAMPLE_BYTES = 3 * 64 * 64 * 4;
+
+const options = parseBenchOptions({ usage: 'pnpm bench scale-out [--quick] [--repeats N] [--write-dir DIR]', sections: ['merge'], extraOptions: { 'write-dir': { type: 'string' } } });
+const { quick } = options;
+const repeats = options.repeats ?? (quick ? 2 : 5);
+const samplesPerShard = quick ? 1000 : 5000;
+const directory = join(chooseWriteDirectory(options['write-dir'], 3 * SHARDS * samplesPerShard * SAMPLE_BYTES), `tessera-bench-scale-out-${process.pid}`);
+mkdirSync(directory, { recursive: true });
+
+const benchRun = createBenchRun(BENCH, { quick, repeats, core: coreSource, directory });
+const { metrics } = benchRun;
+try {
+  metrics.merge = await benchMerge();
+} finally {
+  removePath(directory);
+}
+benchRun.finish();
+
+async function benchMerge() {
+  const values = new Float32Array(SAMPLE_BYTES / 4);
+  const shards = [];
+  for (let shard = 0; shard < SHARDS; shard++) {
+    const path = join(directory, `shard-${shard}.beton`);
+    progress(`writing shard ${shard + 1}/${SHARDS} (${samplesPerShard} × ${SAMPLE_BYTES} B)`);
+    await writeDataset(path, { image: ndarray({ dtype: '<f4', shape: SHAPE }), label: int64() }, {
+      length: samplesPerShard,
+      get: (index) => ({ image: values.fill(shard * samplesPerShard + index, 0, 8), label: shard * samplesPerShard + index }),
+    });
+    shards.push(path);
+  }
+  const shardBytes = shards.reduce((sum, path) => sum + statSync(path).size, 0);
+  const merged = join(directory, 'merged.beton');
+  const copies = shards.map((_, index) => join(directory, `copy-${index}.beton`));
+  progress(`measuring: merge vs copy of ${(shardBytes / 1e9).toFixed(2)} GB, 1 warmup + ${repeats} rounds`);
+  const timings = await measureInterleaved(
+    [
+      { id: 'merge', run: () => mergeDatasets(merged, shards) },
+      {
+        id: 'copy',
+        run: () => {
+          for (const [index, path] of shards.entries()) copyFileSync(path, copies[index]);
+        },
+      },
+    ],
+    { warmup: 1, repeats, onRound: (round) => progress(`  ${round}`) },
+  );
+  // The merge holds every sample, in order.
+  const dataset = openDataset(merged);
+  const last = SHARDS * samplesPerShard - 1;
+  if (dataset.numSamples !== SHARDS * samplesPerShard || dataset.get(last).label !== last || dataset.read(last, 'image').data[0] !== last) throw new Error('the merged file does not hold the shards');
+  dataset.close();
+  const gigabytesPerSecond = (id) => shardBytes / 1e9 / (timings.get(id).bestMs / 1000);
+  const result = {
+    shards: SHARDS,
+    shardBytes,
+    mergeGigabytesPerSecond: gigabytesPerSecond('merge'),
+    copyGigabytesPerSecond: gigabytesPerSecond('copy'),
+    mergeVsCopy: gigabytesPerSecond('merge') / gigabytesPerSecond('copy'),
+    mergeMs: timings.get('merge'),
+    copyMs: timings.get('copy'),
+  };
+  printTable(`merge ${SHARDS} shards, ${(shardBytes / 1e9).toFixed(2)} GB (${directory})`, ['contender', 'GB/s (best)', 'median ms', 'vs copy'], [
+    ['mergeDatasets (pages CRC-checked)', result.mergeGigabytesPerSecond.toFixed(2), timings.get('merge').medianMs.toFixed(0), formatRatio(result.mergeVsCopy)],
+    ['fs.copyFileSync of the shards', result.copyGigabytesPerSecond.toFixed(2), timings.get('copy').medianMs.toFixed(0), '1.00×'],
+  ]);
+  return result;
+}
