@@ -36,8 +36,12 @@ export interface LoaderOptions {
    * occurrences like samples (random: one shuffle of all of them). Default 1.
    */
   repeat?: number;
-  /** This process's share of the data (PyTorch DistributedSampler semantics). */
-  distributed?: { rank: number; worldSize: number };
+  /**
+   * This process's share of the data (PyTorch DistributedSampler semantics). `'env'`: rank and
+   * world size from the launcher's environment, `RANK` and `WORLD_SIZE` as torchrun (and most
+   * launchers) set them; an error names what is missing.
+   */
+  distributed?: { rank: number; worldSize: number } | 'env';
   /** Drop the last, incomplete batch of each epoch. Default false. */
   dropLast?: boolean;
   /** Batches prepared ahead while the consumer works. Default 2. */
@@ -341,7 +345,7 @@ class TesseraLoader implements Loader {
       throw new ArgumentError('path', `expected a file path or an open Dataset, got ${source === null ? 'null' : typeof source}`);
     }
     checkKnownOptions('createLoader options', options, LOADER_OPTIONS, LOADER_OPTION_HINTS);
-    if (options.distributed !== undefined) checkKnownOptions('distributed', options.distributed, DISTRIBUTED_OPTIONS, { world_size: 'worldSize', world: 'worldSize' });
+    if (options.distributed !== undefined && options.distributed !== 'env') checkKnownOptions('distributed', options.distributed, DISTRIBUTED_OPTIONS, { world_size: 'worldSize', world: 'worldSize' });
     for (const [name, pipeline] of Object.entries(options.pipelines ?? {})) {
       if (pipeline !== null && (typeof pipeline !== 'object' || Array.isArray(pipeline))) {
         throw new ArgumentError(`pipelines.${name}`, `expected { decoder?, decoderOptions?, operations? } or null, got ${Array.isArray(pipeline) ? 'an array (put operations in { operations: [...] })' : typeof pipeline}`);
@@ -1150,12 +1154,27 @@ function repeatIndices(indices: Uint32Array, repeat: number, numSamples: number)
   return items;
 }
 
-function checkDistributed(distributed: { rank: number; worldSize: number } | undefined) {
+function checkDistributed(distributed: LoaderOptions['distributed']) {
   if (distributed === undefined) return undefined;
-  const { rank, worldSize } = distributed;
+  const { rank, worldSize } = distributed === 'env' ? distributedFromEnvironment() : distributed;
   if (!Number.isInteger(worldSize) || worldSize < 1) throw new ArgumentError('distributed.worldSize', `must be a positive integer, got ${String(worldSize)}`);
   if (!Number.isInteger(rank) || rank < 0 || rank >= worldSize) {
     throw new ArgumentError('distributed.rank', `must be an integer in [0, ${worldSize - 1}] (worldSize ${worldSize}), got ${String(rank)}`);
   }
   return { rank, worldSize };
+}
+
+/** `RANK` and `WORLD_SIZE`, as torchrun sets them for each process it starts. */
+function distributedFromEnvironment(): { rank: number; worldSize: number } {
+  const read = (name: string) => {
+    const text = process.env[name];
+    if (text === undefined || !/^\d+$/.test(text.trim())) {
+      throw new ArgumentError(
+        'distributed',
+        `'env' reads RANK and WORLD_SIZE from the environment, but ${name} is ${text === undefined ? 'not set' : JSON.stringify(text)}; start the processes with a launcher that sets them (torchrun, or RANK=0 WORLD_SIZE=2 node train.js), or pass { rank, worldSize }`,
+      );
+    }
+    return Number(text);
+  };
+  return { rank: read('RANK'), worldSize: read('WORLD_SIZE') };
 }
