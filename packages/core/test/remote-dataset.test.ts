@@ -85,6 +85,21 @@ describe('openDataset over http', () => {
     }
   });
 
+  it('reads a range larger than one request in parallel runs, exactly, even with a disk cache smaller than the range', () => {
+    const remote = openDataset(`${server.url}/train.beton`, { remote: remoteOptions({ maxRequestBytes: 2 * BLOCK_BYTES, cacheBytes: 4 * BLOCK_BYTES, memoryBytes: 2 * BLOCK_BYTES }) });
+    try {
+      const fileByteLength = local.layout.fileByteLength;
+      const before = remote.remoteStats()!;
+      expect(Buffer.from(remote.fileBytes(1000, fileByteLength - 2000)).equals(readFileSync(localPath).subarray(1000, fileByteLength - 1000))).toBe(true);
+      const after = remote.remoteStats()!;
+      // One wait for the whole read, in requests of at most two blocks.
+      expect(after.syncFetches - before.syncFetches).toBe(1);
+      expect(after.requests - before.requests).toBeGreaterThanOrEqual(Math.ceil((fileByteLength - 2000) / (2 * BLOCK_BYTES)) - 2);
+    } finally {
+      remote.close();
+    }
+  });
+
   it('serves a second open from the disk cache: one HEAD, no range request', async () => {
     const options = remoteOptions();
     const first = openDataset(`${server.url}/train.beton`, { remote: options });

@@ -4,7 +4,7 @@
  */
 import { type MessagePort, workerData } from 'node:worker_threads';
 import { serializeError } from '../util/serialize-error.js';
-import type { RemoteObjectIdentity } from './byte-source.js';
+import type { ByteSource, RemoteObjectIdentity } from './byte-source.js';
 import { type ProviderReference, openFromReference } from './remote-provider.js';
 import { type RetryPolicy, withRetries } from './remote-retry.js';
 import { RemoteDiskCache } from './remote-disk-cache.js';
@@ -21,6 +21,8 @@ export interface FetchWorkerSetup {
 export type FetchRequest =
   | { kind: 'stat' }
   | { kind: 'read'; offset: number; byteLength: number; identity: RemoteObjectIdentity }
+  /** Several ranges at once, `concurrency` requests in flight: one wait for a large read (a cold open's tables). */
+  | { kind: 'readMany'; ranges: Array<[offset: number, byteLength: number]>; identity: RemoteObjectIdentity; concurrency: number }
   | StoreRequest
   | { kind: 'close' };
 
@@ -46,6 +48,12 @@ const source = openFromReference(setup.provider, setup.url);
 source.catch(() => {});
 
 let disk: RemoteDiskCache | undefined;
+
+/** One range with retries, as a Uint8Array owning its whole buffer (so it can be transferred). */
+async function readRange(opened: ByteSource, offset: number, byteLength: number, identity: RemoteObjectIdentity): Promise<Uint8Array> {
+  const bytes = await withRetries(setup.url, `GET bytes ${offset}-${offset + byteLength - 1} of`, setup.retry, counters, (signal) => opened.read(offset, byteLength, { identity, signal }));
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer ? bytes : bytes.slice();
+}
 
 function store(request: StoreRequest): void {
   try {
@@ -76,12 +84,23 @@ setup.port.on('message', async (request: FetchRequest) => {
     if (request.kind === 'stat') {
       const identity = await withRetries(setup.url, 'HEAD', setup.retry, counters, (signal) => opened.stat({ signal }));
       answer = { ok: true, value: identity, requests: counters.requests - before.requests, retries: counters.retries - before.retries };
-    } else {
-      const { offset, byteLength, identity } = request;
-      const bytes = await withRetries(setup.url, `GET bytes ${offset}-${offset + byteLength - 1} of`, setup.retry, counters, (signal) => opened.read(offset, byteLength, { identity, signal }));
-      const owned = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer ? bytes : bytes.slice();
+    } else if (request.kind === 'read') {
+      const owned = await readRange(opened, request.offset, request.byteLength, request.identity);
       transfer.push(owned.buffer as ArrayBuffer);
       answer = { ok: true, value: owned, requests: counters.requests - before.requests, retries: counters.retries - before.retries };
+    } else {
+      const results: Uint8Array[] = new Array(request.ranges.length);
+      let next = 0;
+      const lane = async () => {
+        while (next < request.ranges.length) {
+          const index = next++;
+          const [offset, byteLength] = request.ranges[index]!;
+          results[index] = await readRange(opened, offset, byteLength, request.identity);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(request.concurrency, request.ranges.length) }, lane));
+      for (const bytes of results) transfer.push(bytes.buffer as ArrayBuffer);
+      answer = { ok: true, value: results, requests: counters.requests - before.requests, retries: counters.retries - before.retries };
     }
   } catch (error) {
     answer = { ok: false, error: serializeError(error), requests: counters.requests - before.requests, retries: counters.retries - before.retries };

@@ -283,11 +283,12 @@ export class RemoteFileSource implements FileSource {
     const blockBytes = this.blockBytes;
     const firstBlock = Math.floor(offset / blockBytes);
     const lastBlock = Math.floor((offset + byteLength - 1) / blockBytes);
+    const copied = (lastBlock - firstBlock + 1) * blockBytes > this.settings.maxRequestBytes ? this.fetchMissingInParallel(firstBlock, lastBlock, offset, byteLength, target, targetOffset) : undefined;
     let done = 0;
     for (let block = firstBlock; block <= lastBlock; block++) {
       const start = block === firstBlock ? offset - block * blockBytes : 0;
       const count = Math.min(this.blockLength(block) - start, byteLength - done);
-      this.copyFromBlock(block, start, count, target, targetOffset + done, lastBlock);
+      if (copied?.has(block) !== true) this.copyFromBlock(block, start, count, target, targetOffset + done, lastBlock);
       done += count;
     }
   }
@@ -312,6 +313,52 @@ export class RemoteFileSource implements FileSource {
       return;
     }
     this.fetchRun(block, lastNeeded).copy(target, targetOffset, start, start + count);
+  }
+
+  /**
+   * A read larger than one request (the metadata and allocation tables of a big file at open):
+   * its missing blocks are fetched in runs of maxRequestBytes, `concurrency` runs at once, in one
+   * wait, copied into the target and stored on disk. Returns the blocks copied.
+   */
+  private fetchMissingInParallel(firstBlock: number, lastBlock: number, offset: number, byteLength: number, target: Uint8Array, targetOffset: number): Set<number> | undefined {
+    const maxRun = Math.max(1, Math.floor(this.settings.maxRequestBytes / this.blockBytes));
+    const runs: Array<[first: number, count: number]> = [];
+    for (let block = firstBlock; block <= lastBlock; block++) {
+      if (this.memory.has(block) || this.pool?.has(block) === true || this.disk.has(this.cacheKey, block)) continue;
+      const last = runs.at(-1);
+      if (last !== undefined && last[0] + last[1] === block && last[1] < maxRun) last[1]++;
+      else runs.push([block, 1]);
+    }
+    if (runs.length < 2) return undefined;
+    const copied = new Set<number>();
+    const ranges = runs.map(([first, count]): [number, number] => [first * this.blockBytes, Math.min(this.byteLength, (first + count) * this.blockBytes) - first * this.blockBytes]);
+    const before = { ...this.retryCounters };
+    const started = performance.now();
+    let results: Uint8Array[];
+    try {
+      results = this.fetcher.readMany(ranges, this.remoteIdentity, this.settings.concurrency);
+    } finally {
+      this.counters.add('networkWaitMs', performance.now() - started);
+      this.counters.add('syncFetches', 1);
+      this.counters.add('requests', this.retryCounters.requests - before.requests);
+      this.counters.add('retries', this.retryCounters.retries - before.retries);
+    }
+    results.forEach((bytes, index) => {
+      const [first, count] = runs[index]!;
+      if (bytes.length !== ranges[index]![1]) {
+        throw new RemoteError('E_REMOTE_PROTOCOL', `${this.path}: asked for ${ranges[index]![1]} bytes at ${ranges[index]![0]}, got ${bytes.length}`, { url: this.path });
+      }
+      this.counters.add('bytesFetched', bytes.length);
+      this.counters.add('blocksFetched', count);
+      // The part of the run inside the read goes to the target now (the disk cache may be smaller than the read).
+      const runStart = first * this.blockBytes;
+      const from = Math.max(offset, runStart);
+      const to = Math.min(offset + byteLength, runStart + bytes.length);
+      target.set(bytes.subarray(from - runStart, to - runStart), targetOffset + (from - offset));
+      for (let block = first; block < first + count; block++) copied.add(block);
+      this.disk.writeRun(this.cacheKey, first, this.splitBlocks(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length), first, count));
+    });
+    return copied;
   }
 
   /** Fetches block `block` and the missing blocks after it up to `lastNeeded` in one request, synchronously. */

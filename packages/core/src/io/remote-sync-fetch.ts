@@ -34,6 +34,11 @@ export class SyncFetcher {
     return this.call({ kind: 'read', offset, byteLength, identity }) as Uint8Array;
   }
 
+  /** Several ranges in one wait, `concurrency` requests at a time (answers in the order asked). */
+  readMany(ranges: Array<[offset: number, byteLength: number]>, identity: RemoteObjectIdentity, concurrency: number): Uint8Array[] {
+    return this.call({ kind: 'readMany', ranges, identity, concurrency }) as Uint8Array[];
+  }
+
   /** Hands blocks to the fetch worker for the disk cache (asynchronous, no answer; see StoreRequest). */
   store(request: Omit<StoreRequest, 'kind'>): void {
     const port = this.start();
