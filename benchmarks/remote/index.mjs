@@ -105,7 +105,7 @@ try {
   await httpOrigin.close();
   await imageHttpOrigin?.close();
   await s3Origin.close();
-  rmSync(scratch, { recursive: true, force: true });
+  rmSync(scratch, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 });
 }
 benchRun.finish();
 
@@ -189,7 +189,8 @@ async function runEpoch(source, spec, extra = {}) {
   await loader.close();
   // A run's disk cache goes at once: left for the kernel to write back, gigabytes of it would take
   // CPU and disk from the runs that follow.
-  if (extra.remote?.cacheDirectory !== undefined) rmSync(extra.remote.cacheDirectory, { recursive: true, force: true });
+  // (Retried: the fetch thread may still be finishing the disk writes it was handed.)
+  if (extra.remote?.cacheDirectory !== undefined) rmSync(extra.remote.cacheDirectory, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 });
   // Throughput after the first batch (opening, starting workers and the first fetches are the first
   // batch's time, reported apart), as the other loader benchmarks measure a started loader.
   const samplesPerSecond = ((samples - firstBatchSamples) * 1000) / (epochMs - firstBatchMs);
