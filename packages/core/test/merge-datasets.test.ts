@@ -99,6 +99,25 @@ describe('mergeDatasets', () => {
     expect(await batches(output)).toEqual(await batches(whole));
   });
 
+  it("keeps the inputs' info when they agree, and drops it when each shard records its own", async () => {
+    const tagged = [0, 1].map((index) => join(folder, `tagged-${index}.beton`));
+    for (const [index, path] of tagged.entries()) await writeDataset(path, { id: int64() }, { length: 2, get: (local: number) => ({ id: index * 2 + local }) }, { info: { shard: index } });
+    const same = [0, 1].map((index) => join(folder, `same-${index}.beton`));
+    for (const path of same) await writeDataset(path, { id: int64() }, { length: 2, get: (local: number) => ({ id: local }) }, { info: { source: 'corpus' } });
+    await mergeDatasets(join(folder, 'tagged.beton'), tagged);
+    await mergeDatasets(join(folder, 'same.beton'), same);
+    await mergeDatasets(join(folder, 'given.beton'), tagged, { info: { merged: true } });
+    const infoOf = (name: string) => {
+      const dataset = openDataset(join(folder, name));
+      const info = dataset.extension!.info;
+      dataset.close();
+      return info;
+    };
+    expect(infoOf('tagged.beton')).toBeUndefined();
+    expect(infoOf('same.beton')).toEqual({ source: 'corpus' });
+    expect(infoOf('given.beton')).toEqual({ merged: true });
+  });
+
   it('merges shards of which some have no pages, and a single input', async () => {
     const empty = join(folder, 'ints-empty.beton');
     const ints = join(folder, 'ints.beton');

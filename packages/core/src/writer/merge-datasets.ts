@@ -19,7 +19,7 @@ import { createAtomicFile } from './atomic-file.js';
 import { writeAll } from './write-dataset.js';
 
 export interface MergeOptions {
-  /** Stored as the result's `info` (default: the first input's). */
+  /** Stored as the result's `info` (default: the inputs' when they all have the same, else none: shards often record which shard they are). */
   info?: JsonValue;
   /** Called after each input is copied. */
   onProgress?: (progress: { inputsDone: number; inputs: number; bytesCopied: number }) => void;
@@ -226,7 +226,10 @@ function writeMerged(
     pointerOffsets,
     checksums: { algorithm: 'crc32', header: '00000000', metadata: checksumHex(metadataChecksum), allocationTable: checksumHex(crc32(table)), pages: pageChecksums },
   };
-  if (options.info !== undefined) block.info = options.info;
+  const infos = new Set(opened.map((dataset) => JSON.stringify(dataset.extension!.info ?? null)));
+  delete block.info;
+  const info = options.info ?? (infos.size === 1 ? plan.extension.info : undefined);
+  if (info !== undefined) block.info = info;
   const draft = encodeExtensionBlock(block, dataEnd);
   const allocationTableOffset = dataEnd + draft.byteLength;
   const head = new Uint8Array(metadataStart);
