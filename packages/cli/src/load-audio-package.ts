@@ -32,6 +32,8 @@ export interface AudioBuildSummary {
   elapsedMs: number;
   /** Set by the CLI: each phase's duration on the clock of the progress lines. */
   phaseElapsedMs?: Record<string, number>;
+  /** Set by the CLI for `--shard I --of N` (folders): the slice of the folder's clips this file holds. */
+  shard?: { index: number; count: number; firstClip: number; clips: number; totalClips: number };
 }
 
 export interface AudioPackage {
@@ -49,6 +51,8 @@ export interface AudioPackage {
     cwd?: string;
     onProgress?: (progress: AudioBuildProgress) => void;
   }): Promise<AudioBuildSummary>;
+  /** The classes and audio files of a folder in the builder's order; used by `--shard` (class-folder-shard.ts). */
+  listAudioFolder?(root: string): { classes: string[]; entries: Array<{ path: string; label: number }>; ignoredFiles: number };
 }
 
 export const AUDIO_PACKAGE = '@tessera/audio';

@@ -24,6 +24,8 @@ export interface ImageFolderSummary {
   elapsedMs: number;
   ignoredFiles?: number;
   ignoredExamples?: string[];
+  /** Set by the CLI for `--shard I --of N`: the slice of the folder's images this file holds. */
+  shard?: { index: number; count: number; firstImage: number; images: number; totalImages: number };
 }
 
 export interface ImagePackage {
@@ -40,6 +42,8 @@ export interface ImagePackage {
     onProgress?: (progress: ImageFolderProgress) => void;
   }): Promise<ImageFolderSummary>;
   jpegBackendStatus(): { backend: { name: string; description: string }; reason: string };
+  /** The classes and images of the folder in the builder's order; used by `--shard` (class-folder-shard.ts). */
+  listImageFolder?(root: string): { classes: string[]; entries: Array<{ path: string; label: number }>; ignoredFiles: number; ignoredExamples: string[] };
 }
 
 export const IMAGE_PACKAGE = '@tessera/image';

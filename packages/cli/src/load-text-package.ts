@@ -26,6 +26,8 @@ export interface TextBuildSummary {
   elapsedMs: number;
   /** Set by the CLI: each phase's duration on the clock of the progress lines. */
   phaseElapsedMs?: Record<string, number>;
+  /** Set by the CLI for `--shard I --of N`: the slice of the input documents this file holds. */
+  shard?: { index: number; count: number; firstDocument: number; documents: number; totalDocuments: number };
 }
 
 export interface TextPackage {
@@ -43,6 +45,10 @@ export interface TextPackage {
     cwd?: string;
     onProgress?: (progress: TextBuildProgress) => void;
   }): Promise<TextBuildSummary>;
+  /** The input files in reading order (files, folders, globs expanded); used by `--shard` (text-shard-input.ts). */
+  listInputFiles?(inputs: readonly string[], options: { format?: string; cwd?: string }): unknown[];
+  /** The documents of those files, in order, as buildTextDataset reads them; used by `--shard`. */
+  readDocuments?(files: readonly unknown[], options: { jsonKey?: string }): AsyncIterable<string>;
 }
 
 export const TEXT_PACKAGE = '@tessera/text';

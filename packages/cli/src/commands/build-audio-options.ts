@@ -8,6 +8,8 @@ import { stringifyJson } from '../json-lines.js';
 import { type AudioBuildSummary, importAudioPackage } from '../load-audio-package.js';
 import { OUTPUT_OPTION } from '../output-argument.js';
 import { formatDuration } from '../progress-bar.js';
+import { type ClassFolderShard, stageClassFolderShard } from '../class-folder-shard.js';
+import { describeShard, parseShard, refuseShard, shardHelp } from '../shard-option.js';
 import { UsageError } from '../usage-error.js';
 import { choice, commonBuildOptions, formatSeconds, fromPluginPackage, integer, plural, withSkipInvalidHint } from './build-option-values.js';
 
@@ -36,6 +38,11 @@ export const AUDIO_BUILD_NOTES = [
   'manifest (E_IO), a bad layout or manifest line (E_ARGUMENT), an unreadable audio file',
   '(E_AUDIO_INPUT; the output is then not created or changed; --skip-invalid leaves such files out',
   'and lists them), no ffmpeg (E_FFMPEG_NOT_FOUND) or a failed write, 2 bad command line.',
+  ...shardHelp(
+    'audio files of the folder (by class, then path)',
+    'Labels are numbered over the whole folder. A shard is staged as a folder of symbolic links beside the output (removed after); a shard left without audio files is an error (E_ARGUMENT). ' +
+      'tessera build audio --manifest takes no --shard yet (split the manifest into N files instead).',
+  ),
 ];
 
 type AudioOptionValues = {
@@ -48,6 +55,8 @@ type AudioOptionValues = {
   'skip-invalid'?: boolean;
   json?: boolean;
   quiet?: boolean;
+  shard?: string;
+  of?: string;
 };
 
 /** Checks the shared options, runs buildAudioDataset with a progress bar, prints the summary. */
@@ -67,13 +76,25 @@ export async function runAudioBuild(
   const bitrate = integer(options.bitrate, 'bitrate', 6_000, 512_000, command);
   const workers = integer(options.workers, 'workers', 0, 256, command);
   const skipInvalid = options['skip-invalid'] === true;
+  const shard = parseShard(options, command);
+  if ('manifest' in source) refuseShard(shard, command, "@tessera/audio's buildAudioDataset");
 
   const audio = await importAudioPackage(context.cwd, `tessera ${command}`);
   const progress = createBuildProgress({ target: basename(output), quiet: options.quiet === true, context });
   let summary: AudioBuildSummary;
+  let staged: ClassFolderShard | undefined;
+  let ignoredFiles: number | undefined;
   try {
+    if (shard !== undefined && 'folder' in source) {
+      if (typeof audio.listAudioFolder !== 'function') {
+        throw new UsageError('--shard needs listAudioFolder from @tessera/audio, which the installed version lacks; update it: npm install @tessera/audio@latest', command);
+      }
+      const listing = audio.listAudioFolder(source.folder);
+      ignoredFiles = listing.ignoredFiles;
+      staged = stageClassFolderShard({ root: source.folder, listing, output, shard, what: 'audio files' });
+    }
     summary = await audio.buildAudioDataset({
-      ...source,
+      ...(staged === undefined ? source : { folder: staged.root }),
       output,
       field,
       sampleRate,
@@ -88,10 +109,20 @@ export async function runAudioBuild(
         progress.update(event.phase, { done: event.samplesWritten, total: event.totalSamples - event.skipped, unit: 'clips' });
       },
     });
+    if (staged !== undefined) {
+      const { toSourcePath } = staged;
+      const skipped = summary.skipped.map((entry) => ({ ...entry, path: toSourcePath(entry.path), error: toSourcePath(entry.error) }));
+      const slice = { index: shard!.index, count: shard!.count, firstClip: staged.firstFile, clips: staged.files, totalClips: staged.totalFiles };
+      summary = { ...summary, input: toSourcePath(summary.input), ignoredFiles: ignoredFiles ?? summary.ignoredFiles, skipped, shard: slice };
+    }
   } catch (error) {
     progress.fail();
+    // Errors name the staged links: name the files in the folder instead.
+    if (staged !== undefined && error instanceof Error) error.message = staged.toSourcePath(error.message);
     const converted = fromPluginPackage(error);
     throw skipInvalid ? converted : withSkipInvalidHint(converted, 'E_AUDIO_INPUT', 'files');
+  } finally {
+    staged?.remove();
   }
   progress.finish();
   summary = { ...summary, elapsedMs: progress.elapsedMs(), phaseElapsedMs: progress.phaseElapsedMs() };
@@ -106,7 +137,7 @@ export async function runAudioBuild(
     summary.ignoredFiles > 0 ? `${plural(summary.ignoredFiles, 'non-audio file')} left out` : undefined,
   ].filter((part) => part !== undefined);
   context.stdout.write(
-    `wrote ${summary.output}: ${plural(summary.numSamples, 'clip')}${classes}, ${formatSeconds(summary.audioSeconds)} of audio, ` +
+    `wrote ${summary.output}${summary.shard === undefined ? '' : ` (${describeShard(summary.shard)}: clips [${summary.shard.firstClip}, ${summary.shard.firstClip + summary.shard.clips}) of ${summary.shard.totalClips})`}: ${plural(summary.numSamples, 'clip')}${classes}, ${formatSeconds(summary.audioSeconds)} of audio, ` +
       `field "${summary.fieldName}" (${summary.field}, ${summary.sampleRate} Hz × ${summary.channels})${extra.length === 0 ? '' : ` + ${extra.join(', ')}`}, ` +
       `${formatByteLength(summary.fileByteLength)}, ${formatDuration(summary.elapsedMs)}${left.length === 0 ? '' : `; ${left.join(', ')}`}\n`,
   );

@@ -7,6 +7,8 @@ import { stringifyJson } from '../json-lines.js';
 import { type ImageFolderSummary, importImagePackage } from '../load-image-package.js';
 import { OUTPUT_OPTION, chooseOutput } from '../output-argument.js';
 import { formatDuration } from '../progress-bar.js';
+import { type ClassFolderShard, stageClassFolderShard } from '../class-folder-shard.js';
+import { SHARD_OPTIONS, describeShard, parseShard, shardHelp } from '../shard-option.js';
 import { UsageError } from '../usage-error.js';
 import { integer, plural, withSkipInvalidHint } from './build-option-values.js';
 
@@ -34,6 +36,11 @@ export const buildImageFolderCommand = defineCommand({
     'written, 1 a missing folder (E_IO), a folder without class subfolders or images (E_ARGUMENT), an',
     'unreadable image (E_ENCODE; the output is then not created or changed; --skip-invalid leaves such',
     'images out and lists them) or a failed write, 2 bad command line.',
+    ...shardHelp(
+      'images (by class, then path)',
+      'Labels are numbered over the whole folder, so a class keeps its label in every shard. A shard is staged as a folder of symbolic links beside the output (removed after). ' +
+        'A shard left without images is an error (E_ARGUMENT) saying how many images there are.',
+    ),
   ].join('\n'),
   options: {
     output: OUTPUT_OPTION,
@@ -46,6 +53,7 @@ export const buildImageFolderCommand = defineCommand({
     'skip-invalid': { type: 'boolean', description: 'check every image first; leave unreadable ones out and list them' },
     json: { type: 'boolean', description: 'print the summary as one JSON object' },
     quiet: { type: 'boolean', short: 'q', description: 'no progress on stderr' },
+    ...SHARD_OPTIONS,
   },
   async run({ options, positionals }, context) {
     const [root, positionalOutput] = positionals as [string, string | undefined];
@@ -58,13 +66,25 @@ export const buildImageFolderCommand = defineCommand({
     if (mode === 'smart' && smartThreshold === undefined) throw new UsageError('--mode smart needs --smart-threshold BYTES', COMMAND);
     const workers = integer(options.workers, 'workers', 0, 256, COMMAND);
     const skipInvalid = options['skip-invalid'];
+    const shard = parseShard(options, COMMAND);
 
     const image = await importImagePackage(context.cwd);
     const progress = createBuildProgress({ target: basename(output), quiet: options.quiet, context });
     let summary: ImageFolderSummary;
+    let staged: ClassFolderShard | undefined;
+    const sourceRoot = resolve(context.cwd, root);
+    let ignored: { ignoredFiles: number; ignoredExamples: string[] } | undefined;
     try {
+      if (shard !== undefined) {
+        if (typeof image.listImageFolder !== 'function') {
+          throw new UsageError('--shard needs listImageFolder from @tessera/image, which the installed version lacks; update it: npm install @tessera/image@latest', COMMAND);
+        }
+        const listing = image.listImageFolder(sourceRoot);
+        ignored = { ignoredFiles: listing.ignoredFiles, ignoredExamples: listing.ignoredExamples };
+        staged = stageClassFolderShard({ root: sourceRoot, listing, output: resolve(context.cwd, output), shard, what: 'images' });
+      }
       summary = await image.buildImageFolderDataset({
-        root: resolve(context.cwd, root),
+        root: staged?.root ?? sourceRoot,
         output: resolve(context.cwd, output),
         maxResolution,
         quality,
@@ -74,13 +94,23 @@ export const buildImageFolderCommand = defineCommand({
         workers,
         onInvalid: skipInvalid ? 'skip' : 'error',
         onProgress: (event) => {
-          if (event.done === 0) progress.setNote(ignoredNote(event.ignoredFiles));
+          if (event.done === 0) progress.setNote(ignoredNote(ignored?.ignoredFiles ?? event.ignoredFiles));
           progress.update(event.phase, { done: event.done, total: event.total, unit: 'images', byteLength: event.phase === 'writing' ? event.bytesWritten : undefined });
         },
       });
+      if (staged !== undefined) {
+        const { toSourcePath } = staged;
+        const skipped = summary.skipped.map((entry) => ({ ...entry, path: toSourcePath(entry.path), error: toSourcePath(entry.error) }));
+        const slice = { index: shard!.index, count: shard!.count, firstImage: staged.firstFile, images: staged.files, totalImages: staged.totalFiles };
+        summary = { ...summary, ...ignored, skipped, shard: slice };
+      }
     } catch (error) {
       progress.fail();
+      // Errors name the staged links: name the images in DIR instead.
+      if (staged !== undefined && error instanceof Error) error.message = staged.toSourcePath(error.message);
       throw skipInvalid ? error : withSkipInvalidHint(error, 'E_ENCODE', 'images');
+    } finally {
+      staged?.remove();
     }
     progress.finish();
     const elapsedMs = progress.elapsedMs();
@@ -97,8 +127,9 @@ export const buildImageFolderCommand = defineCommand({
         summary.skipped.length > 0 ? `${plural(summary.skipped.length, 'unreadable image')} skipped` : undefined,
         ignoredFiles > 0 ? ignoredNote(ignoredFiles) : undefined,
       ].filter((part) => part !== undefined);
+      const slice = summary.shard;
       context.stdout.write(
-        `wrote ${summary.path}: ${summary.numSamples} images in ${summary.classes.length} classes, ${formatByteLength(summary.fileByteLength)}, ` +
+        `wrote ${summary.path}${slice === undefined ? '' : ` (${describeShard(slice)}: images [${slice.firstImage}, ${slice.firstImage + slice.images}) of ${slice.totalImages})`}: ${summary.numSamples} images in ${summary.classes.length} classes, ${formatByteLength(summary.fileByteLength)}, ` +
           `${formatDuration(elapsedMs)} (${phases.join(', ')}; ${Math.round(summary.numSamples / seconds)} images/s, JPEG backend ${backend})` +
           `${left.length === 0 ? '' : `; ${left.join(', ')}`}\n`,
       );

@@ -1,5 +1,6 @@
 import { TesseraError, type TesseraErrorCode } from '@tessera/core';
 import type { OptionDefinitions } from '../command-line.js';
+import { SHARD_OPTIONS } from '../shard-option.js';
 import { UsageError } from '../usage-error.js';
 
 /**
@@ -35,10 +36,11 @@ export const plural = (count: number, noun: string, plurale = `${noun}s`) => `${
 
 /**
  * A modality package may bring its own @tessera/core copy, whose errors are not this core's
- * TesseraError: keep their codes (and an ArgumentError's `argument`) instead of E_INTERNAL.
+ * TesseraError: keep their codes (and an ArgumentError's `argument`) instead of E_INTERNAL. This
+ * CLI's own UsageError (code E_USAGE, exit 2) passes through as it is.
  */
 export function fromPluginPackage(error: unknown): unknown {
-  if (error instanceof TesseraError || !(error instanceof Error)) return error;
+  if (error instanceof TesseraError || error instanceof UsageError || !(error instanceof Error)) return error;
   const code = (error as { code?: unknown }).code;
   if (typeof code !== 'string' || !/^E_[A-Z_]+$/.test(code)) return error;
   const converted = new TesseraError(code as TesseraErrorCode, error.message, { cause: error });
@@ -53,6 +55,7 @@ export function commonBuildOptions(what: string) {
     'skip-invalid': { type: 'boolean', description: `leave unreadable ${what} out and list them` },
     json: { type: 'boolean', description: 'print the summary as one JSON object' },
     quiet: { type: 'boolean', short: 'q', description: 'no progress on stderr' },
+    ...SHARD_OPTIONS,
   } as const satisfies OptionDefinitions;
 }
 

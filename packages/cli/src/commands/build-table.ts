@@ -9,6 +9,7 @@ import { stringifyJson } from '../json-lines.js';
 import { OUTPUT_OPTION, chooseOutput } from '../output-argument.js';
 import { formatDuration } from '../progress-bar.js';
 import { TABLE_FIELD_KINDS, type TableFieldMapping, type TableFieldPackages, convertCell, packageOfKind, parseTableField, tableFieldSpec } from '../table-field.js';
+import { SHARD_OPTIONS, describeShard, parseShard, shardHelp, shardRange } from '../shard-option.js';
 import { readTable } from '../table-readers/read-table.js';
 import { UsageError } from '../usage-error.js';
 
@@ -45,6 +46,7 @@ export const buildTableCommand = defineCommand({
     'file (E_IO), a bad table (E_ARGUMENT), a cell that does not fit its field (E_FIELD_VALUE) or a',
     'failed write (the output is then not created or changed), 2 bad command line (an unknown kind',
     'or a column the table lacks).',
+    ...shardHelp('table rows', "source_row keeps each row's index in the whole table. A shard left with no rows writes a valid file of 0 samples."),
   ].join('\n'),
   options: {
     output: OUTPUT_OPTION,
@@ -54,6 +56,7 @@ export const buildTableCommand = defineCommand({
     workers: { type: 'string', valueName: 'N', description: 'encoder threads (default: cores, at most 4; 0 encodes on the main thread)' },
     json: { type: 'boolean', description: 'print the summary as one JSON object' },
     quiet: { type: 'boolean', short: 'q', description: 'no progress on stderr' },
+    ...SHARD_OPTIONS,
   },
   async run({ options, positionals }, context) {
     const [input, positionalOutput] = positionals as [string, string | undefined];
@@ -72,6 +75,7 @@ export const buildTableCommand = defineCommand({
       throw new UsageError(`the row field "${rowField}" is also a --field column; rename it with --row-field NAME or leave it out with --no-row-field`, COMMAND);
     }
     const workers = integer(options.workers, 'workers');
+    const shard = parseShard(options, COMMAND);
 
     const inputPath = resolve(context.cwd, input);
     const table = await readTable(inputPath);
@@ -90,22 +94,27 @@ export const buildTableCommand = defineCommand({
     // Cells are converted (and paths checked) as the writer asks for rows, so the first bad row stops the build.
     const baseFolder = dirname(inputPath);
     const fromCsv = table.format === 'csv';
+    // A shard keeps a contiguous slice of the rows; `rowIndex` stays the row's index in the whole table.
+    const { start, end } = shard === undefined ? { start: 0, end: table.rows.length } : shardRange(table.rows.length, shard);
     const source = {
-      length: table.rows.length,
+      length: end - start,
       get(index: number): Record<string, unknown> {
-        const row = table.rows[index]!;
+        const rowIndex = start + index;
+        const row = table.rows[rowIndex]!;
         const sample: Record<string, unknown> = {};
-        for (const mapping of mappings) sample[mapping.column] = convertCell(mapping, row[mapping.column], index, fromCsv, baseFolder);
-        if (rowField !== undefined) sample[rowField] = index;
+        for (const mapping of mappings) sample[mapping.column] = convertCell(mapping, row[mapping.column], rowIndex, fromCsv, baseFolder);
+        if (rowField !== undefined) sample[rowField] = rowIndex;
         return sample;
       },
     };
+    const shardInfo: { shard?: { index: number; count: number; firstRow: number; rows: number; totalRows: number } } =
+      shard === undefined ? {} : { shard: { index: shard.index, count: shard.count, firstRow: start, rows: end - start, totalRows: table.rows.length } };
     const progress = createBuildProgress({ target: basename(output), quiet: options.quiet, context });
     let summary: Awaited<ReturnType<typeof writeDataset>>;
     try {
       summary = await writeDataset(resolve(context.cwd, output), schema, source, {
         workers,
-        info: { source: basename(input), format: table.format, rowField: rowField ?? null },
+        info: { source: basename(input), format: table.format, rowField: rowField ?? null, ...shardInfo },
         onProgress: (event) => progress.update('writing', { done: event.samplesWritten, total: event.totalSamples, unit: 'rows', byteLength: event.bytesWritten }),
       });
     } catch (error) {
@@ -116,10 +125,10 @@ export const buildTableCommand = defineCommand({
     const elapsedMs = progress.elapsedMs();
     const fields = Object.keys(schema);
     if (options.json) {
-      context.stdout.write(`${stringifyJson({ ...summary, elapsedMs, format: table.format, fields, rowField: rowField ?? null })}\n`);
+      context.stdout.write(`${stringifyJson({ ...summary, elapsedMs, format: table.format, fields, rowField: rowField ?? null, ...shardInfo })}\n`);
     } else {
       context.stdout.write(
-        `wrote ${summary.path}: ${summary.numSamples} rows of ${basename(input)} (${table.format}), fields ${fields.join(', ')}, ` +
+        `wrote ${summary.path}: ${summary.numSamples} rows of ${basename(input)} (${table.format}${shard === undefined ? '' : `, ${describeShard(shard)}: rows [${start}, ${end}) of ${table.rows.length}`}), fields ${fields.join(', ')}, ` +
           `${formatByteLength(summary.fileByteLength)}, ${formatDuration(elapsedMs)}\n`,
       );
     }

@@ -1,4 +1,4 @@
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { TesseraError, type TesseraErrorCode } from '@tessera/core';
 import { type BuildProgress, createBuildProgress } from '../build-progress.js';
 import type { Command } from '../command.js';
@@ -10,6 +10,8 @@ import { stringifyJson } from '../json-lines.js';
 import { type TextBuildProgress, type TextBuildSummary, importTextPackage } from '../load-text-package.js';
 import { OUTPUT_OPTION, chooseOutput } from '../output-argument.js';
 import { formatDuration } from '../progress-bar.js';
+import { type Shard, SHARD_OPTIONS, describeShard, parseShard, shardHelp } from '../shard-option.js';
+import { TEXT_SHARD_KEY, type TextShardInput, stageTextShard } from '../text-shard-input.js';
 import { UsageError } from '../usage-error.js';
 
 const COMMAND = 'build text';
@@ -28,6 +30,7 @@ const OPTIONS = {
   workers: { type: 'string', valueName: 'N', description: 'tokenizer threads (default: cores, at most 4; 0 tokenizes on the main thread)' },
   json: { type: 'boolean', description: 'print the summary as one JSON object' },
   quiet: { type: 'boolean', short: 'q', description: 'no progress on stderr' },
+  ...SHARD_OPTIONS,
 } as const satisfies OptionDefinitions;
 
 const HELP_OPTION = { type: 'boolean', short: 'h', description: 'show this help' } as const;
@@ -48,6 +51,11 @@ const DESCRIPTION = [
   '',
   'Progress goes to stderr; a summary to stdout. Exit codes: 0 written, 1 unreadable input or a',
   'failed write (the output is then not created or changed), 2 bad command line.',
+  ...shardHelp(
+    'input documents (files, lines or JSON lines, as --format says)',
+    'A text shard is cut between documents, never inside a packed window: a packed shard packs its own documents. ' +
+      'Every shard reads every input (to count the documents) and tokenizes only its own. A shard left with no documents writes a valid file of 0 samples.',
+  ),
 ].join('\n');
 
 /**
@@ -89,17 +97,23 @@ export const buildTextCommand: Command = {
     }
     const windowLength = integer(options.window, 'window', 1);
     const workers = integer(options.workers, 'workers', 0);
+    const shard = parseShard(options, COMMAND);
     const separator = options.separator === undefined ? undefined : options.separator === 'none' ? null : /^\d+$/.test(options.separator) ? Number(options.separator) : options.separator;
 
     const text = await importTextPackage(context.cwd);
     const progress = createBuildProgress({ target: basename(output), quiet: options.quiet, context });
     let summary: TextBuildSummary;
+    let staged: TextShardInput | undefined;
     try {
+      if (shard !== undefined) {
+        progress.update('sharding', { done: 0, total: undefined, unit: 'documents' });
+        staged = await stageTextShard(text, { inputs, output: resolve(context.cwd, output), format, jsonKey: options.key, cwd: context.cwd, shard });
+      }
       summary = await text.buildTextDataset({
-        inputs,
+        inputs: staged === undefined ? inputs : [staged.path],
         output,
-        format,
-        jsonKey: options.key,
+        format: staged === undefined ? format : 'jsonl',
+        jsonKey: staged === undefined ? options.key : TEXT_SHARD_KEY,
         field,
         fieldName: options.name,
         tokenizer: options.tokenizer,
@@ -112,14 +126,22 @@ export const buildTextCommand: Command = {
     } catch (error) {
       progress.fail();
       throw fromTextPackage(error);
+    } finally {
+      staged?.remove();
     }
     progress.finish();
     // One clock: the summary's time is the one the progress lines were measured with.
     summary = { ...summary, elapsedMs: progress.elapsedMs(), phaseElapsedMs: progress.phaseElapsedMs() };
+    if (staged !== undefined) summary = { ...summary, inputFiles: staged.inputFiles, shard: shardSummary(shard!, staged) };
     context.stdout.write(options.json ? `${stringifyJson(summary)}\n` : formatSummary(summary));
     return EXIT_CODE.SUCCESS;
   },
 };
+
+/** What a shard's summary says about its slice; `inputBytes` is then the byte length of the slice as staged JSON lines. */
+function shardSummary(shard: Shard, staged: TextShardInput): NonNullable<TextBuildSummary['shard']> {
+  return { index: shard.index, count: shard.count, firstDocument: staged.firstDocument, documents: staged.documents, totalDocuments: staged.totalDocuments };
+}
 
 /**
  * @tessera/text may be installed with its own copy of @tessera/core (the user's project's), whose
@@ -157,8 +179,13 @@ function formatSummary(summary: TextBuildSummary): string {
   const tokens = summary.tokens === undefined ? '' : `, ${summary.tokens} tokens`;
   const phaseList = Object.entries(summary.phaseElapsedMs ?? {}).map(([phase, durationMs]) => `${phase} ${formatDuration(durationMs)}`);
   const phases = phaseList.length === 0 ? '' : ` (${phaseList.join(', ')})`;
+  const shard = summary.shard;
+  const slice =
+    shard === undefined
+      ? ''
+      : `${describeShard(shard)}: documents [${shard.firstDocument}, ${shard.firstDocument + shard.documents}) of ${shard.totalDocuments}, `;
   return (
-    `wrote ${summary.output}: ${plural(summary.numSamples, 'sample')}, field "${summary.fieldName}" (${summary.field}), ` +
+    `wrote ${summary.output}: ${slice}${plural(summary.numSamples, 'sample')}, field "${summary.fieldName}" (${summary.field}), ` +
     `${plural(summary.documents, 'document')} from ${plural(summary.inputFiles, 'file')}${tokens}, ` +
     `${formatByteLength(summary.inputBytes)} in, ${formatByteLength(summary.fileByteLength)} out, ${formatDuration(summary.elapsedMs)}${phases}\n`
   );

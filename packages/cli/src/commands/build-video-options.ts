@@ -6,9 +6,10 @@ import type { OptionDefinitions } from '../command-line.js';
 import { EXIT_CODE } from '../exit-code.js';
 import { formatByteLength } from '../format-byte-length.js';
 import { stringifyJson } from '../json-lines.js';
-import { type VideoBuildSummary, importVideoPackage } from '../load-video-package.js';
+import { type VideoBuildSummary, type VideoSourceListing, importVideoPackage } from '../load-video-package.js';
 import { OUTPUT_OPTION } from '../output-argument.js';
 import { formatDuration } from '../progress-bar.js';
+import { type Shard, describeShard, parseShard, selectShard, shardHelp } from '../shard-option.js';
 import { UsageError } from '../usage-error.js';
 import { choice, commonBuildOptions, formatSeconds, fromPluginPackage, integer, plural, withSkipInvalidHint } from './build-option-values.js';
 
@@ -43,6 +44,10 @@ export const VIDEO_BUILD_NOTES = [
   '--skip-invalid leaves such files out and lists them), no video backend (E_VIDEO_BACKEND) or a',
   'failed write, 2 bad command line (an unknown --field, an option the field does not take, or a',
   'representation the installed @tessera/video lacks).',
+  ...shardHelp(
+    'videos (folder: by class, then path; manifest: by line)',
+    'Folder labels are numbered over the whole folder. A sharded manifest build needs integer labels (class names are numbered per build, so shards would number them differently).',
+  ),
 ];
 
 type VideoOptionValues = {
@@ -57,6 +62,8 @@ type VideoOptionValues = {
   'skip-invalid'?: boolean;
   json?: boolean;
   quiet?: boolean;
+  shard?: string;
+  of?: string;
 };
 
 /** buildVideoDataset's option names → the command line's. */
@@ -73,6 +80,7 @@ export async function runVideoBuild(source: { folder: string } | { manifest: str
   const quality = integer(options.quality, 'quality', 1, 100, command);
   const workers = integer(options.workers, 'workers', 0, 256, command);
   const skipInvalid = options['skip-invalid'] === true;
+  const shard = parseShard(options, command);
 
   const video = await importVideoPackage(context.cwd, `tessera ${command}`);
   if (field !== undefined && video.VIDEO_FIELD_KINDS !== undefined && !video.VIDEO_FIELD_KINDS.includes(field)) {
@@ -81,7 +89,7 @@ export async function runVideoBuild(source: { folder: string } | { manifest: str
   const progress = createBuildProgress({ target: basename(output), quiet: options.quiet === true, context });
   let summary: VideoBuildSummary;
   try {
-    const listing = 'folder' in source ? video.listVideoFolder(source.folder) : video.readVideoManifest(source.manifest);
+    const listing = shardOfListing('folder' in source ? video.listVideoFolder(source.folder) : video.readVideoManifest(source.manifest), shard, command);
     summary = await video.buildVideoDataset(listing, output, {
       field,
       fps,
@@ -118,7 +126,7 @@ export async function runVideoBuild(source: { folder: string } | { manifest: str
   ].filter((part) => part !== undefined);
   const others = extra.filter((name) => !summary.storage.some((entry) => entry.field === name));
   context.stdout.write(
-    `wrote ${summary.output}: ${plural(summary.numSamples, 'video')}${classes}, ${formatSeconds(summary.videoSeconds)} of video (${plural(summary.frames, 'frame')}), ` +
+    `wrote ${summary.output}${shard === undefined ? '' : ` (${describeShard(shard)})`}: ${plural(summary.numSamples, 'video')}${classes}, ${formatSeconds(summary.videoSeconds)} of video (${plural(summary.frames, 'frame')}), ` +
       `${stored.join(', ')}${others.length === 0 ? '' : ` + ${others.join(', ')}`}; ` +
       `file ${formatByteLength(summary.fileByteLength)}, ${formatDuration(summary.elapsedMs)}${left.length === 0 ? '' : `; ${left.join(', ')}`}\n`,
   );
@@ -129,6 +137,26 @@ export async function runVideoBuild(source: { folder: string } | { manifest: str
     context.stdout.write(`skipped ${where}: ${message.startsWith(`${skipped.path}: `) ? message.slice(skipped.path.length + 2) : colon >= 0 ? message.slice(colon + 3) : message}\n`);
   }
   return EXIT_CODE.SUCCESS;
+}
+
+/**
+ * The listing with only the entries of `shard` (see shard-option.ts). A folder listing's labels are
+ * numbered over the whole folder before slicing; a manifest's class-name labels would be numbered by
+ * buildVideoDataset over the shard's rows only, so a sharded manifest build refuses them.
+ */
+function shardOfListing(listing: VideoSourceListing, shard: Shard | undefined, command: string): VideoSourceListing {
+  if (shard === undefined) return listing;
+  const isFolder = Array.isArray((listing as { classes?: unknown }).classes);
+  if (!isFolder) {
+    const named = listing.entries.find((entry) => typeof (entry as { label?: unknown }).label === 'string') as { label: string; line?: number } | undefined;
+    if (named !== undefined) {
+      throw new UsageError(
+        `--shard needs integer labels in the manifest, but line ${named.line ?? '?'} has the class name ${JSON.stringify(named.label)} (class names are numbered per build, so each shard would number them differently); replace the names by their integer labels`,
+        command,
+      );
+    }
+  }
+  return { ...listing, entries: selectShard(listing.entries, shard) };
 }
 
 /**
