@@ -71,10 +71,10 @@ function store(request: StoreRequest): void {
 setup.port.on('message', async (request: FetchRequest) => {
   if (request.kind === 'store') return store(request);
   if (request.kind === 'close') {
-    // After the stores queued before it: the port closes and the thread ends.
+    // After the stores queued before it (handled synchronously, in order): the thread ends now,
+    // not when idle keep-alive connections time out.
     setup.port.close();
-    void source.then((opened) => opened.close?.()).catch(() => {});
-    return;
+    process.exit(0);
   }
   let answer: { ok: true; value: unknown; requests: number; retries: number } | { ok: false; error: unknown; requests: number; retries: number };
   const transfer: ArrayBuffer[] = [];

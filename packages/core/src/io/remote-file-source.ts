@@ -154,6 +154,7 @@ export class RemoteFileSource implements FileSource {
   private activeWarms = 0;
   private readonly warmQueue: Array<() => void> = [];
   private closed = false;
+  private fetcherClosed: Promise<void> = Promise.resolve();
   private scratchBuffer: Buffer | null = null;
   private pool: BlockPool | undefined;
   private poolMemory: BlockPoolMemory | undefined;
@@ -261,6 +262,11 @@ export class RemoteFileSource implements FileSource {
     return Promise.all(waits).then(() => undefined);
   }
 
+  /** Resolves once a closed source's fetch thread has written what it was handed and ended. */
+  whenClosed(): Promise<void> {
+    return this.fetcherClosed;
+  }
+
   stats(): RemoteSourceStats {
     return readRemoteCounters(this.counters.buffer);
   }
@@ -275,7 +281,7 @@ export class RemoteFileSource implements FileSource {
     this.closed = true;
     this.memory.clear();
     this.disk.close();
-    this.fetcher.close();
+    this.fetcherClosed = this.fetcher.close();
     void this.asyncSource?.close?.();
   }
 

@@ -51,14 +51,18 @@ export class SyncFetcher {
    * Lets the fetch worker finish the disk-cache writes it was handed, then exit (no request is in
    * flight: reads wait for their answers). A killed writer would leave half-written block files.
    */
-  close(): void {
+  close(): Promise<void> {
     const worker = this.worker;
     const port = this.port;
     this.worker = undefined;
     this.port = undefined;
-    if (worker === undefined || port === undefined) return;
+    if (worker === undefined || port === undefined) return Promise.resolve();
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    // The worker closes the port and exits once the writes before this message are done; until
+    // then it keeps the process alive (the writes finish even if nothing else runs).
+    worker.ref();
     port.postMessage({ kind: 'close' } satisfies FetchRequest);
-    port.close();
+    return exited;
   }
 
   private call(request: FetchRequest): unknown {
@@ -73,7 +77,10 @@ export class SyncFetcher {
       Atomics.wait(this.flag, 0, 0, 200);
       message = receiveMessageOnPort(port);
       if (message === undefined && Date.now() > deadline) {
-        this.close();
+        // A worker that stopped answering is ended, not waited for.
+        void this.worker?.terminate();
+        this.worker = undefined;
+        this.port = undefined;
         throw new RemoteError('E_REMOTE', `the fetch worker for ${this.url} did not answer${this.workerError === undefined ? '' : `: ${String(this.workerError)}`}`, { url: this.url });
       }
     }

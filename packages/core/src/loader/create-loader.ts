@@ -718,7 +718,11 @@ class TesseraLoader implements Loader {
     } finally {
       if (this.file !== undefined) unpinFile(this.file);
       for (const sidecarFile of this.sidecarFiles) unpinFile(sidecarFile);
-      if (this.ownsDataset) this.dataset.close();
+      if (this.ownsDataset) {
+        this.dataset.close();
+        // The fetch thread finishes the disk-cache writes it was handed: a closed loader leaves a complete cache.
+        await this.remote?.source.whenClosed();
+      }
     }
   }
 
