@@ -7,7 +7,9 @@
  * allocation table. Header, metadata, allocation-table and page checksums of the result are those
  * of its bytes: `verifyDataset` checks it like any file. The output is written atomically.
  */
+import { closeSync, openSync, readSync } from 'node:fs';
 import { TesseraError } from '../errors.js';
+import { ioError } from '../util/io-error.js';
 import { type Dataset, openDataset } from '../reader/open-dataset.js';
 import { ALLOCATION_ENTRY_BYTE_LENGTH, FORMAT_VERSION, HEADER_BYTE_LENGTH } from '../spec/constants.js';
 import { type ExtensionBlock, checksumHex, encodeExtensionBlock } from '../spec/extension-block.js';
@@ -143,6 +145,7 @@ function writeMerged(
   const tableView = new DataView(table.buffer);
   const pageChecksums: string[] = [];
   const pagesPerCopy = Math.max(1, Math.floor(COPY_BYTES / pageSize));
+  const copyBuffer = Buffer.allocUnsafe(pagesPerCopy * pageSize);
   let sampleOffset = 0;
   let pageOffset = 0;
   let tableRow = 0;
@@ -197,11 +200,20 @@ function writeMerged(
     metadataChecksum = crc32(records, metadataChecksum);
 
     // Data pages, copied whole, each checked against its recorded CRC-32.
+    let inputFd: number;
+    try {
+      inputFd = openSync(inputs[index]!, 'r');
+    } catch (error) {
+      throw ioError(error, 'open', inputs[index]!);
+    }
+    try {
     for (let page = 0; page < layout.numPages; ) {
       const count = Math.min(layout.numPages - page, pagesPerCopy);
       const byteLength = count * pageSize;
-      // A view of the input (its mapping, or a read): checked, then written straight from there.
-      const pages = dataset.fileBytes(layout.dataStart + page * pageSize, byteLength);
+      // Read with pread into one reused buffer (copying out of a mapping faults page by page, and
+      // measured 1–10× slower here), checked, then written.
+      const pages = copyBuffer.subarray(0, byteLength);
+      readAt(inputFd, pages, layout.dataStart + page * pageSize, inputs[index]!);
       for (let within = 0; within < count; within++) {
         const checksum = crc32(pages.subarray(within * pageSize, (within + 1) * pageSize));
         const expected = checksums.pages[page + within];
@@ -211,6 +223,9 @@ function writeMerged(
       writeAll(fd, pages, dataStart + (pageOffset + page) * pageSize, output);
       pageBytesCopied += byteLength;
       page += count;
+    }
+    } finally {
+      closeSync(inputFd);
     }
     sampleOffset += dataset.numSamples;
     pageOffset += layout.numPages;
@@ -247,4 +262,18 @@ function writeMerged(
 
 function corrupt(path: string, region: string, fileOffset: number): TesseraError {
   return new TesseraError('E_CHECKSUM_MISMATCH', `${path}: its ${region} (at ${fileOffset}) fails its CRC-32; nothing was written: fix or rebuild that file first (tessera verify ${path})`);
+}
+
+function readAt(fd: number, target: Uint8Array, position: number, path: string): void {
+  let done = 0;
+  while (done < target.byteLength) {
+    let count: number;
+    try {
+      count = readSync(fd, target, done, target.byteLength - done, position + done);
+    } catch (error) {
+      throw ioError(error, 'read', path);
+    }
+    if (count === 0) throw new TesseraError('E_TRUNCATED', `${path} ended at ${position + done}, inside its data pages: it changed while being merged`);
+    done += count;
+  }
 }
