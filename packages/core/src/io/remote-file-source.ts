@@ -362,7 +362,9 @@ export class RemoteFileSource implements FileSource {
       const to = Math.min(offset + byteLength, runStart + bytes.length);
       target.set(bytes.subarray(from - runStart, to - runStart), targetOffset + (from - offset));
       for (let block = first; block < first + count; block++) copied.add(block);
-      this.disk.writeRun(this.cacheKey, first, this.splitBlocks(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length), first, count));
+      // Stored by the fetch thread while this one goes on (a cold open's tables are not held up by
+      // a slow disk), whatever its backlog: these blocks are what the next open reads.
+      this.storeInBackground(first, bytes, true);
     });
     return copied;
   }
@@ -432,8 +434,8 @@ export class RemoteFileSource implements FileSource {
    * MAX_PENDING_DISK_BYTES (or readAheadBytes) wait, blocks are left out of the disk cache rather than queued without
    * bound (counted in diskWritesSkipped).
    */
-  private storeInBackground(first: number, bytes: Uint8Array): void {
-    if (Atomics.load(this.pendingDiskBytes, 0) + bytes.length > Math.min(MAX_PENDING_DISK_BYTES, this.settings.readAheadBytes)) {
+  private storeInBackground(first: number, bytes: Uint8Array, always = false): void {
+    if (!always && Atomics.load(this.pendingDiskBytes, 0) + bytes.length > Math.min(MAX_PENDING_DISK_BYTES, this.settings.readAheadBytes)) {
       this.counters.add('diskWritesSkipped', Math.ceil(bytes.length / this.blockBytes));
       return;
     }
