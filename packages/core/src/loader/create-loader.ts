@@ -335,6 +335,8 @@ class TesseraLoader implements Loader {
   private hintSequence = HINT_REUSE_BATCHES + 1;
   /** batches of the current epoch already handed out (the resume position) */
   private position = 0;
+  /** after an elastic resume: the epoch that starts at a position of its global order, and where */
+  private elasticStart: { epoch: number; position: number } | undefined;
   private iterating = false;
   private closed = false;
   private totals = { batches: 0, samples: 0, waitMs: 0, consumerMs: 0, startedAt: 0 };
@@ -541,6 +543,17 @@ class TesseraLoader implements Loader {
         const state = checkResumeState(options.resume, this.run(), epochLength);
         this.epoch = state.epoch;
         this.position = state.batchesConsumed;
+        if (state.elastic === true) {
+          // What every rank of the interrupted run consumed is a prefix of the epoch's global order:
+          // this epoch splits the rest among this run's ranks, from its first batch.
+          const total = this.indices.length;
+          if (state.globalPosition! >= total) {
+            this.epoch = state.epoch + 1;
+          } else {
+            this.elasticStart = { epoch: state.epoch, position: state.globalPosition! };
+          }
+          this.position = 0;
+        }
       }
       // Last: nothing after this may throw, or the threads would leak.
       const cache = { cache: this.dataset.cacheMode, cacheBytes: options.cacheBytes === undefined ? undefined : Math.floor(options.cacheBytes / workers) };
@@ -664,7 +677,13 @@ class TesseraLoader implements Loader {
       if (!this.closed) throw error;
       throw new TesseraError('E_CLOSED', 'loader.state() reads the file the first time it is called: take the state before loader.close()', { cause: error });
     }
-    return { version: 2, ...structuredClone(run), epoch: this.epoch, batchesConsumed: this.position };
+    const state: LoaderState = { version: 2, ...structuredClone(run), epoch: this.epoch, batchesConsumed: this.position };
+    if (this.order.distributedSplit === 'interleave' && this.budget === undefined) {
+      // All ranks move in lockstep: together they consumed this many positions of the global order.
+      const start = this.elasticStart?.epoch === this.epoch ? this.elasticStart.position : 0;
+      state.globalPosition = Math.min(this.indices.length, start + this.position * this.batchSize * (this.distributed?.worldSize ?? 1));
+    }
+    return state;
   }
 
   stats(): LoaderStats {
@@ -732,7 +751,7 @@ class TesseraLoader implements Loader {
 
   /** Batches of the current epoch (with `batchBudget` it depends on the epoch's order). */
   get length(): number {
-    if (this.budget === undefined) return this.fixedLength;
+    if (this.budget === undefined) return this.fixedEpochLength(this.epoch);
     return this.batchStarts(this.epoch).length - 1;
   }
 
@@ -758,7 +777,15 @@ class TesseraLoader implements Loader {
   /** The sample order of this rank for an epoch. */
   private epochIndices(epoch: number): Uint32Array {
     const context: OrderContext = { indices: this.indices, seed: this.seed, epoch, pageOf: this.pageOf };
-    return rankOrder(this.order, context, this.distributed);
+    return rankOrder(this.order, context, this.distributed, this.elasticStart?.epoch === epoch ? this.elasticStart.position : 0);
+  }
+
+  /** Batches of an epoch without a batch budget: fewer in the epoch an elastic resume starts inside. */
+  private fixedEpochLength(epoch: number): number {
+    if (this.elasticStart?.epoch !== epoch) return this.fixedLength;
+    const worldSize = this.distributed?.worldSize ?? 1;
+    const perRank = Math.ceil((this.indices.length - this.elasticStart.position) / worldSize);
+    return this.dropLast ? Math.floor(perRank / this.batchSize) : Math.ceil(perRank / this.batchSize);
   }
 
   /** One function per loader, so orders may cache what depends only on the pages. */
@@ -785,7 +812,7 @@ class TesseraLoader implements Loader {
     const hinting = this.pool === undefined || this.inWorkers.some((inWorker) => !inWorker);
     const processCache = this.dataset.cacheMode === 'process';
     if (hinting && !processCache) this.dataset.advise(this.order.name === 'random' ? 'random' : 'normal');
-    const batchCount = this.budget === undefined ? this.fixedLength : this.batchStarts(epoch, order).length - 1;
+    const batchCount = this.budget === undefined ? this.fixedEpochLength(epoch) : this.batchStarts(epoch, order).length - 1;
     let next = this.position;
     const inFlight: Array<{ batchIndex: number; buffer: BufferSet; ready: Promise<void> | undefined }> = [];
     let current: BatchHandle | undefined;

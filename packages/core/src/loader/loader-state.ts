@@ -40,10 +40,16 @@ export interface LoaderState {
    * read as null).
    */
   batchBudget?: { maxElements: number; cost: 'padded' | 'sum'; lengths: string } | null;
+  /**
+   * Positions of the epoch's global order (the order before it is split among ranks) consumed by
+   * all ranks together when the state was taken, for an interleaved split without a batch budget:
+   * what lets a run resume at another world size (elastic resume) with the global order unchanged.
+   */
+  globalPosition?: number;
 }
 
 /** What a loader's run is made of: the state minus the position. */
-export type LoaderRun = Omit<LoaderState, 'version' | 'epoch' | 'batchesConsumed'>;
+export type LoaderRun = Omit<LoaderState, 'version' | 'epoch' | 'batchesConsumed' | 'globalPosition'>;
 
 const DIGEST_HEX_DIGITS = 32;
 /** bytes hashed per view of the file's tables (keeps pread-fallback copies small) */
@@ -95,7 +101,11 @@ export function fileDigest(dataset: Dataset): LoaderState['file'] {
   return { numSamples: dataset.numSamples, digest: hash.digest('hex').slice(0, DIGEST_HEX_DIGITS) };
 }
 
-export function checkResumeState(state: LoaderState, run: LoaderRun, length: number): LoaderState {
+/**
+ * The state to continue from. `elastic`: the state was taken at another world size (or rank) and
+ * resumes by splitting what all ranks had not consumed of the epoch among this run's ranks.
+ */
+export function checkResumeState(state: LoaderState, run: LoaderRun, length: number): LoaderState & { elastic?: boolean } {
   if (state === null || typeof state !== 'object') throw new ArgumentError('resume', `expected a state from loader.state(), got ${JSON.stringify(state)}`);
   if ((state as { version?: unknown }).version === 1) {
     throw new ArgumentError(
@@ -115,14 +125,29 @@ export function checkResumeState(state: LoaderState, run: LoaderRun, length: num
   compare('order', state.order?.name, run.order.name);
   compare(`order ${run.order.name}'s distributedSplit`, state.order?.distributedSplit, run.order.distributedSplit);
   compare(`order ${run.order.name}'s options`, state.order?.options, run.order.options);
-  compare('distributed.worldSize', state.distributed?.worldSize ?? 1, run.distributed?.worldSize ?? 1);
-  compare('distributed.rank', state.distributed?.rank ?? 0, run.distributed?.rank ?? 0, 'each rank resumes from the state it took itself');
+  const takenWorld = state.distributed?.worldSize ?? 1;
+  const liveWorld = run.distributed?.worldSize ?? 1;
+  const elastic = takenWorld !== liveWorld;
+  if (elastic) {
+    // Another world size: the ranks together had consumed a prefix of the epoch's global order.
+    if (run.order.distributedSplit !== 'interleave' || (run.batchBudget ?? null) !== null || !Number.isSafeInteger(state.globalPosition)) {
+      throw mismatch(
+        'distributed.worldSize',
+        takenWorld,
+        liveWorld,
+        `resuming at another world size needs an order split by interleaving (random, sequential; not ${JSON.stringify(run.order.name)} with split ${JSON.stringify(run.order.distributedSplit)}), no batchBudget, and a state that records its globalPosition`,
+      );
+    }
+  } else {
+    compare('distributed.rank', state.distributed?.rank ?? 0, run.distributed?.rank ?? 0, 'each rank resumes from the state it took itself');
+  }
   compare('file of numSamples', state.file?.numSamples, run.file.numSamples, 'resume on the file the state was taken on');
   compare('file content (digest)', state.file?.digest, run.file.digest, 'resume on the file the state was taken on (a copy of it is fine)');
   compare('indices (digest)', state.indices, run.indices, 'pass the same indices, in the same order');
-  compare('samplesPerEpoch', state.samplesPerEpoch, run.samplesPerEpoch);
+  if (!elastic) compare('samplesPerEpoch', state.samplesPerEpoch, run.samplesPerEpoch);
   compare('batchBudget', state.batchBudget ?? null, run.batchBudget ?? null, 'resume with the batchBudget of the interrupted run (the same lengths, maxElements and cost)');
   if (!Number.isSafeInteger(state.epoch) || state.epoch < 0) throw new ArgumentError('resume', `epoch ${String(state.epoch)} is not a non-negative integer`);
+  if (elastic) return { ...state, elastic: true };
   if (!Number.isSafeInteger(state.batchesConsumed) || state.batchesConsumed < 0 || state.batchesConsumed > length) {
     throw new ArgumentError('resume', `batchesConsumed ${String(state.batchesConsumed)} is outside 0..${length}`);
   }

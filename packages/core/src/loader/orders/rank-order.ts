@@ -17,7 +17,11 @@ export interface DistributedOptions {
  * m samples; together the ranks visit every sample, the padding (fewer than W samples) twice.
  * Without `distributed` (or with worldSize 1) this is the epoch order itself.
  */
-export function rankOrder(order: TraversalOrder, context: OrderContext, distributed?: DistributedOptions): Uint32Array {
+/**
+ * `start` > 0 (an elastic resume): only the epoch's global order from that position on is split
+ * among the ranks (interleaved) — the part the ranks of the interrupted run had not consumed.
+ */
+export function rankOrder(order: TraversalOrder, context: OrderContext, distributed?: DistributedOptions, start = 0): Uint32Array {
   const { rank, worldSize } = distributed ?? { rank: 0, worldSize: 1 };
   if (!(Number.isSafeInteger(worldSize) && worldSize >= 1)) {
     throw new ArgumentError('worldSize', `expected an integer ≥ 1, got ${worldSize}`);
@@ -33,15 +37,16 @@ export function rankOrder(order: TraversalOrder, context: OrderContext, distribu
       `order ${JSON.stringify(order.name)} has distributedSplit ${JSON.stringify(split)}; expected 'interleave' or 'contiguous'`,
     );
   }
-  const epochOrder = order.epochOrder(context);
-  const count = context.indices.length;
-  if (!(epochOrder instanceof Uint32Array) || epochOrder.length !== count) {
-    const got = epochOrder instanceof Uint32Array ? `${epochOrder.length} samples` : 'no Uint32Array';
+  const fullOrder = order.epochOrder(context);
+  if (!(fullOrder instanceof Uint32Array) || fullOrder.length !== context.indices.length) {
+    const got = fullOrder instanceof Uint32Array ? `${(fullOrder as Uint32Array).length} samples` : 'no Uint32Array';
     throw new ArgumentError(
       'order',
-      `order ${JSON.stringify(order.name)} returned ${got} for ${count} eligible samples; epochOrder(context) must return a permutation of context.indices`,
+      `order ${JSON.stringify(order.name)} returned ${got} for ${context.indices.length} eligible samples; epochOrder(context) must return a permutation of context.indices`,
     );
   }
+  const epochOrder = start > 0 ? fullOrder.subarray(Math.min(start, fullOrder.length)) : fullOrder;
+  const count = epochOrder.length;
   if (worldSize === 1) return epochOrder;
   const perRank = Math.ceil(count / worldSize);
   const result = new Uint32Array(perRank);
