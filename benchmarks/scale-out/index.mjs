@@ -1,7 +1,8 @@
 /**
  * scale-out: combining shards. `mergeDatasets` of 4 shards (float32 [3, 64, 64] + int64 label, 48 KiB
  * a sample) against a plain copy of the same bytes (fs.copyFileSync of each shard: the kernel's
- * copy, no parsing), both writing to tmpfs (/dev/shm when it has room) so the figure is the merge's,
+ * copy, no parsing) and against a pread + write loop through an 8 MiB buffer (the floor of any copy
+ * that looks at the bytes, as the merge does to check each page's CRC-32), all writing to tmpfs (/dev/shm when it has room) so the figure is the merge's,
  * not the disk's. GB/s of shard bytes, best of N interleaved rounds, and the ratio.
  *
  *   pnpm bench scale-out [--quick] [--repeats N] [--write-dir DIR]
@@ -9,7 +10,7 @@
  * The sharded-build (BullMQ workers) and mixed-loader sections of issue 15 are not written yet.
  * Last stdout line: the JSON result.
  */
-import { copyFileSync, mkdirSync, statSync } from 'node:fs';
+import { closeSync, copyFileSync, mkdirSync, openSync, readSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { chooseWriteDirectory, createBenchRun, formatRatio, measureInterleaved, parseBenchOptions, printTable, progress, removePath } from '../lib/index.mjs';
 import { core, coreSource } from '../lib/tessera-core.mjs';
@@ -61,6 +62,7 @@ async function benchMerge() {
           for (const [index, path] of shards.entries()) copyFileSync(path, copies[index]);
         },
       },
+      { id: 'loop', run: () => readWriteLoop(shards, join(directory, 'concatenated.bin')) },
     ],
     { warmup: 1, repeats, onRound: (round) => progress(`  ${round}`) },
   );
@@ -71,6 +73,8 @@ async function benchMerge() {
   dataset.close();
   const gigabytesPerSecond = (id) => shardBytes / 1e9 / (timings.get(id).bestMs / 1000);
   const result = {
+    loopGigabytesPerSecond: gigabytesPerSecond('loop'),
+    mergeVsLoop: gigabytesPerSecond('merge') / gigabytesPerSecond('loop'),
     shards: SHARDS,
     shardBytes,
     mergeGigabytesPerSecond: gigabytesPerSecond('merge'),
@@ -82,6 +86,29 @@ async function benchMerge() {
   printTable(`merge ${SHARDS} shards, ${(shardBytes / 1e9).toFixed(2)} GB (${directory})`, ['contender', 'GB/s (best)', 'median ms', 'vs copy'], [
     ['mergeDatasets (pages CRC-checked)', result.mergeGigabytesPerSecond.toFixed(2), timings.get('merge').medianMs.toFixed(0), formatRatio(result.mergeVsCopy)],
     ['fs.copyFileSync of the shards', result.copyGigabytesPerSecond.toFixed(2), timings.get('copy').medianMs.toFixed(0), '1.00×'],
+    ['pread + write loop (8 MiB), no checks', result.loopGigabytesPerSecond.toFixed(2), timings.get('loop').medianMs.toFixed(0), formatRatio(result.loopGigabytesPerSecond / result.copyGigabytesPerSecond)],
   ]);
   return result;
+}
+
+/** The shards' bytes concatenated through one 8 MiB buffer: what any user-space copy costs. */
+function readWriteLoop(paths, output) {
+  const buffer = Buffer.allocUnsafe(8 * 1024 * 1024);
+  const target = openSync(output, 'w');
+  let position = 0;
+  try {
+    for (const path of paths) {
+      const source = openSync(path, 'r');
+      try {
+        for (let count = readSync(source, buffer, 0, buffer.length, null); count > 0; count = readSync(source, buffer, 0, buffer.length, null)) {
+          writeSync(target, buffer, 0, count, position);
+          position += count;
+        }
+      } finally {
+        closeSync(source);
+      }
+    }
+  } finally {
+    closeSync(target);
+  }
 }
