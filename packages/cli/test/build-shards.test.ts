@@ -509,3 +509,24 @@ describe('bad --shard/--of values exit 2 with the reason, before reading any inp
     }
   });
 });
+
+describe('shards, then tessera merge', () => {
+  it('give a file holding the samples of the unsharded build, in order, that verifies', async () => {
+    await buildTable('table.csv', 'merge-whole.beton', []);
+    for (const shard of [0, 1, 2]) await buildTable('table.csv', `merge-shard-${shard}.beton`, ['--shard', String(shard), '--of', '3']);
+    const merged = join(directory, 'merged-shards.beton');
+    const merge = await runCaptured(['merge', merged, ...[0, 1, 2].map((shard) => join(directory, `merge-shard-${shard}.beton`))]);
+    expect(merge.stderr).toBe('');
+    expect(merge.exitCode).toBe(0);
+    const whole = openDataset(join(directory, 'merge-whole.beton'), { plugins: [textPlugin()] });
+    const combined = openDataset(merged, { plugins: [textPlugin()] });
+    try {
+      expect(combined.numSamples).toBe(whole.numSamples);
+      for (let index = 0; index < whole.numSamples; index++) expect(combined.get(index)).toEqual(whole.get(index));
+    } finally {
+      whole.close();
+      combined.close();
+    }
+    expect((await runCaptured(['verify', merged])).exitCode).toBe(0);
+  });
+});

@@ -3,6 +3,7 @@ import { defineCommand } from '../command.js';
 import { EXIT_CODE } from '../exit-code.js';
 import { formatByteLength } from '../format-byte-length.js';
 import { stringifyJson } from '../json-lines.js';
+import { PLUGIN_OPTION, loadPlugins, loadRequiredPlugins, parsePluginSpecifier } from '../load-plugins.js';
 import { checkReadableFile, resolveFileArgument } from '../open-dataset-file.js';
 import { UsageError } from '../usage-error.js';
 
@@ -22,6 +23,7 @@ export const mergeCommand = defineCommand({
   ].join('\n'),
   options: {
     json: { type: 'boolean', description: 'print the summary as one JSON object' },
+    plugin: PLUGIN_OPTION,
   },
   async run({ options, positionals }, context) {
     const [outputArgument, ...shardArguments] = positionals as [string, ...string[]];
@@ -29,8 +31,12 @@ export const mergeCommand = defineCommand({
     const output = resolveFileArgument(outputArgument, context);
     const shards = shardArguments.map((shard) => resolveFileArgument(shard, context));
     if (shards.includes(output)) throw new UsageError(`OUT.beton ${outputArgument} is also one of the shards; write the merge to another path`, 'merge');
+    for (const text of options.plugin) parsePluginSpecifier(text, 'merge');
     for (const shard of shards) checkReadableFile(shard);
-    const summary = await mergeDatasets(output, shards);
+    // Opening a shard resolves its fields' codecs (nothing is decoded): the plugins the shards name, as for inspect.
+    const plugins = await loadPlugins(options.plugin, context.cwd, 'merge');
+    plugins.push(...(await loadRequiredPlugins(shards[0]!, plugins, context.cwd)));
+    const summary = await mergeDatasets(output, shards, { plugins });
     const seconds = summary.elapsedMs / 1000;
     if (options.json) context.stdout.write(`${stringifyJson({ ...summary, megabytesPerSecond: summary.pageBytesCopied / 1e6 / seconds })}\n`);
     else {

@@ -11,6 +11,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { TesseraError } from '../errors.js';
 import { ioError } from '../util/io-error.js';
 import { type Dataset, openDataset } from '../reader/open-dataset.js';
+import type { TesseraPlugin } from '../registry/plugin-contract.js';
 import { ALLOCATION_ENTRY_BYTE_LENGTH, FORMAT_VERSION, HEADER_BYTE_LENGTH } from '../spec/constants.js';
 import { type ExtensionBlock, checksumHex, encodeExtensionBlock } from '../spec/extension-block.js';
 import { encodeHeader } from '../spec/header.js';
@@ -21,6 +22,8 @@ import { createAtomicFile } from './atomic-file.js';
 import { writeAll } from './write-dataset.js';
 
 export interface MergeOptions {
+  /** Plugins of the shards' plugin fields (opening a file resolves its fields' codecs; nothing is decoded). */
+  plugins?: readonly TesseraPlugin[];
   /** Stored as the result's `info` (default: the inputs' when they all have the same, else none: shards often record which shard they are). */
   info?: JsonValue;
   /** Called after each input is copied. */
@@ -49,7 +52,7 @@ export async function mergeDatasets(output: string, inputs: readonly string[], o
   }
   const opened: Dataset[] = [];
   try {
-    for (const input of inputs) opened.push(openDataset(input, { validateFields: 'lazy' }));
+    for (const input of inputs) opened.push(openDataset(input, { validateFields: 'lazy', plugins: options.plugins }));
     const plan = planMerge(inputs, opened);
     const file = createAtomicFile(output);
     try {
