@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDataset } from '@tessera/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ONE_LINE_ERROR, runCaptured } from './helpers/run-captured.js';
+import { testSignal, writeWav } from './helpers/wav-file.js';
 
 /** The built @tessera/audio (the CLI imports it at run time); these tests need its buildAudioDataset. */
 const audio = (await import('@tessera/audio').catch(() => ({}))) as { buildAudioDataset?: unknown; audioPlugin?: () => unknown };
@@ -16,27 +17,7 @@ let directory: string;
 let root: string;
 const clips: Record<string, Int16Array> = {};
 
-/** A 16 kHz mono int16 WAV written byte by byte (no ffmpeg needed). */
-function writeWav(path: string, samples: Int16Array, sampleRate = 16000): void {
-  mkdirSync(join(path, '..'), { recursive: true });
-  const bytes = Buffer.alloc(44 + samples.byteLength);
-  bytes.write('RIFF', 0, 'latin1');
-  bytes.writeUInt32LE(36 + samples.byteLength, 4);
-  bytes.write('WAVEfmt ', 8, 'latin1');
-  bytes.writeUInt32LE(16, 16);
-  bytes.writeUInt16LE(1, 20);
-  bytes.writeUInt16LE(1, 22);
-  bytes.writeUInt32LE(sampleRate, 24);
-  bytes.writeUInt32LE(sampleRate * 2, 28);
-  bytes.writeUInt16LE(2, 32);
-  bytes.writeUInt16LE(16, 34);
-  bytes.write('data', 36, 'latin1');
-  bytes.writeUInt32LE(samples.byteLength, 40);
-  for (let index = 0; index < samples.length; index++) bytes.writeInt16LE(samples[index]!, 44 + 2 * index);
-  writeFileSync(path, bytes);
-}
-
-const signal = (length: number, seed: number) => Int16Array.from({ length }, (_, index) => ((index * 7919 + seed * 104_729) % 40_000) - 20_000);
+const signal = testSignal;
 
 function readDataset<T>(path: string, run: (dataset: ReturnType<typeof openDataset>) => T): T {
   const dataset = openDataset(path, { plugins: [audio.audioPlugin!() as never] });

@@ -11,6 +11,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseShard, selectShard, shardRange } from '../src/shard-option.js';
 import { ONE_LINE_ERROR, runCaptured } from './helpers/run-captured.js';
+import { testSignal, writeWav } from './helpers/wav-file.js';
 
 /** The built @tessera/video needs ffmpeg on PATH to make its test videos (as in build-video.test.ts). */
 const video = (await import('@tessera/video').catch(() => ({}))) as { buildVideoDataset?: unknown; videoPlugin?: () => unknown };
@@ -41,27 +42,7 @@ const IMAGES: Array<[string, number]> = [
 // An audio folder of 16 kHz mono WAV clips (read without ffmpeg): 5 clips, shards of 2 hold [0, 2) and [2, 5).
 const AUDIO_CLIPS = ['no/a.wav', 'no/b.wav', 'yes/c.wav', 'yes/deeper/d.wav', 'yes/e.wav'];
 
-/** A 16 kHz mono int16 WAV written byte by byte. */
-function writeWav(path: string, samples: Int16Array): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const bytes = Buffer.alloc(44 + samples.byteLength);
-  bytes.write('RIFF', 0, 'latin1');
-  bytes.writeUInt32LE(36 + samples.byteLength, 4);
-  bytes.write('WAVEfmt ', 8, 'latin1');
-  bytes.writeUInt32LE(16, 16);
-  bytes.writeUInt16LE(1, 20);
-  bytes.writeUInt16LE(1, 22);
-  bytes.writeUInt32LE(16000, 24);
-  bytes.writeUInt32LE(32000, 28);
-  bytes.writeUInt16LE(2, 32);
-  bytes.writeUInt16LE(16, 34);
-  bytes.write('data', 36, 'latin1');
-  bytes.writeUInt32LE(samples.byteLength, 40);
-  for (let index = 0; index < samples.length; index++) bytes.writeInt16LE(samples[index]!, 44 + 2 * index);
-  writeFileSync(path, bytes);
-}
-
-const signal = (length: number, seed: number) => Int16Array.from({ length }, (_, index) => ((index * 7919 + seed * 104_729) % 40_000) - 20_000);
+const signal = testSignal;
 
 beforeAll(async () => {
   directory = mkdtempSync(join(tmpdir(), 'tessera-cli-build-shards-'));
