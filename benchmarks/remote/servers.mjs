@@ -23,17 +23,11 @@ export async function startHttpOrigin(path) {
 /** s3rver in a child process with `paths` uploaded to bucket S3_BUCKET under their base names. */
 export async function startS3Origin(paths) {
   const directory = mkdtempSync(join(tmpdir(), 'tessera-bench-s3-'));
-  const child = spawn(process.execPath, [join(import.meta.dirname, 's3rver-process.mjs'), directory, S3_BUCKET, ...paths], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`s3rver exited with ${code} before listening`)));
-    child.stdout.once('data', (data) => resolve(Number(String(data).trim())));
-  });
+  const server = await startChildServer('s3rver', 's3rver-process.mjs', [directory, S3_BUCKET, ...paths]);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: server.url,
     async close() {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
+      await server.close();
       rmSync(directory, { recursive: true, force: true });
     },
   };
@@ -44,10 +38,15 @@ export async function startS3Origin(paths) {
  * process (latency-proxy-process.mjs). Not the test-kit's fault proxy, which parses and relays HTTP
  * in JavaScript: on 2 cores its CPU would be taken from the loaders being measured.
  */
-export async function startLatencyProxy(target, latencyMs) {
-  const child = spawn(process.execPath, [join(import.meta.dirname, 'latency-proxy-process.mjs'), new URL(target).port, String(latencyMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
+export function startLatencyProxy(target, latencyMs) {
+  return startChildServer('the latency proxy', 'latency-proxy-process.mjs', [new URL(target).port, String(latencyMs)]);
+}
+
+/** Runs `script` (next to this file) in a child process that prints its port once it listens. */
+async function startChildServer(label, script, args) {
+  const child = spawn(process.execPath, [join(import.meta.dirname, script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`the latency proxy exited with ${code} before listening`)));
+    child.once('exit', (code) => reject(new Error(`${label} exited with ${code} before listening`)));
     child.stdout.once('data', (data) => resolve(Number(String(data).trim())));
   });
   return {
