@@ -246,18 +246,12 @@ export class RemoteFileSource implements FileSource {
     for (const block of [...wanted].sort((a, b) => a - b)) {
       const pending = this.inFlight.get(block);
       if (pending !== undefined) waits.push(pending);
-      else if (!this.memory.has(block) && this.pool?.has(block) !== true && !this.disk.has(this.cacheKey, block)) missing.push(block);
+      else if (!this.holds(block)) missing.push(block);
     }
-    const maxRun = Math.max(1, Math.floor(this.settings.maxRequestBytes / this.blockBytes));
-    for (let index = 0; index < missing.length; ) {
-      let end = index + 1;
-      while (end < missing.length && missing[end] === missing[end - 1]! + 1 && end - index < maxRun) end++;
-      const first = missing[index]!;
-      const count = end - index;
+    for (const [first, count] of this.runsOf(missing)) {
       const run = this.fetchAhead(first, count);
       for (let block = first; block < first + count; block++) this.inFlight.set(block, run);
       waits.push(run);
-      index = end;
     }
     return Promise.all(waits).then(() => undefined);
   }
@@ -327,14 +321,9 @@ export class RemoteFileSource implements FileSource {
    * wait, copied into the target and stored on disk. Returns the blocks copied.
    */
   private fetchMissingInParallel(firstBlock: number, lastBlock: number, offset: number, byteLength: number, target: Uint8Array, targetOffset: number): Set<number> | undefined {
-    const maxRun = Math.max(1, Math.floor(this.settings.maxRequestBytes / this.blockBytes));
-    const runs: Array<[first: number, count: number]> = [];
-    for (let block = firstBlock; block <= lastBlock; block++) {
-      if (this.memory.has(block) || this.pool?.has(block) === true || this.disk.has(this.cacheKey, block)) continue;
-      const last = runs.at(-1);
-      if (last !== undefined && last[0] + last[1] === block && last[1] < maxRun) last[1]++;
-      else runs.push([block, 1]);
-    }
+    const missing: number[] = [];
+    for (let block = firstBlock; block <= lastBlock; block++) if (!this.holds(block)) missing.push(block);
+    const runs = this.runsOf(missing);
     if (runs.length < 2) return undefined;
     const copied = new Set<number>();
     const ranges = runs.map(([first, count]): [number, number] => [first * this.blockBytes, Math.min(this.byteLength, (first + count) * this.blockBytes) - first * this.blockBytes]);
@@ -371,9 +360,8 @@ export class RemoteFileSource implements FileSource {
 
   /** Fetches block `block` and the missing blocks after it up to `lastNeeded` in one request, synchronously. */
   private fetchRun(block: number, lastNeeded: number): Buffer {
-    const maxRun = Math.max(1, Math.floor(this.settings.maxRequestBytes / this.blockBytes));
     let end = block + 1;
-    while (end <= lastNeeded && end - block < maxRun && !this.memory.has(end) && !this.disk.has(this.cacheKey, end)) end++;
+    while (end <= lastNeeded && end - block < this.maxRunBlocks() && !this.holds(end)) end++;
     const offset = block * this.blockBytes;
     const byteLength = Math.min(this.byteLength, end * this.blockBytes) - offset;
     const before = { ...this.retryCounters };
@@ -449,6 +437,28 @@ export class RemoteFileSource implements FileSource {
       bytes,
       pending: this.pendingDiskBytes.buffer as SharedArrayBuffer,
     });
+  }
+
+  /** Whether a block is here without a request: in this thread's memory, the shared pool or on disk. */
+  private holds(block: number): boolean {
+    return this.memory.has(block) || this.pool?.has(block) === true || this.disk.has(this.cacheKey, block);
+  }
+
+  /** Blocks in one request at most. */
+  private maxRunBlocks(): number {
+    return Math.max(1, Math.floor(this.settings.maxRequestBytes / this.blockBytes));
+  }
+
+  /** Ascending block numbers as [first, count] runs of consecutive blocks, each at most one request long. */
+  private runsOf(blocks: readonly number[]): Array<[first: number, count: number]> {
+    const maxRun = this.maxRunBlocks();
+    const runs: Array<[first: number, count: number]> = [];
+    for (const block of blocks) {
+      const last = runs.at(-1);
+      if (last !== undefined && last[0] + last[1] === block && last[1] < maxRun) last[1]++;
+      else runs.push([block, 1]);
+    }
+    return runs;
   }
 
   /** The blocks [first, first + count) of bytes fetched for them in one request (views, no copy). */
