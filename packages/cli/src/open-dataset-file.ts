@@ -22,12 +22,7 @@ export async function openDatasetFile(
   context: CommandContext,
   command: string,
 ): Promise<Dataset> {
-  // Command-line mistakes first (exit 2), then the file.
-  for (const text of pluginTexts) parsePluginSpecifier(text, command);
-  const remote = await remoteReadOptions(file, context.cwd, command);
-  const path = remote === undefined ? resolveFileArgument(file, context) : file;
-  if (remote === undefined) checkReadableFile(path);
-  const plugins = await withRequiredPlugins(path, await loadPlugins(pluginTexts, context.cwd, command), context.cwd, remote);
+  const { path, remote, plugins } = await prepareDatasetFile(file, pluginTexts, context, command);
   return openDataset(path, { plugins, ...remote });
 }
 
@@ -41,13 +36,26 @@ export async function verifyDatasetFile(
   context: CommandContext,
   command: string,
 ): Promise<VerifyReport> {
-  // Command-line mistakes first (exit 2), then the file.
+  const { path, remote, plugins } = await prepareDatasetFile(file, pluginTexts, context, command);
+  return verifyDataset(path, { plugins, ...remote });
+}
+
+/**
+ * FILE as core should get it (a local path resolved and checked readable, or a URL with its byte
+ * sources) and its plugins. Command-line mistakes first (exit 2), then the file.
+ */
+async function prepareDatasetFile(
+  file: string,
+  pluginTexts: readonly string[],
+  context: CommandContext,
+  command: string,
+): Promise<{ path: string; remote: RemoteReadOptions | undefined; plugins: TesseraPlugin[] }> {
   for (const text of pluginTexts) parsePluginSpecifier(text, command);
   const remote = await remoteReadOptions(file, context.cwd, command);
   const path = remote === undefined ? resolveFileArgument(file, context) : file;
   if (remote === undefined) checkReadableFile(path);
   const plugins = await withRequiredPlugins(path, await loadPlugins(pluginTexts, context.cwd, command), context.cwd, remote);
-  return verifyDataset(path, { plugins, ...remote });
+  return { path, remote, plugins };
 }
 
 /** `--plugin` plugins first, then the installed packages the file itself names. */
