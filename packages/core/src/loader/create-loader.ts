@@ -386,6 +386,8 @@ class TesseraLoader implements Loader {
     let file: PinnedFile | undefined;
     try {
       this.remote = remoteOf(this.dataset);
+      // Read-ahead puts blocks in memory shared with the decode workers (and read on this thread).
+      this.remote?.source.enableBlockPool();
       if (this.remote !== undefined && (this.dataset.sidecars ?? []).length > 0) {
         throw new ArgumentError('sidecars', `${this.dataset.path}: sidecars of a remote dataset are not supported by the loader yet; download the files or load the base file alone`);
       }
@@ -891,7 +893,6 @@ class TesseraLoader implements Loader {
     const remote = this.remote!;
     const { readAhead } = remote.resolved;
     const { blockBytes, cacheBytes, readAheadBytes } = remote.resolved.settings;
-    remote.source.enableBlockPool();
     if (this.warmedThrough.epoch !== epoch) {
       this.warming.clear();
       this.warmedBytes = 0;
