@@ -162,6 +162,21 @@ describe('mergeDatasets', () => {
     expect(existsSync(output)).toBe(false);
   });
 
+  it('refuses a truncated shard and arguments of the wrong type with typed errors, writing nothing', async () => {
+    const truncated = join(folder, 'truncated.beton');
+    const bytesOfShard = readFileSync(shards[1]!);
+    writeFileSync(truncated, bytesOfShard.subarray(0, bytesOfShard.length - 1000));
+    const output = join(folder, 'never.beton');
+    const error = await rejectionOf(() => mergeDatasets(output, [shards[0]!, truncated]));
+    expect(error.code).toMatch(/^E_(TRUNCATED|ALLOCATION_TABLE|HEADER|EXTENSION_BLOCK)$/);
+    expect(error.message).toContain('truncated.beton');
+    expect(existsSync(output)).toBe(false);
+    expect((await rejectionOf(() => mergeDatasets(output, []))).code).toBe('E_ARGUMENT');
+    expect((await rejectionOf(() => mergeDatasets(output, shards[0] as never))).code).toBe('E_ARGUMENT');
+    expect((await rejectionOf(() => mergeDatasets('', shards))).code).toBe('E_ARGUMENT');
+    expect(existsSync(output)).toBe(false);
+  });
+
   it('refuses a shard with a damaged page (E_CHECKSUM_MISMATCH) and leaves an existing output as it was', async () => {
     const output = join(folder, 'kept.beton');
     await mergeDatasets(output, shards);
