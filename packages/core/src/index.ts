@@ -51,6 +51,9 @@ export type { Schema } from './writer/field-plan.js';
 export { openDataset } from './reader/open-dataset.js';
 export { createOutputSlot } from './registry/output-slots.js';
 export type { Dataset, DatasetField, DatasetLayout, OpenOptions } from './reader/open-dataset.js';
+export { isMultiFileDataset } from './reader/multi-file-dataset.js';
+export type { DatasetStream, MultiFileDataset } from './reader/multi-file-dataset.js';
+export type { DatasetManifest, DatasetSource, DatasetStreamSpec, StreamWeight } from './reader/dataset-manifest.js';
 export type { PageCacheStats } from './io/page-cache-source.js';
 export { BYTE_SOURCE_SPEC_VERSION, ByteSourceError, describeIdentity, isRemoteLocation } from './io/byte-source.js';
 export type {
@@ -79,6 +82,7 @@ export type { PadToLongestOptions } from './loader/pad-to-longest.js';
 export type { Batch, BatchField, BatchInfo, Loader, LoaderOptions, LoaderStats } from './loader/create-loader.js';
 export type { WindowOptions, WindowSampler } from './loader/sample-window.js';
 export type { LoaderState } from './loader/loader-state.js';
+export type { MixOptions } from './loader/orders/mix-order.js';
 export type {
   BatchColumn,
   BatchContext,

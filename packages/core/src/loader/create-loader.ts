@@ -1,5 +1,8 @@
 import { ArgumentError, TesseraError, wrapPluginError } from '../errors.js';
 import { type Dataset, type OpenOptions, type RemoteHandle, openDataset, remoteOf } from '../reader/open-dataset.js';
+import type { DatasetSource } from '../reader/dataset-manifest.js';
+import { type MultiFileDataset, isMultiFileDataset } from '../reader/multi-file-dataset.js';
+import { type MixOptions, mixOrder, resolveMix } from './orders/mix-order.js';
 import type { RemoteSourceStats } from '../io/remote-file-source.js';
 import type { DType, TesseraPlugin, TypedArray } from '../registry/plugin-contract.js';
 import { DTYPE_BYTE_LENGTH, typedView } from '../spec/dtype.js';
@@ -105,6 +108,14 @@ export interface LoaderOptions {
    * to epoch); combine it with `lengthGroupedOrder` so each batch holds samples of similar length.
    */
   batchBudget?: BatchBudgetOptions;
+  /**
+   * Weighted mixing of the streams of a dataset of several files (`{ streams }` manifest): how much
+   * of each stream an epoch visits (`proportion`, `repeat` or `choose`) and how batches are made
+   * (`'stratified'` or `'per-stream'`); see MixOptions for the exact semantics. A dataset with more
+   * than one stream mixes by the manifest's weights (else every sample once) without this option.
+   * `order` then orders each stream's samples; `indices` and `repeat` are not given with a mixture.
+   */
+  mix?: MixOptions;
 }
 
 /** One field of a batch: `shape[0]` is the number of samples in the batch. */
@@ -229,6 +240,7 @@ const LOADER_OPTIONS: readonly (keyof LoaderOptions)[] = [
   'window',
   'sidecars',
   'batchBudget',
+  'mix',
   'byteSources',
   'remote',
 ];
@@ -265,13 +277,11 @@ const unreachableLoaders = new FinalizationRegistry<{ pool: DecodePool | undefin
   if (held.pool === undefined) unpin();
 });
 
-export function createLoader(path: string | Dataset, options: LoaderOptions): Loader {
-  if (Array.isArray(path)) {
-    throw new ArgumentError(
-      'path',
-      `createLoader got ${path.length} files; several files are not supported yet: merge them into one file (tessera merge or writeDataset over both) or create one loader per file`,
-    );
-  }
+/**
+ * A loader over a file, an open Dataset, or several files as one dataset (an array of paths, a
+ * manifest object or a `*.json` manifest file: see `openDataset`), whose streams it mixes (`mix`).
+ */
+export function createLoader(path: DatasetSource | Dataset, options: LoaderOptions): Loader {
   return new TesseraLoader(path, options);
 }
 
@@ -320,6 +330,9 @@ class TesseraLoader implements Loader {
   private warmedBytes = 0;
   /** the same for each sidecar file (`dataset.sidecars`, in order) */
   private readonly sidecarFiles: PinnedFile[] = [];
+  /** a dataset of several files: each file, pinned like a single file */
+  private readonly partFiles: PinnedFile[] = [];
+  private readonly multi: MultiFileDataset | undefined;
   /** what decides the batches besides the position (computed when a state is first taken or checked) */
   private readonly run: () => LoaderRun;
   /** per compiled field: decoded by the workers (true) or on the calling thread */
@@ -341,11 +354,12 @@ class TesseraLoader implements Loader {
   private closed = false;
   private totals = { batches: 0, samples: 0, waitMs: 0, consumerMs: 0, startedAt: 0 };
 
-  constructor(source: string | Dataset, options: LoaderOptions) {
+  constructor(source: DatasetSource | Dataset, options: LoaderOptions) {
     if (options === null || typeof options !== 'object') throw new ArgumentError('options', 'createLoader(path, { batchSize, ... }) needs options');
-    if (typeof source !== 'string' && (source === null || typeof source !== 'object' || typeof (source as Dataset).field !== 'function')) {
-      throw new ArgumentError('path', `expected a file path or an open Dataset, got ${source === null ? 'null' : typeof source}`);
+    if (source === null || (typeof source !== 'string' && typeof source !== 'object')) {
+      throw new ArgumentError('path', `expected a file path, several paths, a dataset manifest or an open Dataset, got ${source === null ? 'null' : typeof source}`);
     }
+    const given = typeof source === 'object' && typeof (source as Dataset).field === 'function' ? (source as Dataset) : undefined;
     checkKnownOptions('createLoader options', options, LOADER_OPTIONS, LOADER_OPTION_HINTS);
     if (options.distributed !== undefined && options.distributed !== 'env') checkKnownOptions('distributed', options.distributed, DISTRIBUTED_OPTIONS, { world_size: 'worldSize', world: 'worldSize' });
     for (const [name, pipeline] of Object.entries(options.pipelines ?? {})) {
@@ -367,13 +381,13 @@ class TesseraLoader implements Loader {
     this.dropLast = options.dropLast ?? false;
     this.order = resolveOrder(options.order ?? 'sequential');
 
-    this.ownsDataset = typeof source === 'string';
+    this.ownsDataset = given === undefined;
     if (!this.ownsDataset && options.sidecars !== undefined) {
       throw new ArgumentError('sidecars', 'the loader got an open Dataset: open it with its sidecars instead (openDataset(path, { sidecars }))');
     }
     this.dataset =
-      typeof source === 'string'
-        ? openDataset(source, {
+      given === undefined
+        ? openDataset(source as DatasetSource, {
             plugins: options.plugins,
             mmap: options.mmap,
             cache: options.cache,
@@ -382,9 +396,14 @@ class TesseraLoader implements Loader {
             byteSources: options.byteSources,
             remote: options.remote,
           })
-        : source;
+        : given;
     let file: PinnedFile | undefined;
     try {
+      this.multi = isMultiFileDataset(this.dataset) ? this.dataset : undefined;
+      const remoteFile = this.multi?.files.find((part) => remoteOf(part) !== undefined);
+      if (remoteFile !== undefined) {
+        throw new ArgumentError('path', `${remoteFile.path}: a loader over several files reads local files only yet; download the remote ones, or load that file alone`);
+      }
       this.remote = remoteOf(this.dataset);
       // Read-ahead puts blocks in memory shared with the decode workers (and read on this thread).
       this.remote?.source.enableBlockPool();
@@ -392,14 +411,36 @@ class TesseraLoader implements Loader {
         throw new ArgumentError('sidecars', `${this.dataset.path}: sidecars of a remote dataset are not supported by the loader yet; download the files or load the base file alone`);
       }
       // A remote object has no inode to pin: every request sends its identity instead (E_REMOTE_CHANGED).
-      file = this.remote === undefined ? pinFile(this.dataset) : undefined;
+      file = this.remote === undefined && this.multi === undefined ? pinFile(this.dataset) : undefined;
       this.file = file;
+      for (const part of this.multi?.files ?? []) this.partFiles.push(pinFile(part));
       for (const sidecar of this.dataset.sidecars ?? []) this.sidecarFiles.push(pinFile(sidecar));
       const numSamples = this.dataset.numSamples;
       this.numSamples = numSamples;
       this.repeat = checkRepeat(options.repeat, numSamples);
-      this.indices = repeatIndices(checkIndices(options.indices, numSamples), this.repeat, numSamples);
       this.distributed = checkDistributed(options.distributed);
+      const mixing = this.multi !== undefined && (this.multi.streams.length > 1 || options.mix !== undefined);
+      if (options.mix !== undefined && this.multi === undefined) {
+        throw new ArgumentError('mix', `${this.dataset.path} is one file: mixing needs a dataset of several streams (openDataset({ streams: [{ files, proportion }, …] }) or a manifest)`);
+      }
+      if (mixing) {
+        if (options.indices !== undefined) throw new ArgumentError('indices', 'is not given with a mixture of streams: its weights choose the samples (use choose / repeat per stream)');
+        if (this.repeat !== 1) throw new ArgumentError('repeat', 'is not given with a mixture of streams: give the streams repeat weights (mix.streams)');
+        const resolved = resolveMix(options.mix ?? {}, this.multi!.streams, this.multi!.manifestSamplesPerEpoch, batchSize, this.distributed?.worldSize ?? 1);
+        if (resolved.batching === 'per-stream' && options.batchBudget !== undefined) {
+          throw new ArgumentError('mix.batching', "'per-stream' batches have a fixed size; with batchBudget use 'stratified' batching");
+        }
+        if (resolved.batching === 'per-stream' && this.distributed !== undefined && this.order.distributedSplit !== 'interleave') {
+          throw new ArgumentError('mix.batching', `'per-stream' batching with distributed needs an order split by interleaving ('random' or 'sequential'); ${this.order.name} splits contiguously`);
+        }
+        this.order = mixOrder(this.order, this.multi!.streams, resolved);
+        // The epoch has as many positions as the weights give samples; the mixture's order fills them.
+        const total = resolved.counts.reduce((sum, count) => sum + count, 0);
+        this.indices = new Uint32Array(total);
+        for (let position = 0; position < total; position++) this.indices[position] = position % numSamples;
+      } else {
+        this.indices = repeatIndices(checkIndices(options.indices, numSamples), this.repeat, numSamples);
+      }
       this.pageIndex = new PageIndex(this.dataset);
       const perRank = this.distributed === undefined ? this.indices.length : Math.ceil(this.indices.length / this.distributed.worldSize);
       this.samplesPerEpoch = perRank;
@@ -423,14 +464,14 @@ class TesseraLoader implements Loader {
       for (const [name, pipeline] of Object.entries(pipelines)) {
         const source = pipeline?.field;
         if (source === undefined || source === name) {
-          this.dataset.field(name);
+          if (!this.dataset.hasField(name)) this.dataset.field(name);
           continue;
         }
         if (typeof source !== 'string') throw new ArgumentError(`pipelines.${name}.field`, `must be the name of a field of the file, got ${JSON.stringify(source)}`);
         if (this.dataset.fields.some((field) => field.name === name)) {
           throw new ArgumentError(`pipelines.${name}.field`, `"${name}" is a field of the file, so its pipeline decodes it; give this output another name to decode "${source}"`);
         }
-        this.dataset.field(source);
+        if (!this.dataset.hasField(source)) this.dataset.field(source);
         if (pipeline !== null) extraOutputs.push([name, pipeline]);
       }
       // Each loaded field draws from its own random streams (salts 1024 apart, in field order); an
@@ -560,10 +601,10 @@ class TesseraLoader implements Loader {
       // Last: nothing after this may throw, or the threads would leak.
       const cache = { cache: this.dataset.cacheMode, cacheBytes: options.cacheBytes === undefined ? undefined : Math.floor(options.cacheBytes / workers) };
       this.pool = shared ? this.startPool(workers, pipelineOf, file, options.mmap ?? 'auto', cache) : undefined;
-      unreachableLoaders.register(this, { pool: this.pool, files: [...(file === undefined ? [] : [file]), ...this.sidecarFiles] }, this);
+      unreachableLoaders.register(this, { pool: this.pool, files: [...(file === undefined ? [] : [file]), ...this.sidecarFiles, ...this.partFiles] }, this);
     } catch (error) {
       if (file !== undefined) unpinFile(file);
-      for (const sidecarFile of this.sidecarFiles) unpinFile(sidecarFile);
+      for (const sidecarFile of [...this.sidecarFiles, ...this.partFiles]) unpinFile(sidecarFile);
       if (this.ownsDataset) this.dataset.close();
       throw error;
     }
@@ -598,10 +639,20 @@ class TesseraLoader implements Loader {
     const stageCount = workerFields.reduce((sum, { field }) => sum + field.stageNames.length, 0);
     const stageTimes = new SharedArrayBuffer(Math.max(8, workers * stageCount * 8));
     this.workerStageTimes = new Float64Array(stageTimes);
+    const firstPart = this.partFiles[0];
     const setup: DecodeWorkerSetup = {
       path: this.dataset.path,
-      openPath: file?.workerPath ?? this.dataset.path,
-      identity: file?.identity ?? this.remote!.source.identity,
+      openPath: file?.workerPath ?? firstPart?.workerPath ?? this.dataset.path,
+      identity: file?.identity ?? firstPart?.identity ?? this.remote!.source.identity,
+      ...(this.multi === undefined
+        ? {}
+        : {
+            files: {
+              streams: this.multi.streams.map((stream) => ({ name: stream.name, files: [...stream.files], ...(stream.weight ?? {}) })),
+              samplesPerEpoch: this.multi.manifestSamplesPerEpoch,
+              pinned: this.multi.files.map((part, index) => ({ path: part.path, openPath: this.partFiles[index]!.workerPath, identity: this.partFiles[index]!.identity })),
+            },
+          }),
       // Workers read what the loader fetches ahead from memory they share with it.
       ...(this.remote === undefined ? {} : { remote: { ...this.remote.resolved, pool: this.remote.source.enableBlockPool() } }),
       sidecars: (this.dataset.sidecars ?? []).map((sidecar, index) => ({ path: sidecar.path, openPath: this.sidecarFiles[index]!.workerPath, identity: this.sidecarFiles[index]!.identity })),
@@ -738,7 +789,7 @@ class TesseraLoader implements Loader {
       await this.pool?.close();
     } finally {
       if (this.file !== undefined) unpinFile(this.file);
-      for (const sidecarFile of this.sidecarFiles) unpinFile(sidecarFile);
+      for (const sidecarFile of [...this.sidecarFiles, ...this.partFiles]) unpinFile(sidecarFile);
       if (this.ownsDataset) {
         this.dataset.close();
         // The fetch thread finishes the disk-cache writes it was handed: a closed loader leaves a complete cache.

@@ -3,6 +3,7 @@ import type { SerializedError } from '../util/serialize-error.js';
 import type { FileIdentity } from '../io/file-identity.js';
 import type { ResolvedWindowOptions } from './sample-window.js';
 import type { ResolvedRemote } from '../reader/remote-options.js';
+import type { ResolvedStreamSpec } from '../reader/dataset-manifest.js';
 
 /** Everything a decode worker needs, sent once as workerData. */
 export interface DecodeWorkerSetup {
@@ -14,6 +15,12 @@ export interface DecodeWorkerSetup {
   identity: FileIdentity;
   /** set for a remote dataset: workers open the same object with the same settings and identity (no inode to check) */
   remote?: ResolvedRemote;
+  /** a dataset of several files: its manifest (streams of paths) and each file as the loader pinned it, in order */
+  files?: {
+    streams: ResolvedStreamSpec[];
+    samplesPerEpoch: number | undefined;
+    pinned: Array<{ path: string; openPath: string; identity: FileIdentity }>;
+  };
   /** the loader's sidecar files (`dataset.sidecars`, in order), opened and checked like the file */
   sidecars: Array<{ path: string; openPath: string; identity: FileIdentity }>;
   mmap: 'auto' | 'off' | 'required';

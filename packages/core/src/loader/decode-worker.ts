@@ -1,6 +1,7 @@
 /** Decode-worker entry: opens the file, rebuilds plugins and operations, decodes ranges of batches into shared memory. */
 import { parentPort, workerData } from 'node:worker_threads';
-import { type Dataset, openDataset, openRemoteDataset } from '../reader/open-dataset.js';
+import { type Dataset, type OpenOptions, openDataset, openRemoteDataset } from '../reader/open-dataset.js';
+import { joinFiles } from '../reader/multi-file-dataset.js';
 import type { TesseraPlugin } from '../registry/plugin-contract.js';
 import { importFromOrigin } from '../util/import-origin.js';
 import { serializeError } from '../util/serialize-error.js';
@@ -34,13 +35,16 @@ async function prepare(): Promise<Ready> {
   // The loader's inodes (the file's and each sidecar's), never whatever the paths name now:
   // checked before and after opening; the sidecars are joined through openDataset's own checks.
   // A remote object is checked by every request instead (its identity is the precondition).
-  const files = setup.remote === undefined ? [{ path: setup.path, openPath: setup.openPath, identity: setup.identity }, ...setup.sidecars] : [];
+  const files =
+    setup.files !== undefined ? setup.files.pinned : setup.remote === undefined ? [{ path: setup.path, openPath: setup.openPath, identity: setup.identity }, ...setup.sidecars] : [];
   for (const file of files) checkWorkerFile(file.openPath, file.path, file.identity);
   const options = { plugins, mmap: setup.mmap, cache: setup.cache, cacheBytes: setup.cacheBytes, sharedTargets: true };
   const dataset =
-    setup.remote !== undefined
-      ? openRemoteDataset(setup.remote.url, { plugins, sharedTargets: true }, setup.remote)
-      : openDataset(setup.openPath, setup.sidecars.length === 0 ? options : { ...options, sidecars: setup.sidecars.map((sidecar) => sidecar.openPath) });
+    setup.files !== undefined
+      ? openPinnedFiles(setup.files, options)
+      : setup.remote !== undefined
+        ? openRemoteDataset(setup.remote.url, { plugins, sharedTargets: true }, setup.remote)
+        : openDataset(setup.openPath, setup.sidecars.length === 0 ? options : { ...options, sidecars: setup.sidecars.map((sidecar) => sidecar.openPath) });
   try {
     for (const file of files) checkWorkerFile(file.openPath, file.path, file.identity);
   } catch (error) {
@@ -75,6 +79,18 @@ async function prepare(): Promise<Ready> {
     return times;
   });
   return { dataset, fields, slots, sampleIndices: setup.buffers.map((buffer) => new Uint32Array(buffer.sampleIndices, 0, setup.batchSize)), occurrences: setup.buffers.map((buffer) => new Uint32Array(buffer.sampleIndices, setup.batchSize * 4, setup.batchSize)), claims: setup.buffers.map((buffer) => new Int32Array(buffer.sampleIndices, setup.batchSize * 8, 1)), contexts, stageTimes };
+}
+
+/** The loader's files, each opened through its pinned descriptor, joined as the loader joined them. */
+function openPinnedFiles(files: NonNullable<DecodeWorkerSetup['files']>, options: OpenOptions): Dataset {
+  const opened: Dataset[] = [];
+  try {
+    for (const file of files.pinned) opened.push(openDataset(file.openPath, options));
+    return joinFiles(opened, { manifestPath: undefined, streams: files.streams, samplesPerEpoch: files.samplesPerEpoch });
+  } catch (error) {
+    for (const dataset of opened) dataset.close();
+    throw error;
+  }
 }
 
 const ready = prepare();

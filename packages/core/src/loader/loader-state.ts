@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ArgumentError } from '../errors.js';
 import type { Dataset } from '../reader/open-dataset.js';
+import { isMultiFileDataset } from '../reader/multi-file-dataset.js';
 import type { JsonValue } from '../util/json-value.js';
 import type { DistributedSplit, TraversalOrder } from './orders/index.js';
 
@@ -85,6 +86,12 @@ export function describeRun(options: {
 /** The content digest of an open file (see `LoaderState.file`). */
 export function fileDigest(dataset: Dataset): LoaderState['file'] {
   const hash = createHash('sha256');
+  if (isMultiFileDataset(dataset)) {
+    // Several files: each file's digest, in order (the same files in another order are another dataset).
+    hash.update(`tessera-files/${dataset.files.length}/`);
+    for (const file of dataset.files) hash.update(JSON.stringify(fileDigest(file)));
+    return { numSamples: dataset.numSamples, digest: hash.digest('hex').slice(0, DIGEST_HEX_DIGITS) };
+  }
   const { layout } = dataset;
   hash.update(`tessera-file/${layout.fileByteLength}/`);
   const checksums = dataset.extension?.checksums;

@@ -61,7 +61,7 @@ export function resolveWindowOptions(options: WindowOptions, dataset: Dataset): 
   const { timeline, seconds } = options;
   if (typeof timeline !== 'string') throw new ArgumentError('window.timeline', `must name the field the windows are drawn over, got ${JSON.stringify(timeline)}`);
   if (!dataset.hasTimeline(timeline)) {
-    dataset.field(timeline);
+    if (!dataset.hasField(timeline)) dataset.field(timeline);
     const timed = dataset.fields.filter((field) => dataset.hasTimeline(field.name)).map((field) => `"${field.name}"`);
     throw new ArgumentError('window.timeline', `field "${timeline}" has no time axis (its codec has no timeline); fields with one: ${timed.length === 0 ? 'none' : timed.join(', ')}`);
   }
@@ -82,7 +82,7 @@ export function resolveWindowOptions(options: WindowOptions, dataset: Dataset): 
     anchors = options.anchors ?? timeline;
     if (typeof anchors !== 'string') throw new ArgumentError('window.anchors', `must name a field with spans, got ${JSON.stringify(anchors)}`);
     if (!dataset.hasAnchors(anchors)) {
-      dataset.field(anchors);
+      if (!dataset.hasField(anchors)) dataset.field(anchors);
       const spanned = dataset.fields.filter((field) => dataset.hasAnchors(field.name)).map((field) => `"${field.name}"`);
       throw new ArgumentError('window.anchors', `field "${anchors}" has no spans to centre windows on (its codec has no anchors); fields with spans: ${spanned.length === 0 ? 'none' : spanned.join(', ')}`);
     }

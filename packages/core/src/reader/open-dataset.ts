@@ -30,6 +30,8 @@ import { type ByteSourceProvider, isRemoteLocation } from '../io/byte-source.js'
 import { RemoteFileSource, type RemoteSourceStats } from '../io/remote-file-source.js';
 import { storedColumnsOf } from './stored-columns.js';
 import { joinSidecars } from './sidecar-dataset.js';
+import { type DatasetSource, type ResolvedManifest, manifestOf } from './dataset-manifest.js';
+import { type MultiFileDataset, joinFiles } from './multi-file-dataset.js';
 
 export interface OpenOptions {
   /** Plugins for fields beyond FFCV's (type id 255) or to replace core codecs (e.g. @tessera/image for type id 2). */
@@ -191,8 +193,19 @@ export interface Dataset {
  * every field's metadata against the file size before any data is read, so corrupt or hostile input
  * fails here with a typed error instead of a crash or an out-of-bounds read later.
  */
-export function openDataset(path: string, options: OpenOptions = {}): Dataset {
+export function openDataset(path: string, options?: OpenOptions): Dataset;
+/**
+ * Several files as one dataset: an array of paths (one stream, the files end to end), a manifest
+ * object (`{ files }` or `{ streams: [{ name, files, proportion | repeat | choose }] }`) or a
+ * manifest file (`*.json`, paths relative to it). See MultiFileDataset; a loader over it mixes
+ * the streams (see the loader's `mix` option).
+ */
+export function openDataset(source: DatasetSource, options?: OpenOptions): Dataset;
+export function openDataset(path: DatasetSource, options: OpenOptions = {}): Dataset {
   assertLittleEndianHost();
+  const manifest = manifestOf(path);
+  if (manifest !== undefined) return openFiles(manifest, options);
+  if (typeof path !== 'string') throw new TesseraError('E_INTERNAL', 'a dataset source that is neither a path nor a manifest');
   if (options.sidecars !== undefined) return openWithSidecars(path, options);
   if (typeof path === 'string' && isRemoteLocation(path)) return openRemoteDataset(path, options);
   const processCache = options.cache === 'process';
@@ -275,6 +288,21 @@ export function remoteOf(dataset: Dataset): RemoteHandle | undefined {
   if (!(dataset instanceof OpenDataset) || dataset.remote === undefined || !(dataset.source instanceof RemoteFileSource)) return undefined;
   const allocations = dataset.allocationIndex;
   return { resolved: dataset.remote, source: dataset.source, sampleRanges: (sampleIndex) => allocations.ofSample(sampleIndex) };
+}
+
+/** Every file of a manifest with the same options, joined (every file closed on failure). */
+function openFiles(manifest: ResolvedManifest, options: OpenOptions): MultiFileDataset {
+  if (options.sidecars !== undefined) {
+    throw new TesseraError('E_ARGUMENT', 'sidecars: a dataset of several files cannot take sidecars; open each file with its own, or merge the files first (mergeDatasets)');
+  }
+  const opened: Dataset[] = [];
+  try {
+    for (const stream of manifest.streams) for (const file of stream.files) opened.push(openDataset(file, options));
+    return joinFiles(opened, manifest);
+  } catch (error) {
+    for (const dataset of opened) dataset.close();
+    throw error;
+  }
 }
 
 /** The base, then each sidecar with the same options, joined (every file closed on failure). */
