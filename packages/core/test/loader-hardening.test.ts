@@ -148,10 +148,9 @@ describe('loader options', () => {
     expect(errorOf(() => createLoader(path, { batchSize: 8, pipelines: { vector: { operation: [] } as never } })).message).toMatch(/did you mean operations\?/);
   });
 
-  it('rejects several files with a typed error', () => {
-    const error = errorOf(() => createLoader([path, path] as unknown as string, { batchSize: 8 }));
-    expect(error.code).toBe('E_ARGUMENT');
-    expect(error.message).toMatch(/2 files; several files are not supported yet: merge them/);
+  it('rejects what is neither a path, several paths, a manifest nor a Dataset with a typed error', () => {
+    expect(errorOf(() => createLoader(42 as unknown as string, { batchSize: 8 }))).toMatchObject({ code: 'E_ARGUMENT', message: expect.stringContaining('a dataset manifest or an open Dataset, got number') });
+    expect(errorOf(() => createLoader([path, 7] as unknown as string[], { batchSize: 8 }))).toMatchObject({ code: 'E_ARGUMENT', message: expect.stringContaining('files[1] must be a file path') });
   });
 });
 
