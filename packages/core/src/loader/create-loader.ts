@@ -333,6 +333,8 @@ class TesseraLoader implements Loader {
   /** a dataset of several files: each file, pinned like a single file */
   private readonly partFiles: PinnedFile[] = [];
   private readonly multi: MultiFileDataset | undefined;
+  /** the order whose page access the madvise hints follow: the loader's, or within a mixture its streams' */
+  private accessOrder: string;
   /** what decides the batches besides the position (computed when a state is first taken or checked) */
   private readonly run: () => LoaderRun;
   /** per compiled field: decoded by the workers (true) or on the calling thread */
@@ -380,6 +382,7 @@ class TesseraLoader implements Loader {
     }
     this.dropLast = options.dropLast ?? false;
     this.order = resolveOrder(options.order ?? 'sequential');
+    this.accessOrder = this.order.name;
 
     this.ownsDataset = given === undefined;
     if (!this.ownsDataset && options.sidecars !== undefined) {
@@ -433,6 +436,8 @@ class TesseraLoader implements Loader {
         if (resolved.batching === 'per-stream' && this.distributed !== undefined && this.order.distributedSplit !== 'interleave') {
           throw new ArgumentError('mix.batching', `'per-stream' batching with distributed needs an order split by interleaving ('random' or 'sequential'); ${this.order.name} splits contiguously`);
         }
+        // Pages are read as the order within each stream reads them (a random mixture reads randomly).
+        this.accessOrder = this.order.name;
         this.order = mixOrder(this.order, this.multi!.streams, resolved);
         // The epoch has as many positions as the weights give samples; the mixture's order fills them.
         const total = resolved.counts.reduce((sum, count) => sum + count, 0);
@@ -864,7 +869,7 @@ class TesseraLoader implements Loader {
     // for the pages of upcoming batches instead (see hintAhead).
     const hinting = this.pool === undefined || this.inWorkers.some((inWorker) => !inWorker);
     const processCache = this.dataset.cacheMode === 'process';
-    if (hinting && !processCache) this.dataset.advise(this.order.name === 'random' ? 'random' : 'normal');
+    if (hinting && !processCache) this.dataset.advise(this.accessOrder === 'random' ? 'random' : 'normal');
     const batchCount = this.budget === undefined ? this.fixedEpochLength(epoch) : this.batchStarts(epoch, order).length - 1;
     let next = this.position;
     const inFlight: Array<{ batchIndex: number; buffer: BufferSet; ready: Promise<void> | undefined }> = [];
@@ -882,7 +887,7 @@ class TesseraLoader implements Loader {
           // madvise reaches the page cache every thread shares; a process cache is per thread, so
           // hints on this thread only help fields decoded here.
           const hintHelps = this.dataset.cacheMode === 'os' || hinting;
-          if (hintHelps && (this.order.name !== 'random' || this.dataset.cacheMode === 'process')) this.hintAhead(order, batchIndex + this.batchesAhead + 1, epoch);
+          if (hintHelps && (this.accessOrder !== 'random' || this.dataset.cacheMode === 'process')) this.hintAhead(order, batchIndex + this.batchesAhead + 1, epoch);
           const ready = this.remote === undefined || this.remote.resolved.readAhead === 0 ? this.fill(buffer, order, batchIndex, epoch) : this.fillRemote(buffer, order, batchIndex, epoch, batchCount);
           ready?.catch(() => {});
           inFlight.push({ batchIndex, buffer, ready });

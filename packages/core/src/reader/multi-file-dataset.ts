@@ -81,8 +81,8 @@ class FilesDataset implements MultiFileDataset {
   readonly sidecars: readonly Dataset[] = [];
   private pages: Int32Array | undefined;
   private readonly lengthCache = new Map<string, Float64Array>();
-  /** the file of the last lookup: reads in order mostly stay in one file */
-  private lastFile = 0;
+  private bucketShift = 0;
+  private bucketFiles = new Uint32Array(1);
 
   constructor(
     readonly files: readonly Dataset[],
@@ -101,6 +101,7 @@ class FilesDataset implements MultiFileDataset {
       this.streams.push({ name: stream.name, files: stream.files, firstSample, numSamples: this.fileStarts[fileIndex]! - firstSample, weight });
     }
     this.numSamples = this.fileStarts[files.length]!;
+    this.buildBuckets();
     this.manifestSamplesPerEpoch = manifest.samplesPerEpoch;
     const allFiles = manifest.streams.flatMap((stream) => stream.files);
     this.path = manifest.manifestPath ?? (allFiles.length === 1 ? allFiles[0]! : `${allFiles[0]} (+${allFiles.length - 1} more file${allFiles.length === 2 ? '' : 's'})`);
@@ -156,22 +157,34 @@ class FilesDataset implements MultiFileDataset {
 
   /** The file storing a sample (E_SAMPLE_INDEX outside [0, numSamples)). */
   private fileOf(sampleIndex: number): number {
-    const starts = this.fileStarts;
-    const last = this.lastFile;
-    if (sampleIndex >= starts[last]! && sampleIndex < starts[last + 1]!) return last;
-    if (!Number.isInteger(sampleIndex) || sampleIndex < 0 || sampleIndex >= this.numSamples) {
+    if (!(sampleIndex >= 0 && sampleIndex < this.numSamples && Math.floor(sampleIndex) === sampleIndex)) {
       this.files[0]!.assertUnchanged();
       throw new TesseraError('E_SAMPLE_INDEX', `${this.path}: sample ${String(sampleIndex)} is out of range: the ${this.files.length} files hold ${this.numSamples} samples (0 to ${this.numSamples - 1})`);
     }
-    let low = 0;
-    let high = this.files.length - 1;
-    while (low < high) {
-      const middle = (low + high + 1) >> 1;
-      if (starts[middle]! <= sampleIndex) low = middle;
-      else high = middle - 1;
+    const starts = this.fileStarts;
+    let file = this.bucketFiles[sampleIndex >>> this.bucketShift]!;
+    while (starts[file + 1]! <= sampleIndex) file++;
+    return file;
+  }
+
+  /**
+   * A coarse map from sample to file: bucket b (samples [b·2^shift, (b+1)·2^shift)) holds the file of
+   * its first sample, so a lookup steps over at most the files starting inside one bucket (at most
+   * 2^20 buckets; buckets no larger than the average file, so a step or two).
+   */
+  private buildBuckets(): void {
+    const files = this.files.length;
+    let shift = 0;
+    while (this.numSamples >>> shift > MAX_BUCKETS || (shift < 31 && 2 ** (shift + 1) <= this.numSamples / files)) shift++;
+    this.bucketShift = shift;
+    const buckets = new Uint32Array(Math.max(1, Math.ceil(this.numSamples / 2 ** shift)));
+    let file = 0;
+    for (let bucket = 0; bucket < buckets.length; bucket++) {
+      const first = bucket * 2 ** shift;
+      while (this.fileStarts[file + 1]! <= first && file + 1 < files) file++;
+      buckets[bucket] = file;
     }
-    this.lastFile = low;
-    return low;
+    this.bucketFiles = buckets;
   }
 
   private checkField(name: string): void {
@@ -340,6 +353,9 @@ function commonOutput(fieldName: string, outputs: readonly OutputSpec[], files: 
   });
   return first.variableDims === undefined ? { dtype: first.dtype, shape } : { dtype: first.dtype, shape, variableDims: first.variableDims };
 }
+
+/** at most this many entries in the sample → file map (4 MiB) */
+const MAX_BUCKETS = 1 << 20;
 
 function pick(weight: StreamWeight): StreamWeight {
   const result: StreamWeight = {};

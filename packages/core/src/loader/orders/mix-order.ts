@@ -50,6 +50,8 @@ const WEIGHT_KEYS = ['proportion', 'repeat', 'choose'] as const;
 /** the random stream of the mixture's own draws (subsets, stream seeds, chunk order): custom orders use ≥ 1000 */
 const MIX_RANDOM_STREAM = 3;
 const PROPORTION_TOLERANCE = 1e-9;
+/** up to this many streams the merge scans them all per unit; above, a heap */
+const LINEAR_MERGE_STREAMS = 16;
 
 /** Checks the `mix` option against the dataset's streams and computes each stream's count per epoch. */
 export function resolveMix(mix: MixOptions, streams: readonly DatasetStream[], manifestSamplesPerEpoch: number | undefined, batchSize: number, worldSize: number): ResolvedMix {
@@ -168,13 +170,45 @@ function streamSamples(base: TraversalOrder, stream: DatasetStream, count: numbe
  */
 function interleave(ordered: readonly Uint32Array[], unit: number, total: number): Uint32Array {
   const result = new Uint32Array(total);
+  const streams = ordered.length;
   const units = ordered.map((samples) => samples.length / unit);
-  const next = ordered.map(() => 0);
-  // A binary heap of streams keyed by the due time of their next unit.
+  const next = new Float64Array(streams);
+  /** due time of each stream's next unit; Infinity once the stream is used up */
+  const due = new Float64Array(streams);
+  for (let stream = 0; stream < streams; stream++) due[stream] = units[stream]! > 0 ? 0.5 / units[stream]! : Number.POSITIVE_INFINITY;
+  const take = (stream: number, position: number) => {
+    const start = next[stream]! * unit;
+    const samples = ordered[stream]!;
+    if (unit === 1) result[position] = samples[start]!;
+    else result.set(samples.subarray(start, start + unit), position);
+    const taken = ++next[stream]!;
+    due[stream] = taken < units[stream]! ? (taken + 0.5) / units[stream]! : Number.POSITIVE_INFINITY;
+  };
+  if (streams <= LINEAR_MERGE_STREAMS) {
+    for (let position = 0; position < total; position += unit) {
+      let best = 0;
+      for (let stream = 1; stream < streams; stream++) if (due[stream]! < due[best]!) best = stream;
+      take(best, position);
+    }
+    return result;
+  }
+  // Many streams: a binary heap of stream numbers keyed by due time (ties: the lower stream).
+  const less = (a: number, b: number) => due[a]! < due[b]! || (due[a] === due[b] && a < b);
   const heap: number[] = [];
-  const due = (stream: number) => (next[stream]! + 0.5) / units[stream]!;
-  const less = (a: number, b: number) => due(a) < due(b) || (due(a) === due(b) && a < b);
-  const push = (stream: number) => {
+  const siftDown = () => {
+    for (let parent = 0; ; ) {
+      const left = 2 * parent + 1;
+      const right = left + 1;
+      let smallest = parent;
+      if (left < heap.length && less(heap[left]!, heap[smallest]!)) smallest = left;
+      if (right < heap.length && less(heap[right]!, heap[smallest]!)) smallest = right;
+      if (smallest === parent) return;
+      [heap[parent], heap[smallest]] = [heap[smallest]!, heap[parent]!];
+      parent = smallest;
+    }
+  };
+  for (let stream = 0; stream < streams; stream++) {
+    if (units[stream] === 0) continue;
     heap.push(stream);
     for (let child = heap.length - 1; child > 0; ) {
       const parent = (child - 1) >> 1;
@@ -182,36 +216,16 @@ function interleave(ordered: readonly Uint32Array[], unit: number, total: number
       [heap[child], heap[parent]] = [heap[parent]!, heap[child]!];
       child = parent;
     }
-  };
-  const pop = (): number => {
-    const top = heap[0]!;
-    const last = heap.pop()!;
-    if (heap.length > 0) {
-      heap[0] = last;
-      for (let parent = 0; ; ) {
-        const left = 2 * parent + 1;
-        const right = left + 1;
-        let smallest = parent;
-        if (left < heap.length && less(heap[left]!, heap[smallest]!)) smallest = left;
-        if (right < heap.length && less(heap[right]!, heap[smallest]!)) smallest = right;
-        if (smallest === parent) break;
-        [heap[parent], heap[smallest]] = [heap[smallest]!, heap[parent]!];
-        parent = smallest;
-      }
+  }
+  for (let position = 0; position < total; position += unit) {
+    const stream = heap[0]!;
+    take(stream, position);
+    // The top's key only grew: sift it down (a used-up stream sinks to the bottom and leaves).
+    if (due[stream] === Number.POSITIVE_INFINITY) {
+      heap[0] = heap[heap.length - 1]!;
+      heap.pop();
     }
-    return top;
-  };
-  ordered.forEach((samples, stream) => {
-    if (samples.length > 0) push(stream);
-  });
-  let position = 0;
-  while (heap.length > 0) {
-    const stream = pop();
-    const start = next[stream]! * unit;
-    result.set(ordered[stream]!.subarray(start, start + unit), position);
-    position += unit;
-    next[stream]!++;
-    if (next[stream]! < units[stream]!) push(stream);
+    siftDown();
   }
   return result;
 }
