@@ -57,6 +57,10 @@ export interface DiskCacheStats {
 const LOCK_WAIT_MS = 1;
 const LOCK_STALE_CHECK_EVERY = 200;
 const LOCK_GIVE_UP_MS = 60_000;
+/** how long an opener waits for another process opening the same object, and how often it looks */
+const OPEN_WAIT_MS = 120_000;
+const OPEN_POLL_MS = 5;
+const OPEN_STALE_CHECK_EVERY = 20;
 /** The journal is rewritten (compacted) when it is this many times longer than the live lines. */
 const COMPACT_RATIO = 4;
 const COMPACT_MIN_BYTES = 1 << 20;
@@ -407,6 +411,35 @@ export class RemoteDiskCache {
     this.journalOffset = stats.size;
   }
 
+  /**
+   * One opener of an object per machine at a time (issue 15: one index read per machine, not per
+   * rank): while a live process holds `opening-<key>`, others sleep until it is gone (its tables
+   * are then on disk, read as hits), a dead holder's file is removed, and after OPEN_WAIT_MS a
+   * waiter goes on by itself (slower, never stuck). Returns the release.
+   */
+  holdOpening(key: string): () => void {
+    const path = join(this.root, `opening-${key}`);
+    const started = Date.now();
+    for (let attempt = 0; ; attempt++) {
+      let fd: number;
+      try {
+        fd = openSync(path, 'wx');
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return () => {};
+        if (attempt % OPEN_STALE_CHECK_EVERY === 0) this.breakStaleLock(path);
+        if (Date.now() - started > OPEN_WAIT_MS) return () => {};
+        Atomics.wait(sleeper, 0, 0, OPEN_POLL_MS);
+        continue;
+      }
+      try {
+        writeSync(fd, String(process.pid));
+      } finally {
+        closeSync(fd);
+      }
+      return () => rmSync(path, { force: true });
+    }
+  }
+
   /** Runs `action` holding the folder's lock (a sleeping spin: the lock is held for microseconds). */
   private locked<T>(action: () => T): T {
     const started = Date.now();
@@ -435,10 +468,10 @@ export class RemoteDiskCache {
   }
 
   /** Removes a lock whose owner process no longer exists. */
-  private breakStaleLock(): void {
+  private breakStaleLock(lockPath = this.lockPath): void {
     let owner: number;
     try {
-      owner = Number(readFileSync(this.lockPath, 'latin1'));
+      owner = Number(readFileSync(lockPath, 'latin1'));
     } catch {
       return;
     }
@@ -446,7 +479,7 @@ export class RemoteDiskCache {
     try {
       process.kill(owner, 0);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ESRCH') rmSync(this.lockPath, { force: true });
+      if ((error as NodeJS.ErrnoException).code === 'ESRCH') rmSync(lockPath, { force: true });
     }
   }
 }

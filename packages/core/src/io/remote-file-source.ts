@@ -31,6 +31,9 @@ import type { ProviderReference } from './remote-provider.js';
 import { type RetryCounters, type RetryPolicy, withRetries } from './remote-retry.js';
 import { SyncFetcher } from './remote-sync-fetch.js';
 
+/** how long an opener waits for its tables' disk writes before the next opener goes on, and how often it looks */
+const STORE_WAIT_MS = 30_000;
+const STORE_POLL_MS = 5;
 /** Background disk-cache writes of fetched-ahead blocks allowed to wait at once (per loader; at most readAheadBytes). */
 const MAX_PENDING_DISK_BYTES = 64 * 1024 * 1024;
 
@@ -437,6 +440,27 @@ export class RemoteFileSource implements FileSource {
       bytes,
       pending: this.pendingDiskBytes.buffer as SharedArrayBuffer,
     });
+  }
+
+  /**
+   * Runs `open` (reading the tables at open) as this machine's only opener of the object: another
+   * process opening it at the same moment waits, then reads the tables from the disk cache, so N
+   * ranks starting together fetch the tables once (RemoteDiskCache.holdOpening). Waits for the
+   * tables' background disk writes before letting the next opener in.
+   */
+  openExclusively<T>(open: () => T): T {
+    if (this.settings.cacheBytes <= 0) return open();
+    const release = this.disk.holdOpening(this.cacheKey);
+    try {
+      const result = open();
+      const deadline = Date.now() + STORE_WAIT_MS;
+      for (let pending = Atomics.load(this.pendingDiskBytes, 0); pending > 0 && Date.now() < deadline; pending = Atomics.load(this.pendingDiskBytes, 0)) {
+        Atomics.wait(this.pendingDiskBytes, 0, pending, STORE_POLL_MS);
+      }
+      return result;
+    } finally {
+      release();
+    }
   }
 
   /** Whether a block is here without a request: in this thread's memory, the shared pool or on disk. */

@@ -266,7 +266,9 @@ export function openRemoteDataset(url: string, options: OpenOptions, internal?: 
     throw toTesseraError(error, url);
   }
   try {
-    const dataset = new OpenDataset(source.path, source, options);
+    // Decode workers open what their loader opened: only a first open waits for other openers.
+    const open = () => new OpenDataset(source.path, source, options);
+    const dataset = internal === undefined ? source.openExclusively(open) : open();
     dataset.remote = { ...resolved, url };
     return dataset;
   } catch (error) {
