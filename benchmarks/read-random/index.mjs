@@ -206,7 +206,7 @@ async function benchWriter() {
   const spec = readDatasetSpecs(quick).find((candidate) => candidate.id === '100KiB');
   const payload = spec.numSamples * spec.sampleByteLength;
   const directory = chooseWriteDirectory(options['write-dir'], payload);
-  const writeRepeats = quick ? 1 : 2;
+  const writeRepeats = options.repeats ?? (quick ? 1 : 4);
   progress(`write: ${spec.numSamples} × ${spec.sampleByteLength} B into ${directory}, ${writeRepeats} repeat(s)`);
   const { contenders, timings, payloadByteLength } = await measureWriter(spec, {
     workerCounts: [0, 1, 2],

@@ -9,6 +9,7 @@ export type BytesInput = Uint8Array | ArrayBuffer | string;
 /** Variable-length bytes (FFCV BytesField, type id 3). Strings are stored as UTF-8. */
 export const bytesCodec: FieldCodec<BytesInput, Record<string, never>> = {
   id: 'core/bytes',
+  encodeCopiesOnly: true,
   typeId: TYPE_ID.BYTES,
   encodeFfcvArguments: () => new Uint8Array(0),
   decodeFfcvArguments: () => ({}),

@@ -95,6 +95,8 @@ function makeCodec(id: string, typeId: number): FieldCodec<ArrayLike<number | bi
       return normalizeArguments({ dtype: descr[0][1], shape });
     },
     metadataLayout: () => ({ byteLength: 8, alignment: 8 }),
+    // Plain arrays are converted on the calling thread (toTransferable): encode copies bytes.
+    encodeCopiesOnly: true,
     // Plain arrays cross to workers as the stored bytes, so NaN payloads and int64 precision survive.
     toTransferable(value, args) {
       if (!Array.isArray(value) || args === undefined) return value;

@@ -6,6 +6,7 @@ const TWO_POW_63 = 2n ** 63n;
 /** A 64-bit integer per sample, stored in the metadata record (FFCV IntField, type id 1). */
 export const int64Codec: FieldCodec<number | bigint, Record<string, never>> = {
   id: 'core/int64',
+  encodeCopiesOnly: true,
   typeId: TYPE_ID.INT,
   encodeFfcvArguments: () => new Uint8Array(0),
   decodeFfcvArguments: () => ({}),
@@ -59,6 +60,7 @@ export const int64Codec: FieldCodec<number | bigint, Record<string, never>> = {
 /** A float64 per sample, stored in the metadata record bit-exactly (FFCV FloatField, type id 0). */
 export const float64Codec: FieldCodec<number, Record<string, never>> = {
   id: 'core/float64',
+  encodeCopiesOnly: true,
   typeId: TYPE_ID.FLOAT,
   encodeFfcvArguments: () => new Uint8Array(0),
   decodeFfcvArguments: () => ({}),

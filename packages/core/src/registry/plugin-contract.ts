@@ -127,6 +127,14 @@ export interface FieldCodec<TValue = unknown, TArgs extends JsonValue = JsonValu
    */
   toTransferable?(value: TValue, args: TArgs): unknown;
 
+  /**
+   * Optional: set when `encode` only copies (or views) the value's bytes, with no computation worth
+   * a thread (core's bytes, ndarray and scalars). When every field of a schema says so, the writer
+   * encodes on the calling thread whatever its `workers` option: posting a value to a worker copies
+   * it once more than encoding does.
+   */
+  readonly encodeCopiesOnly?: boolean;
+
   // ── read side ─────────────────────────────────────────────────────────────────────────────
 
   /**

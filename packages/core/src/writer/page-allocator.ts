@@ -1,4 +1,4 @@
-import { readSync, writeSync, writevSync } from 'node:fs';
+import { readSync, writeSync, writev, writevSync } from 'node:fs';
 import { crc32 } from '../util/crc32.js';
 import { ioError } from '../util/io-error.js';
 import { ALLOCATION_COLUMNS, type EncodedChunk } from './sample-encoder.js';
@@ -34,7 +34,16 @@ export interface PageAllocatorOptions {
   reserveEmpty?: boolean;
   /** the path named in E_IO errors */
   label: string;
+  /**
+   * Write in the background (libuv's thread pool) while the calling thread goes on: the next
+   * payloads' checksums and encoding overlap the previous writes. The caller then awaits `settle()`
+   * between chunks (backpressure) and `drain()` before it uses the file (finishAsync does).
+   */
+  backgroundWrites?: boolean;
 }
+
+/** bytes of background writes allowed in flight before settle() waits */
+const MAX_BACKGROUND_BYTES = 2 * WRITE_BUFFER_BYTE_LENGTH;
 
 export class PageAllocator {
   pageSize: number;
@@ -54,6 +63,12 @@ export class PageAllocator {
   private checksumsFromFile = false;
   private readonly reserve: number;
   private readonly label: string;
+  private readonly background: boolean;
+  /** background writes not yet completed, and their bytes */
+  private readonly inFlight = new Set<Promise<void>>();
+  private inFlightBytes = 0;
+  /** the first failure of a background write, rethrown by settle/drain/flush */
+  private writeFailure: unknown;
 
   constructor(
     pageSize: number,
@@ -65,6 +80,7 @@ export class PageAllocator {
     this.pageSize = pageSize;
     this.reserve = options.reserveEmpty === true ? 1 : 0;
     this.label = options.label;
+    this.background = options.backgroundWrites === true;
     this.allocations = { sampleIndices: new Float64Array(1024), pointers: new Float64Array(1024), byteLengths: new Float64Array(1024), count: 0 };
   }
 
@@ -134,12 +150,57 @@ export class PageAllocator {
     this.checksumsFromFile = true;
   }
 
-  /** Writes queued bytes to the file now. */
+  /** Writes queued bytes to the file now (with background writes: starts them; `drain()` waits). */
   flushNow(): void {
     this.flush();
   }
 
-  /** Pads the last page with zeros, flushes, and returns the tables. */
+  /**
+   * Writes `bytes` at an absolute file position of this allocator's file: in the background with
+   * background writes (a synchronous write would wait for the background ones on the file's lock),
+   * else now. `bytes` must not change until drain().
+   */
+  writeAt(bytes: Uint8Array, position: number): void {
+    if (bytes.byteLength === 0) return;
+    if (this.background) {
+      this.rethrowFailure();
+      this.writeInBackground([bytes], position, bytes.byteLength);
+      return;
+    }
+    try {
+      const written = writevSync(this.fd, [bytes], position);
+      if (written < bytes.byteLength) this.completeShortWrite([bytes], position, written);
+    } catch (error) {
+      throw ioError(error, 'write', this.label);
+    }
+  }
+
+  /** Background writes: waits while more than MAX_BACKGROUND_BYTES are in flight; rethrows a failed write. */
+  async settle(): Promise<void> {
+    while (this.inFlightBytes > MAX_BACKGROUND_BYTES && this.inFlight.size > 0) await Promise.race(this.inFlight);
+    this.rethrowFailure();
+  }
+
+  /** Background writes: waits for every write handed out so far; rethrows a failed write. */
+  async drain(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    this.rethrowFailure();
+  }
+
+  /** finish() for background writes: pads, writes, waits for every write, then checksums from the file if needed. */
+  async finishAsync(): Promise<{ allocations: PlacedAllocations; pageChecksums: number[]; dataByteLength: number }> {
+    this.padTo(this.pageCount * this.pageSize);
+    this.flush();
+    await this.drain();
+    if (this.checksumsFromFile) this.checksumPagesFromFile();
+    return { allocations: this.allocations, pageChecksums: this.pageChecksums, dataByteLength: this.pageCount * this.pageSize };
+  }
+
+  private rethrowFailure(): void {
+    if (this.writeFailure !== undefined) throw ioError(this.writeFailure, 'write', this.label);
+  }
+
+  /** Pads the last page with zeros, flushes, and returns the tables (synchronous writes only: see finishAsync). */
   finish(): { allocations: PlacedAllocations; pageChecksums: number[]; dataByteLength: number } {
     this.padTo(this.pageCount * this.pageSize);
     this.flush();
@@ -202,11 +263,51 @@ export class PageAllocator {
   }
 
   private flush(): void {
+    this.rethrowFailure();
     if (this.buffered === 0) return;
     try {
       this.writeQueued();
     } catch (error) {
       throw ioError(error, 'write', this.label);
+    }
+  }
+
+  /** Hands the queued segments to a background vectored write at `position`; a short write finishes synchronously there. */
+  private writeInBackground(segments: Uint8Array[], position: number, byteLength: number): void {
+    const write = new Promise<void>((resolve) => {
+      writev(this.fd, segments, position, (error, written) => {
+        try {
+          if (error !== null) throw error;
+          if (written < byteLength) this.completeShortWrite(segments, position, written);
+        } catch (failure) {
+          this.writeFailure ??= failure;
+        }
+        resolve();
+      });
+    });
+    this.inFlight.add(write);
+    this.inFlightBytes += byteLength;
+    void write.then(() => {
+      this.inFlight.delete(write);
+      this.inFlightBytes -= byteLength;
+    });
+  }
+
+  /** Writes what a short vectored write left, segment by segment. */
+  private completeShortWrite(segments: readonly Uint8Array[], position: number, written: number): void {
+    let skip = written;
+    for (const segment of segments) {
+      if (skip >= segment.byteLength) {
+        skip -= segment.byteLength;
+        continue;
+      }
+      let offset = skip;
+      skip = 0;
+      while (offset < segment.byteLength) {
+        const count = writeSync(this.fd, segment, offset, segment.byteLength - offset, position + written);
+        offset += count;
+        written += count;
+      }
     }
   }
 
@@ -227,23 +328,12 @@ export class PageAllocator {
         start = end;
       }
     }
-    let written = writevSync(this.fd, this.segments, this.fileBase + this.emitted);
-    if (written < this.buffered) {
-      // A short vectored write: finish segment by segment.
-      let skip = written;
-      for (const segment of this.segments) {
-        if (skip >= segment.byteLength) {
-          skip -= segment.byteLength;
-          continue;
-        }
-        let offset = skip;
-        skip = 0;
-        while (offset < segment.byteLength) {
-          const count = writeSync(this.fd, segment, offset, segment.byteLength - offset, this.fileBase + this.emitted + written);
-          offset += count;
-          written += count;
-        }
-      }
+    const position = this.fileBase + this.emitted;
+    if (this.background) {
+      this.writeInBackground(this.segments, position, this.buffered);
+    } else {
+      const written = writevSync(this.fd, this.segments, position);
+      if (written < this.buffered) this.completeShortWrite(this.segments, position, written);
     }
     this.emitted += this.buffered;
     this.buffered = 0;

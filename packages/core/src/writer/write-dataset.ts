@@ -113,7 +113,10 @@ export async function writeDataset(path: string, schema: Schema, source: DataSou
     const problem = findJsonProblem(options.info);
     if (problem !== undefined) throw new ArgumentError(`info${problem.path.slice(1)}`, `${problem.problem} (info is stored as JSON in the extension block)`);
   }
-  const serialized = workers > 0 ? serializeSchema(plan) : undefined;
+  // Fields whose codecs only copy their values are encoded here whatever `workers` is: a worker would
+  // receive a copy of every value (structured clone) only to copy it once more.
+  const encodeInWorkers = workers > 0 && plan.fields.some((field) => field.codec.encodeCopiesOnly !== true);
+  const serialized = encodeInWorkers ? serializeSchema(plan) : undefined;
 
   const reader = readSource(source);
   // The target is checked and the temporary file created before any worker starts; every failure
@@ -187,10 +190,10 @@ export async function writeDataset(path: string, schema: Schema, source: DataSou
         if (largest !== undefined && requestedPageSize === 'auto') pageSize = Math.max(pageSize, ffcvPageSize(largest));
         if (knownLength !== undefined) {
           dataStart = alignUp(metadataStart + knownLength * recordByteLength, pageSize);
-          allocator = new PageAllocator(pageSize, fd, dataStart, { reserveEmpty: ffcv, label });
+          allocator = new PageAllocator(pageSize, fd, dataStart, { reserveEmpty: ffcv, label, backgroundWrites: true });
         } else {
           spool = createScratchFile(label);
-          allocator = new PageAllocator(pageSize, spool.fd, 0, { reserveEmpty: ffcv, label: spool.path });
+          allocator = new PageAllocator(pageSize, spool.fd, 0, { reserveEmpty: ffcv, label: spool.path, backgroundWrites: true });
         }
       }
       if (largest !== undefined && largest.byteLength > pageSize) {
@@ -199,6 +202,7 @@ export async function writeDataset(path: string, schema: Schema, source: DataSou
         if (knownLength !== undefined) {
           const grownDataStart = alignUp(metadataStart + knownLength * recordByteLength, grown);
           allocator.flushNow();
+          await allocator.drain();
           moveData(fd, dataStart, grownDataStart, allocator.byteLength, label);
           metadataChecksum = shiftPointers(fd, metadataStart, samplesWritten, recordByteLength, writtenPointers, grownDataStart - dataStart, label);
           allocator.growPageSize(grown, grownDataStart);
@@ -211,13 +215,16 @@ export async function writeDataset(path: string, schema: Schema, source: DataSou
       if (knownLength !== undefined) {
         const fixups = growable ? [] : undefined;
         allocator.place(chunk, dataStart, fixups);
+        // The pages go to the file in the background while the next chunk is encoded and checksummed.
+        await allocator.settle();
         const metadataOffset = metadataStart + chunk.firstSampleIndex * recordByteLength;
         if (fixups !== undefined) for (const position of fixups) writtenPointers.push(metadataOffset + position);
-        writeAll(fd, chunk.metadata, metadataOffset, label);
+        allocator.writeAt(chunk.metadata, metadataOffset);
         metadataChecksum = crc32(chunk.metadata, metadataChecksum);
       } else {
         const fixups: number[] = [];
         allocator.place(chunk, 0, fixups);
+        await allocator.settle();
         heldMetadata.push({ metadata: chunk.metadata, fixups });
       }
       for (let row = 0; row < chunk.allocationCount; row++) {
@@ -236,7 +243,7 @@ export async function writeDataset(path: string, schema: Schema, source: DataSou
       allocator = new PageAllocator(pageSize, fd, 0, { reserveEmpty: ffcv, label });
     }
     const numSamples = samplesWritten;
-    const placed = allocator.finish();
+    const placed = await allocator.finishAsync();
     const numPages = allocator.pageCount;
     const metadataEnd = metadataStart + numSamples * recordByteLength;
     dataStart = numPages > 0 ? alignUp(metadataEnd, pageSize) : metadataEnd;
