@@ -193,13 +193,26 @@ async function benchOpen() {
   const path = await ensureOpenDataset(spec);
   progress('  measuring openDataset');
   const timing = await measureOpen(path, 5);
+  const firstRead = await measureOpen(path, 5, { firstRead: true });
   const met = timing.medianMs < TARGETS.open10MMs;
   printTable(
     `open: openDataset of ${spec.numSamples} samples (int64 label + 8-byte bytes), page cache warm`,
-    ['samples', 'median ms', 'best ms', 'target'],
-    [[formatCount(spec.numSamples), timing.medianMs.toFixed(1), timing.bestMs.toFixed(1), `< ${TARGETS.open10MMs} ms: ${met ? 'met' : 'MISSED'}`]],
+    ['', 'median ms', 'best ms', 'target'],
+    [
+      ['openDataset', timing.medianMs.toFixed(1), timing.bestMs.toFixed(1), `< ${TARGETS.open10MMs} ms: ${met ? 'met' : 'MISSED'}`],
+      ['open + first read (allocation table and columns checked)', firstRead.medianMs.toFixed(1), firstRead.bestMs.toFixed(1), ''],
+    ],
   );
-  return { numSamples: spec.numSamples, medianMs: timing.medianMs, bestMs: timing.bestMs, timesMs: timing.timesMs, targetMs: TARGETS.open10MMs, met };
+  return {
+    numSamples: spec.numSamples,
+    medianMs: timing.medianMs,
+    bestMs: timing.bestMs,
+    timesMs: timing.timesMs,
+    firstReadMedianMs: firstRead.medianMs,
+    firstReadBestMs: firstRead.bestMs,
+    targetMs: TARGETS.open10MMs,
+    met,
+  };
 }
 
 async function benchWriter() {

@@ -5,15 +5,20 @@
  * that looks at the bytes, as the merge does to check each page's CRC-32), all writing to tmpfs (/dev/shm when it has room) so the figure is the merge's,
  * not the disk's. GB/s of shard bytes, best of N interleaved rounds, and the ratio.
  *
- *   pnpm bench scale-out [--quick] [--repeats N] [--write-dir DIR]
+ * Section `mix` (mix.mjs): the mixed loader over 3 files in 2 weighted streams (stratified,
+ * per-stream, proportions 0.7 / 0.3) against the same samples as one merged file, samples/s and the
+ * ratio (goal ≥ 0.95×), workers 0 and 2. Section `build` (build.mjs, when present): the sharded
+ * build's wall time with 1, 2, 3 BullMQ worker processes against the single-process build.
  *
- * The sharded-build (BullMQ workers) and mixed-loader sections of issue 15 are not written yet.
+ *   pnpm bench scale-out [--quick] [--repeats N] [--only merge,mix,build] [--write-dir DIR]
+ *
  * Last stdout line: the JSON result.
  */
 import { closeSync, copyFileSync, mkdirSync, openSync, readSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { chooseWriteDirectory, createBenchRun, formatRatio, measureInterleaved, parseBenchOptions, printTable, progress, removePath } from '../lib/index.mjs';
 import { core, coreSource } from '../lib/tessera-core.mjs';
+import { benchMix } from './mix.mjs';
 
 const { int64, mergeDatasets, ndarray, openDataset, writeDataset } = core;
 const BENCH = 'scale-out';
@@ -21,7 +26,7 @@ const SHARDS = 4;
 const SHAPE = [3, 64, 64];
 const SAMPLE_BYTES = 3 * 64 * 64 * 4;
 
-const options = parseBenchOptions({ usage: 'pnpm bench scale-out [--quick] [--repeats N] [--write-dir DIR]', sections: ['merge'], extraOptions: { 'write-dir': { type: 'string' } } });
+const options = parseBenchOptions({ usage: 'pnpm bench scale-out [--quick] [--repeats N] [--write-dir DIR]', sections: ['merge', 'mix', 'build'], extraOptions: { 'write-dir': { type: 'string' } } });
 const { quick } = options;
 const repeats = options.repeats ?? (quick ? 2 : 5);
 const samplesPerShard = quick ? 1000 : 5000;
@@ -31,7 +36,14 @@ mkdirSync(directory, { recursive: true });
 const benchRun = createBenchRun(BENCH, { quick, repeats, core: coreSource, directory });
 const { metrics } = benchRun;
 try {
-  metrics.merge = await benchMerge();
+  if (options.sections.has('merge')) metrics.merge = await benchMerge();
+  if (options.sections.has('mix')) metrics.mix = await benchMix({ directory, quick, repeats });
+  if (options.sections.has('build')) {
+    // build.mjs needs redis-server and @tessera/bullmq; loaded only when the section runs.
+    const { benchBuild } = await import('./build.mjs');
+    mkdirSync(join(directory, 'build'), { recursive: true });
+    metrics.build = await benchBuild({ directory: join(directory, 'build'), quick, repeats });
+  }
 } finally {
   removePath(directory);
 }

@@ -40,3 +40,64 @@ describe("openDataset({ validateFields: 'lazy' })", () => {
     expect(errorOf(() => openDataset(path, { validateFields: 'never' as never }))).toMatchObject({ code: 'E_ARGUMENT', message: expect.stringContaining('validateFields') });
   });
 });
+
+describe('a 2^20-sample file opens without scanning its columns; the first read checks them against the allocation table', () => {
+  const bigPath = join(directory, 'big.beton');
+  const bigCorruptPath = join(directory, 'big-corrupt.beton');
+  const numSamples = (1 << 20) + 3;
+  const corruptSample = 700_001;
+
+  beforeAll(async () => {
+    await writeDataset(
+      bigPath,
+      { id: int64(), blob: bytes() },
+      { length: numSamples, get: (id) => ({ id, blob: Uint8Array.of(id & 0xff, (id >>> 8) & 0xff, id >>> 16) }) },
+      { workers: 0, chunkSize: 8192 },
+    );
+    const file = new Uint8Array(readFileSync(bigPath));
+    const dataset = openDataset(bigPath);
+    const at = dataset.layout.metadataStart + dataset.field('blob').recordOffset(corruptSample);
+    dataset.close();
+    new DataView(file.buffer).setUint32(at + 8, 0x7fff_0000, true); // its size: far past the end
+    writeFileSync(bigCorruptPath, file);
+  }, 120_000);
+
+  it('the intact file reads back; the corrupt one opens, and its first read is E_METADATA naming the sample, every time', () => {
+    const good = openDataset(bigPath);
+    try {
+      expect(Array.from(good.read(numSamples - 1, 'blob') as Uint8Array)).toEqual([(numSamples - 1) & 0xff, ((numSamples - 1) >>> 8) & 0xff, (numSamples - 1) >>> 16]);
+      expect(Array.from(good.read(corruptSample, 'blob') as Uint8Array)).toEqual([corruptSample & 0xff, (corruptSample >>> 8) & 0xff, corruptSample >>> 16]);
+    } finally {
+      good.close();
+    }
+    const dataset = openDataset(bigCorruptPath);
+    try {
+      for (const sample of [5, corruptSample, numSamples - 1]) {
+        expect(errorOf(() => dataset.read(sample, 'blob'))).toMatchObject({ code: 'E_METADATA', message: expect.stringContaining(`field "blob" of sample ${corruptSample} declares 2147418112 bytes`) });
+      }
+    } finally {
+      dataset.close();
+    }
+    expect(verifyDataset(bigCorruptPath).ok).toBe(false);
+  });
+
+  it('a loader over the corrupt file fails with E_METADATA before any batch; over the intact one it reads every sample', async () => {
+    const { createLoader } = await import('../src/index.js');
+    const run = async (path: string) => {
+      const loader = createLoader(path, { batchSize: 8192, order: 'sequential', pipelines: { id: null } });
+      let samples = 0;
+      try {
+        for await (const batch of loader) {
+          const blob = batch.blob as unknown as { data: Uint8Array; shape: readonly number[] };
+          if (samples === 0) expect(Array.from(blob.data.subarray(3 * 258, 3 * 259))).toEqual([2, 1, 0]);
+          samples += blob.shape[0] as number;
+        }
+      } finally {
+        await loader.close();
+      }
+      return samples;
+    };
+    expect(await run(bigPath)).toBe(numSamples);
+    await expect(run(bigCorruptPath)).rejects.toMatchObject({ code: 'E_METADATA', message: expect.stringContaining(`sample ${corruptSample}`) });
+  });
+});
