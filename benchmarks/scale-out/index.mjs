@@ -14,7 +14,7 @@
  *
  * Last stdout line: the JSON result.
  */
-import { closeSync, copyFileSync, mkdirSync, openSync, readSync, statSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { chooseWriteDirectory, createBenchRun, formatRatio, measureInterleaved, parseBenchOptions, printTable, progress, removePath } from '../lib/index.mjs';
 import { core, coreSource } from '../lib/tessera-core.mjs';
@@ -38,7 +38,9 @@ const { metrics } = benchRun;
 try {
   if (options.sections.has('merge')) metrics.merge = await benchMerge();
   if (options.sections.has('mix')) metrics.mix = await benchMix({ directory, quick, repeats });
-  if (options.sections.has('build')) {
+  if (options.sections.has('build') && !existsSync(new URL('./build.mjs', import.meta.url))) {
+    progress('build: no build.mjs in this checkout; section skipped');
+  } else if (options.sections.has('build')) {
     // build.mjs needs redis-server and @tessera/bullmq; loaded only when the section runs.
     const { benchBuild } = await import('./build.mjs');
     mkdirSync(join(directory, 'build'), { recursive: true });
