@@ -30,6 +30,15 @@ if (!existsSync('/usr/sbin/nginx') && process.platform === 'linux' && process.ge
   }
 }
 
+// @tessera/bullmq's queue tests start a real redis-server: install Debian's when it is missing and
+// apt-get can; otherwise those tests skip and say so.
+if (!existsSync('/usr/bin/redis-server') && process.platform === 'linux' && process.getuid?.() === 0) {
+  const install = (args) => spawnSync('apt-get', args, { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }).status === 0;
+  if (!install(['install', '-y', 'redis-server']) && !(install(['update']) && install(['install', '-y', 'redis-server']))) {
+    console.log("could not install redis-server with apt-get: @tessera/bullmq's queue tests will skip");
+  }
+}
+
 // The scripts' own tests (node:test), then the path check itself.
 const scriptTests = ['check-repo-paths.test.mjs', 'test-summary.test.mjs'].map((name) => join(import.meta.dirname, name));
 const paths = spawnSync(process.execPath, ['--test', ...scriptTests], { cwd: root, stdio: 'inherit' });

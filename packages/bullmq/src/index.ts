@@ -1,0 +1,11 @@
+export { enqueueShardedBuild, MAX_SHARDS } from './enqueue-sharded-build.js';
+export type { EnqueuedBuild, ShardedBuildOptions } from './enqueue-sharded-build.js';
+export { waitForBuild } from './wait-for-build.js';
+export type { BuildResult, WaitForBuildOptions } from './wait-for-build.js';
+export { runBuildWorker } from './run-build-worker.js';
+export type { BuildWorker, BuildWorkerEvent, BuildWorkerJobEvent, BuildWorkerOptions } from './run-build-worker.js';
+export { BuildJobError } from './build-job-error.js';
+export { TesseraCommandError } from './tessera-command-error.js';
+export { shardOutputPath } from './shard-output.js';
+export { BUILD_JOB_VERSION, MERGE_JOB_NAME, SHARD_JOB_NAME } from './build-job.js';
+export type { JobFailure, MergeJobData, MergeJobResult, ShardJobData, ShardJobResult } from './build-job.js';
