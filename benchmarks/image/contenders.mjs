@@ -20,6 +20,8 @@ export const MAX_RESOLUTION = 256;
 export const QUALITY = 90;
 export const WORKERS = 2;
 export const SEED = 0x1a6e;
+/** CenterCrop's side as a share of the shorter side (Tessera's and FFCV's default). */
+export const CENTER_CROP_RATIO = 224 / 256;
 
 // One libvips thread per image; parallelism comes from images in flight (sharp's own advice for many small images).
 sharp.concurrency(1);
@@ -142,7 +144,7 @@ export function naiveLoader(files, sizes, { id, label, crop }) {
         for (let position = 0; position < BATCH_SIZE; position++) {
           const fileIndex = order[batchIndex * BATCH_SIZE + position];
           const [width, height] = sizes[fileIndex];
-          if (crop === 'center') centerCrop(width, height, 224 / 256, window);
+          if (crop === 'center') centerCrop(width, height, CENTER_CROP_RATIO, window);
           else randomResizedCrop(width, height, [0.08, 1], [3 / 4, 4 / 3], random, window);
           pending.push(loadOne(fileIndex, position, [...window]));
         }

@@ -17,14 +17,17 @@ export function summarize(timesMs) {
 /**
  * Runs every contender's `run()` `warmup` times then `repeats` times, interleaved, and returns
  * `Map<id, { bestMs, medianMs, timesMs }>`. `run` may be async (awaited, and the await is timed).
+ * A contender with `timesItself: true` resolves `run()` with its own milliseconds instead (a peer
+ * process timing its work, without the pipe's round trip); that number is the round's time.
  */
 export async function measureInterleaved(contenders, { warmup = 1, repeats = 5, onRound } = {}) {
   const times = new Map(contenders.map((contender) => [contender.id, []]));
   for (let round = 0; round < warmup + repeats; round++) {
     for (const contender of contenders) {
       const started = nowMs();
-      await contender.run();
-      const elapsedMs = nowMs() - started;
+      const reported = await contender.run();
+      const elapsedMs = contender.timesItself === true ? reported : nowMs() - started;
+      if (!Number.isFinite(elapsedMs)) throw new TypeError(`contender ${contender.id} times itself but run() resolved with ${reported}`);
       if (round >= warmup) times.get(contender.id).push(elapsedMs);
     }
     onRound?.(round < warmup ? `warmup ${round + 1}/${warmup}` : `repeat ${round - warmup + 1}/${repeats}`);

@@ -1,11 +1,13 @@
 /**
  * The loader benchmark's data: N samples of `image: ndarray('<f4', [3, 32, 32])` (12,288 bytes) and
  * `label: int64()`, stored as a .beton file (the writer's own page size) and as an LMDB database
- * (one key per sample), built once under .bench-data/ and reused while their tag matches. Cached
+ * (one key per sample), built once under .bench-data/ and reused while their tag matches; when FFCV
+ * is measured, also as a .beton written by FFCV's own DatasetWriter from the same values. Cached
  * copies are spot-checked against freshly generated samples before use.
  */
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { ensureLmdbDatabase, reuseCachedBeton, spotCheckSamples } from '../lib/cached-datasets.mjs';
-import { benchDataPath, createByteStream, progress } from '../lib/index.mjs';
+import { benchDataPath, createByteStream, progress, removePath } from '../lib/index.mjs';
 import { core } from '../lib/tessera-core.mjs';
 
 const { int64, ndarray, writeDataset } = core;
@@ -107,4 +109,61 @@ export async function ensureLoaderLmdb(spec) {
         return { image: stored.subarray(0, IMAGE_BYTE_LENGTH), label: stored.readInt32LE(IMAGE_BYTE_LENGTH) };
       }),
   });
+}
+
+/**
+ * The same samples written by FFCV's DatasetWriter (NDArrayField float32 [3, 32, 32] + IntField, its
+ * default page size, 2 workers), so Tessera and FFCV read one file. Node writes the values once
+ * into a raw file (every image, then every label as int64), FFCV's writer reads it with
+ * numpy.memmap; the raw file is removed afterwards. Tessera then checks the written file holds the
+ * spec's values. Returns { path, pageSize, fileByteLength, writeSeconds (undefined when reused) }.
+ */
+export async function ensureFfcvLoaderBeton(spec, ffcvDriver) {
+  const path = benchDataPath(`loader-${specTag(spec)}-ffcv.beton`);
+  const check = (dataset) => {
+    const valid = dataset.numSamples === spec.numSamples && matchesSource(spec, (index) => ({ image: dataset.read(index, 'image').data, label: dataset.read(index, 'label') }));
+    return valid && { path, pageSize: dataset.pageSize, fileByteLength: dataset.layout.fileByteLength };
+  };
+  const cached = reuseCachedBeton(path, check);
+  if (cached) return { ...cached, writeSeconds: undefined };
+  const rawPath = benchDataPath(`loader-${specTag(spec)}.raw`);
+  progress(`  writing ${rawPath} (the same values, raw, for FFCV's writer)…`);
+  writeRawSamples(spec, rawPath);
+  progress(`  FFCV's DatasetWriter: ${path}…`);
+  let reply;
+  try {
+    reply = await ffcvDriver.writeNdarray({ path, raw: rawPath, numSamples: spec.numSamples, shape: IMAGE_SHAPE, workers: 2 });
+  } finally {
+    removePath(rawPath);
+  }
+  const dataset = core.openDataset(path);
+  let written;
+  try {
+    written = check(dataset);
+  } finally {
+    dataset.close();
+  }
+  if (!written) throw new Error(`FFCV wrote ${path}, but Tessera does not read the spec's values back from it (samples 0, 1, ${Math.floor(spec.numSamples / 2)}, ${spec.numSamples - 1} checked)`);
+  progress(`  FFCV wrote ${(written.fileByteLength / 1e9).toFixed(2)} GB (page size ${written.pageSize} B) in ${reply.seconds.toFixed(1)} s`);
+  return { ...written, writeSeconds: reply.seconds };
+}
+
+/** Every image's float32 bytes, sample by sample, then every label as int64 little-endian. */
+function writeRawSamples(spec, rawPath) {
+  const source = createSampleSource(spec);
+  const chunkSamples = 1024;
+  const chunk = Buffer.allocUnsafe(chunkSamples * IMAGE_BYTE_LENGTH);
+  const fd = openSync(rawPath, 'w');
+  try {
+    for (let first = 0; first < spec.numSamples; first += chunkSamples) {
+      const count = Math.min(chunkSamples, spec.numSamples - first);
+      for (let slot = 0; slot < count; slot++) chunk.set(new Uint8Array(source.imageOf(first + slot).buffer), slot * IMAGE_BYTE_LENGTH);
+      writeSync(fd, chunk, 0, count * IMAGE_BYTE_LENGTH);
+    }
+    const labels = new BigInt64Array(spec.numSamples);
+    for (let index = 0; index < spec.numSamples; index++) labels[index] = BigInt(labelOf(spec, index));
+    writeSync(fd, new Uint8Array(labels.buffer));
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -4,8 +4,12 @@
  * decode workers (random and quasi-random orders) against a hand-written lmdb loop doing the same
  * work (same permutation, getBinaryFast per sample, copy into a preallocated [256, 3, 32, 32]
  * Float32Array and an Int32Array of labels), and a bare mmap+copy loop (one thread) as the physical
- * limit; FFCV 1.0's Loader figure on the same data printed beside. Then, cold cache: bytes one epoch
- * reads from the file with the loader's bounded process cache, random against quasi-random.
+ * limit. FFCV 1.0, when TESSERA_FFCV_PYTHONPATH names a built FFCV tree (benchmarks/README.md): its
+ * DatasetWriter writes the same values into a .beton of its own, and on that one file FFCV's Loader
+ * (random and quasi-random, 2 workers, os_cache) and Tessera's loader (2 workers) run in the same
+ * interleaved rounds; without FFCV its figures measured earlier on this machine are printed, marked
+ * "reference, not measured". Then, cold cache: bytes one epoch reads from the file with the loader's
+ * bounded process cache, random against quasi-random.
  *
  *   pnpm bench loader [--quick] [--repeats N] [--only SECTIONS] [--cache-mib N]
  *
@@ -27,16 +31,23 @@ import {
   printTable,
   progress,
 } from '../lib/index.mjs';
+import { probeFfcv, startFfcvDriver } from '../ffcv/ffcv-driver.mjs';
 import { core, coreInternals, coreSource } from '../lib/tessera-core.mjs';
 import { bareMmapContender } from './bare-contender.mjs';
 import { COLD_ORDERS, detectProcessCache, measureColdCache } from './cold-cache.mjs';
 import { BATCH_SIZE, ORDER_SEED, PIPELINES, lmdbContender, tesseraContender } from './contenders.mjs';
-import { IMAGE_BYTE_LENGTH, datasetSpec, ensureLoaderBeton, ensureLoaderLmdb } from './dataset.mjs';
+import { IMAGE_BYTE_LENGTH, datasetSpec, ensureFfcvLoaderBeton, ensureLoaderBeton, ensureLoaderLmdb } from './dataset.mjs';
 
 const BENCH = 'loader';
 const WORKER_COUNTS = [0, 1, 2];
-/** FFCV 1.0's Loader on exactly this dataset, this machine (random and quasi-random, 2 workers, warm cache): context only. */
+/** FFCV 1.0's Loader on exactly this dataset, this machine (random and quasi-random, 2 workers, warm cache), measured earlier: printed when FFCV is not measured. */
 const FFCV_REFERENCE = { random: { samplesPerSecond: 530e3, workers: 2 }, 'quasi-random': { samplesPerSecond: 510e3, workers: 2 } };
+/** FFCV's Loader and the Tessera loader beside it on FFCV's file: 2 workers each (FFCV `num_workers=2`). */
+const FFCV_WORKERS = 2;
+const ORDERS = ['random', 'quasi-random'];
+const orderKey = (order) => (order === 'random' ? 'random' : 'quasiRandom');
+const ffcvId = (order) => (order === 'random' ? 'ffcvRandom' : 'ffcvQuasiRandom');
+const tesseraOnFfcvFileId = (order) => `${orderKey(order)}Workers${FFCV_WORKERS}FfcvFile`;
 const TARGETS = { samplesPerSecond: 530e3, tesseraVsLmdb: 1.5 };
 
 const options = parseBenchOptions({
@@ -52,6 +63,11 @@ if (!(cacheMiB > 0)) throw new RangeError(`--cache-mib must be a positive number
 const benchRun = createBenchRun(BENCH, { quick, repeats, core: coreSource });
 const { metrics } = benchRun;
 progress(`measuring ${coreSource}${quick ? ' (--quick: 20,000 samples)' : ''}`);
+
+const ffcvProbe = probeFfcv();
+metrics.ffcvMeasured = ffcvProbe.measured && sections.has('warm');
+metrics.ffcv = ffcvProbe.measured ? { python: ffcvProbe.python, pythonPath: ffcvProbe.pythonPath, versions: ffcvProbe.versions } : { reason: ffcvProbe.reason };
+progress(ffcvProbe.measured ? `FFCV ${ffcvProbe.versions.ffcv} from ${ffcvProbe.pythonPath}: measured in the same rounds` : `FFCV not measured (${ffcvProbe.reason}): its figures are reference, not measured`);
 
 const spec = datasetSpec(quick);
 progress(`preparing ${spec.numSamples} samples`);
@@ -95,25 +111,84 @@ async function checkSameBatches(lmdb) {
   }
 }
 
+/**
+ * The first sequential batch of FFCV's file, read by FFCV's Loader and by Tessera, against Tessera's
+ * own file: the same samples 0..255, the same bytes (labels as int32).
+ */
+async function checkFfcvFileMatches(ffcvDriver, ffcvPath) {
+  const digestOf = async (path) => {
+    const loader = core.createLoader(path, { batchSize: BATCH_SIZE, order: 'sequential', workers: 0, pipelines: PIPELINES });
+    try {
+      for await (const batch of loader) {
+        const { image, label } = batch;
+        return createHash('sha256').update(new Uint8Array(image.data.buffer, image.data.byteOffset, image.data.byteLength)).update(new Uint8Array(label.data.buffer, label.data.byteOffset, label.data.byteLength)).digest('hex');
+      }
+    } finally {
+      await loader.close();
+    }
+  };
+  const tesseraOwn = await digestOf(beton.path);
+  const tesseraFfcvFile = await digestOf(ffcvPath);
+  const ffcv = await ffcvDriver.firstBatchDigest(ffcvLoaderSettings(ffcvPath, 'sequential'));
+  if (tesseraFfcvFile !== tesseraOwn) throw new Error(`Tessera reads a different first batch from FFCV's file (${tesseraFfcvFile}) than from its own (${tesseraOwn})`);
+  if (ffcv.digest !== tesseraOwn) throw new Error(`FFCV's Loader reads a different first batch (${ffcv.digest}, ${ffcv.samples} samples) than Tessera (${tesseraOwn})`);
+}
+
+/** FFCV's Loader on this benchmark's data: NDArrayDecoder + ToTensor, IntDecoder + ToTensor, os_cache, no batch dropped (as Tessera's). */
+function ffcvLoaderSettings(path, order) {
+  return { path, kind: 'ndarray', order, batchSize: BATCH_SIZE, workers: FFCV_WORKERS, dropLast: false, seed: ORDER_SEED };
+}
+
 async function benchWarm() {
   const lmdbPath = await ensureLoaderLmdb(spec);
-  progress('warm: reading both files once into the page cache');
+  const ffcvDriver = ffcvProbe.measured ? startFfcvDriver(ffcvProbe) : undefined;
+  try {
+    const ffcvBeton = ffcvDriver === undefined ? undefined : await ensureFfcvLoaderBeton(spec, ffcvDriver);
+    return await measureWarm(lmdbPath, ffcvDriver, ffcvBeton);
+  } finally {
+    await ffcvDriver?.close();
+  }
+}
+
+async function measureWarm(lmdbPath, ffcvDriver, ffcvBeton) {
+  progress(`warm: reading the ${ffcvBeton === undefined ? 'two' : 'three'} files once into the page cache`);
   warmPageCache(beton.path);
   warmPageCache(lmdbPath);
+  if (ffcvBeton !== undefined) warmPageCache(ffcvBeton.path);
 
   const lmdb = lmdbContender(lmdbPath, spec.numSamples);
   await checkSameBatches(lmdb);
+  if (ffcvBeton !== undefined) await checkFfcvFileMatches(ffcvDriver, ffcvBeton.path);
   const contenders = [];
-  for (const order of ['random', 'quasi-random']) {
+  for (const order of ORDERS) {
     for (const workers of WORKER_COUNTS) {
-      contenders.push(tesseraContender(beton.path, { workers, order, id: `${order === 'random' ? 'random' : 'quasiRandom'}Workers${workers}`, label: `Tessera ${order}, workers ${workers}` }));
+      contenders.push(tesseraContender(beton.path, { workers, order, id: `${orderKey(order)}Workers${workers}`, label: `Tessera ${order}, workers ${workers}` }));
     }
+  }
+  if (ffcvBeton !== undefined) {
+    // The same-file pairs next to each other: a Tessera round, then an FFCV round.
+    for (const order of ORDERS) {
+      contenders.push(
+        tesseraContender(ffcvBeton.path, { workers: FFCV_WORKERS, order, id: tesseraOnFfcvFileId(order), label: `Tessera ${order}, workers ${FFCV_WORKERS}, FFCV's file` }),
+        ffcvDriver.loaderContender({
+          id: ffcvId(order),
+          label: `FFCV 1.0 Loader ${order}, ${FFCV_WORKERS} workers, FFCV's file`,
+          settings: ffcvLoaderSettings(ffcvBeton.path, order),
+          samplesPerEpoch: spec.numSamples,
+          workers: FFCV_WORKERS,
+          order,
+        }),
+      );
+    }
+    progress('  FFCV: making its loaders (numba compiles each pipeline; one untimed epoch each)');
+    for (const contender of contenders) if (contender.engine === 'ffcv') await contender.start();
   }
   contenders.push(lmdb, bareMmapContender(beton.path, spec.numSamples));
 
   progress(`  measuring ${contenders.length} contenders, one epoch each per round, 1 warmup + ${repeats} rounds`);
   const timings = await measureInterleaved(contenders, { warmup: 1, repeats, onRound: (round) => progress(`    ${round} (load ${environmentMetrics().loadAverage1m})`) });
-  const checksums = new Map(contenders.filter((contender) => contender.order === 'random').map((contender) => [contender.id, contender.checksum]));
+  // Tessera (either file) and the lmdb loop share one permutation, so they sum the same values; FFCV draws its own.
+  const checksums = new Map(contenders.filter((contender) => contender.order === 'random' && contender.engine !== 'ffcv').map((contender) => [contender.id, contender.checksum]));
   if (new Set(checksums.values()).size !== 1) throw new Error(`random-order contenders read different data: ${JSON.stringify(Object.fromEntries(checksums))}`);
 
   const epochs = 1 + repeats;
@@ -133,54 +208,88 @@ async function benchWarm() {
       figure.decodeMsPerEpoch = Object.values(stats.decodeMs).reduce((sum, value) => sum + value, 0) / epochs;
       figure.waitMsPerEpoch = stats.waitMs / epochs;
     }
+    if (contender.engine === 'ffcv') figure.warmupSeconds = contender.warmupSeconds;
     figures[contender.id] = figure;
   }
   for (const contender of contenders) await contender.close();
 
+  /** FFCV's figure for an order: measured in these rounds, or the reference. */
+  const ffcvFigure = (order) => (ffcvBeton === undefined ? FFCV_REFERENCE[order] : figures[ffcvId(order)]);
+  const ffcvOrderOf = (contender) => (contender.order === 'quasi-random' ? 'quasi-random' : 'random');
   const randomIds = WORKER_COUNTS.map((workers) => `randomWorkers${workers}`);
   const bestId = randomIds.reduce((best, id) => (figures[id].samplesPerSecond > figures[best].samplesPerSecond ? id : best));
   const bestWorkers = WORKER_COUNTS[randomIds.indexOf(bestId)];
   const quasiId = `quasiRandomWorkers${bestWorkers}`;
+  // Tessera beside FFCV at 2 workers each: on FFCV's own file when measured, else Tessera's file against the reference.
+  const pairedId = (order) => (ffcvBeton === undefined ? `${orderKey(order)}Workers${FFCV_WORKERS}` : tesseraOnFfcvFileId(order));
   const ratios = {
+    tesseraVsFfcvRandom: figures[pairedId('random')].samplesPerSecond / ffcvFigure('random').samplesPerSecond,
+    tesseraVsFfcvQuasiRandom: figures[pairedId('quasi-random')].samplesPerSecond / ffcvFigure('quasi-random').samplesPerSecond,
+    medianTesseraVsFfcvRandom: ffcvBeton === undefined ? undefined : figures[pairedId('random')].medianSamplesPerSecond / figures.ffcvRandom.medianSamplesPerSecond,
+    medianTesseraVsFfcvQuasiRandom: ffcvBeton === undefined ? undefined : figures[pairedId('quasi-random')].medianSamplesPerSecond / figures.ffcvQuasiRandom.medianSamplesPerSecond,
     tesseraBestVsLmdb: figures[bestId].samplesPerSecond / figures.lmdb.samplesPerSecond,
-    tesseraBestVsFfcv: figures[bestId].samplesPerSecond / FFCV_REFERENCE.random.samplesPerSecond,
-    quasiRandomVsFfcvQuasiRandom: figures[quasiId].samplesPerSecond / FFCV_REFERENCE['quasi-random'].samplesPerSecond,
+    tesseraBestVsFfcv: figures[bestId].samplesPerSecond / ffcvFigure('random').samplesPerSecond,
+    quasiRandomVsFfcvQuasiRandom: figures[quasiId].samplesPerSecond / ffcvFigure('quasi-random').samplesPerSecond,
     tesseraBestVsBare: figures[bestId].samplesPerSecond / figures.bare.samplesPerSecond,
     medianTesseraBestVsLmdb: figures[bestId].medianSamplesPerSecond / figures.lmdb.medianSamplesPerSecond,
   };
   const rows = contenders.map((contender) => {
     const figure = figures[contender.id];
-    const reference = contender.loader !== undefined && contender.workers === 2 ? FFCV_REFERENCE[contender.order] : undefined;
     return [
       contender.label + (contender.id === bestId || contender.id === quasiId ? ' *' : ''),
       `${formatCount(figure.samplesPerSecond)}/s`,
       figure.gigabytesPerSecond.toFixed(2),
       `${formatCount(figure.medianSamplesPerSecond)}/s`,
       formatRatio(figure.samplesPerSecond / figures.lmdb.samplesPerSecond),
+      formatRatio(figure.samplesPerSecond / ffcvFigure(ffcvOrderOf(contender)).samplesPerSecond),
       figure.decodeMsPerEpoch === undefined ? '' : figure.decodeMsPerEpoch.toFixed(0),
       figure.waitMsPerEpoch === undefined ? '' : figure.waitMsPerEpoch.toFixed(0),
-      reference === undefined ? '' : `${formatCount(reference.samplesPerSecond)}/s (${(reference.samplesPerSecond * IMAGE_BYTE_LENGTH / 1e9).toFixed(2)} GB/s)`,
     ];
   });
+  if (ffcvBeton === undefined) {
+    for (const order of ORDERS) {
+      const reference = FFCV_REFERENCE[order];
+      rows.push([`FFCV 1.0 Loader ${order}, ${reference.workers} workers (reference, not measured)`, `${formatCount(reference.samplesPerSecond)}/s`, ((reference.samplesPerSecond * IMAGE_BYTE_LENGTH) / 1e9).toFixed(2), '', '', '1.00×', '', '']);
+    }
+  }
   printTable(
-    `loader, warm cache: ${spec.numSamples} × ${IMAGE_BYTE_LENGTH} B float32 [3,32,32] + int64 label, batch ${BATCH_SIZE}, one epoch per run (best of ${repeats}; * = best worker count)`,
-    ['contender', 'samples/s', 'GB/s', 'median', 'vs lmdb', 'decode ms/epoch (mean)', 'wait ms/epoch (mean)', 'FFCV 1.0 Loader, 2 workers'],
+    `loader, warm cache: ${spec.numSamples} × ${IMAGE_BYTE_LENGTH} B float32 [3,32,32] + int64 label, batch ${BATCH_SIZE}, one epoch per run (best of ${repeats}; * = best worker count); ` +
+      (ffcvBeton === undefined ? `FFCV: reference, not measured (${ffcvProbe.reason})` : `FFCV ${ffcvProbe.versions.ffcv} measured in the same rounds (os_cache, drop_last=False)`),
+    ['contender', 'samples/s', 'GB/s', 'median', 'vs lmdb', 'vs FFCV (same order)', 'decode ms/epoch (mean)', 'wait ms/epoch (mean)'],
     rows,
   );
-  const ffcvMet = figures[bestId].samplesPerSecond >= TARGETS.samplesPerSecond;
+  const ffcvTarget = ffcvBeton === undefined ? TARGETS.samplesPerSecond : figures.ffcvRandom.samplesPerSecond;
+  const ffcvMet = figures[bestId].samplesPerSecond >= ffcvTarget;
   const lmdbMet = ratios.tesseraBestVsLmdb >= TARGETS.tesseraVsLmdb;
+  const ffcvWord = ffcvBeton === undefined ? 'FFCV (reference, not measured)' : 'FFCV';
   console.log(
-    `Tessera best (random, workers ${bestWorkers}): ${formatCount(figures[bestId].samplesPerSecond)}/s = ${formatRatio(ratios.tesseraBestVsFfcv)} FFCV ` +
-      `(target ≥ 1.00×, ${formatCount(TARGETS.samplesPerSecond)}/s: ${ffcvMet ? 'met' : 'MISSED'}), ${formatRatio(ratios.tesseraBestVsLmdb)} lmdb ` +
+    `Tessera best (random, workers ${bestWorkers}): ${formatCount(figures[bestId].samplesPerSecond)}/s = ${formatRatio(ratios.tesseraBestVsFfcv)} ${ffcvWord} ` +
+      `(target ≥ 1.00×, ${formatCount(ffcvTarget)}/s: ${ffcvMet ? 'met' : 'MISSED'}), ${formatRatio(ratios.tesseraBestVsLmdb)} lmdb ` +
       `(target ≥ ${TARGETS.tesseraVsLmdb.toFixed(2)}×: ${lmdbMet ? 'met' : 'MISSED'}; median ${formatRatio(ratios.medianTesseraBestVsLmdb)}), ` +
-      `${formatRatio(ratios.tesseraBestVsBare)} bare; quasi-random workers ${bestWorkers} = ${formatRatio(ratios.quasiRandomVsFfcvQuasiRandom)} FFCV quasi-random`,
+      `${formatRatio(ratios.tesseraBestVsBare)} bare; quasi-random workers ${bestWorkers} = ${formatRatio(ratios.quasiRandomVsFfcvQuasiRandom)} ${ffcvWord} quasi-random`,
+  );
+  console.log(
+    ffcvBeton === undefined
+      ? `Tessera/FFCV at ${FFCV_WORKERS} workers each (Tessera's file; FFCV reference, not measured): random ${formatRatio(ratios.tesseraVsFfcvRandom)}, quasi-random ${formatRatio(ratios.tesseraVsFfcvQuasiRandom)}`
+      : `Tessera/FFCV on FFCV's file, ${FFCV_WORKERS} workers each: random ${formatRatio(ratios.tesseraVsFfcvRandom)} (median ${formatRatio(ratios.medianTesseraVsFfcvRandom)}), ` +
+          `quasi-random ${formatRatio(ratios.tesseraVsFfcvQuasiRandom)} (median ${formatRatio(ratios.medianTesseraVsFfcvQuasiRandom)})`,
   );
   return {
     contenders: figures,
     bestWorkers,
     ratios,
-    targets: { ffcvMet, lmdbMet },
-    reference: { ffcv: FFCV_REFERENCE },
+    targets: { ffcvMet, ffcvTargetSamplesPerSecond: ffcvTarget, lmdbMet },
+    ffcv:
+      ffcvBeton === undefined
+        ? { measured: false, reason: ffcvProbe.reason, reference: FFCV_REFERENCE }
+        : {
+            measured: true,
+            workers: FFCV_WORKERS,
+            file: { pageSize: ffcvBeton.pageSize, fileByteLength: ffcvBeton.fileByteLength, writeSeconds: ffcvBeton.writeSeconds },
+            random: figures.ffcvRandom,
+            quasiRandom: figures.ffcvQuasiRandom,
+            reference: FFCV_REFERENCE,
+          },
   };
 }
 
