@@ -38,7 +38,7 @@ export function validatePointerSizeColumn(field: FieldReader): void {
 function scanColumn(field: FieldReader, first: number, end: number): number {
   const { metadata, columnOffset, recordByteLength } = field;
   // Whole-word loads from a Uint32Array beat DataView.getUint32; they need the column 4-byte aligned.
-  const aligned = LITTLE_ENDIAN_HOST && (metadata.byteOffset + columnOffset) % 4 === 0 && recordByteLength % 4 === 0;
+  const aligned = LITTLE_ENDIAN_HOST && metadata.byteOffset % 4 === 0 && columnOffset % 4 === 0 && recordByteLength % 4 === 0;
   return aligned ? scanWords(field, first, end) : scanDataView(field, first, end);
 }
 
