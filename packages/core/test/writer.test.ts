@@ -179,3 +179,28 @@ describe("pageSize 'auto' does not depend on the worker count", () => {
     expect(openDataset(paths[0]!).pageSize).toBe(openDataset(paths[1]!).pageSize);
   });
 });
+
+describe('a failed write stops touching its file descriptor', () => {
+  it('waits for its background page writes before it closes the file (the descriptor number is reused at once)', async () => {
+    const { closeSync, fstatSync, openSync } = await import('node:fs');
+    const { pbkdf2 } = await import('node:crypto');
+    // Busy libuv's thread pool (shared by every thread of the process, as under a loaded CI run) so
+    // that the failed write's page writes are still queued when it gives up.
+    const busy = Array.from({ length: 8 }, () => new Promise((resolve) => pbkdf2('key', 'salt', 400_000, 32, 'sha256', resolve)));
+    // 10 MiB of pages go to background writes, then sample 10 is refused (a number is no bytes value).
+    const payload = new Uint8Array(1 << 20).fill(0xab);
+    const source = Array.from({ length: 20 }, (_, index) => ({ data: index === 10 ? 42 : payload }));
+    const failure = await writeDataset(file('failing.beton'), { data: bytes() }, source, { workers: 0, chunkSize: 10, pageSize: 1 << 20 }).catch(
+      (error: unknown) => error,
+    );
+    expect(failure).toMatchObject({ sampleIndex: 10 });
+    // The next file opened gets the lowest free descriptor: the one the failed write closed.
+    const bystander = file('bystander.bin');
+    const fd = openSync(bystander, 'w+');
+    await Promise.all(busy);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const size = fstatSync(fd).size;
+    closeSync(fd);
+    expect(size).toBe(0);
+  });
+});

@@ -124,6 +124,7 @@ export async function writeDataset(path: string, schema: Schema, source: DataSou
   let file: AtomicFile | undefined;
   let pool: EncodePool | undefined;
   let spool: ReturnType<typeof createScratchFile> | undefined;
+  let allocator: PageAllocator | undefined;
   try {
     file = createAtomicFile(path);
     const fd = file.fd;
@@ -161,7 +162,6 @@ export async function writeDataset(path: string, schema: Schema, source: DataSou
 
     const metadataStart = HEADER_BYTE_LENGTH + plan.fields.length * FIELD_DESCRIPTOR_BYTE_LENGTH;
     const recordByteLength = plan.recordByteLength;
-    let allocator: PageAllocator | undefined;
     let pageSize = 0;
     let dataStart = 0;
     const knownLength = reader.length;
@@ -320,6 +320,9 @@ export async function writeDataset(path: string, schema: Schema, source: DataSou
       elapsedMs: performance.now() - started,
     };
   } catch (error) {
+    // Background page writes still queued must land (or fail) before the descriptor is closed: the
+    // process reuses the number at once, and a late write would go into whatever file got it.
+    await allocator?.drain().catch(() => {});
     file?.abort();
     throw error;
   } finally {

@@ -15,7 +15,13 @@ export async function checkEmptyDataset(context: ConformanceContext): Promise<vo
   } catch (error) {
     fail(`writing an empty dataset failed: ${messageOf(error)}`, error);
   }
-  if (!readFileSync(path).equals(readFileSync(parallelPath))) fail('empty datasets written with workers: 0 and workers: 2 differ');
+  const serial = readFileSync(path);
+  const parallel = readFileSync(parallelPath);
+  if (!serial.equals(parallel)) {
+    let offset = 0;
+    while (offset < serial.length && offset < parallel.length && serial[offset] === parallel[offset]) offset++;
+    fail(`empty datasets written with workers: 0 and workers: 2 differ (${serial.length} and ${parallel.length} bytes, first difference at byte ${offset})`);
+  }
   await context.withDataset(path, (dataset) => {
     if (dataset.numSamples !== 0) fail(`the empty dataset reports ${dataset.numSamples} samples`);
     const difference = describeDifference(context.expectedArguments(), dataset.field(FIELD).arguments);
