@@ -30,7 +30,37 @@ export interface Shard {
 export const SHARD_OPTIONS = {
   shard: { type: 'string', valueName: 'I', description: 'build only shard I (0-based) of --of N: a contiguous slice of the inputs (needs --of)' },
   of: { type: 'string', valueName: 'N', description: 'the number of shards (with --shard)' },
+  'page-size': {
+    type: 'string',
+    valueName: 'SIZE',
+    description: "page size: a power of two from 4KiB to 2GiB (65536, 256KiB, 1MiB) or auto (default); give every shard the same one so that tessera merge takes them",
+  },
 } as const satisfies OptionDefinitions;
+
+const SIZE_UNITS: Readonly<Record<string, number>> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1 << 20, mb: 1 << 20, mib: 1 << 20, g: 1 << 30, gb: 1 << 30, gib: 1 << 30 };
+const MIN_PAGE_SIZE = 4096;
+const MAX_PAGE_SIZE = 2 ** 31;
+
+/**
+ * `--page-size SIZE`: 'auto' (or absent) lets the writer choose from the samples, which may give the
+ * shards of one dataset different page sizes (tessera merge then refuses them); a fixed size gives
+ * every shard the same. Units are binary (1MiB = 1M = 1048576). A UsageError (exit 2) for anything
+ * but a power of two from 4 KiB to 2 GiB.
+ */
+export function parsePageSize(value: string | undefined, command: string): number | 'auto' | undefined {
+  if (value === undefined) return undefined;
+  if (value.trim().toLowerCase() === 'auto') return 'auto';
+  const match = /^\s*(\d+)\s*([a-zA-Z]*)\s*$/.exec(value);
+  const unit = match === null ? undefined : SIZE_UNITS[match[2]!.toLowerCase()];
+  const size = match === null || unit === undefined ? Number.NaN : Number(match[1]) * unit;
+  if (!Number.isSafeInteger(size) || size < MIN_PAGE_SIZE || size > MAX_PAGE_SIZE || (size & (size - 1)) !== 0) {
+    throw new UsageError(
+      `--page-size must be auto or a power of two from 4KiB to 2GiB (4096, 65536, 256KiB, 1MiB, 8MiB…), got ${JSON.stringify(value)}`,
+      command,
+    );
+  }
+  return size;
+}
 
 /**
  * Help text shared by every build command: `unit` names what is sliced ('table rows'), `notes` are

@@ -511,3 +511,65 @@ describe('shards, then tessera merge', () => {
     expect((await runCaptured(['verify', merged])).exitCode).toBe(0);
   });
 });
+
+describe('tessera build --page-size SIZE', () => {
+  it('gives shards of very different images one page size, so that tessera merge takes them (auto gives two)', async () => {
+    // Shard 0 of 2 holds two 8×8 images, shard 1 two 512×512 noise images: 'auto' sizes each file's pages from its own.
+    const root = join(directory, 'mixed-sizes');
+    for (const [name, side] of [['a/0.png', 8], ['a/1.png', 8], ['b/0.png', 512], ['b/1.png', 512]] as const) {
+      const pixels = Buffer.alloc(side * side * 3);
+      for (let offset = 0; offset < pixels.length; offset++) pixels[offset] = (offset * 2654435761) >>> 24;
+      mkdirSync(dirname(join(root, name)), { recursive: true });
+      await sharp(pixels, { raw: { width: side, height: side, channels: 3 } }).png().toFile(join(root, name));
+    }
+    const build = async (output: string, extra: readonly string[]) => {
+      const { exitCode, stderr } = await runCaptured(['build', 'image-folder', root, join(directory, output), '-q', '--workers', '0', ...extra]);
+      expect(stderr).toBe('');
+      expect(exitCode).toBe(0);
+      return join(directory, output);
+    };
+    const pageSizeOf = (path: string) => {
+      const dataset = openDataset(path, { plugins: [imagePlugin()] });
+      try {
+        return dataset.pageSize;
+      } finally {
+        dataset.close();
+      }
+    };
+    const auto = [await build('auto-0.beton', ['--shard', '0', '--of', '2']), await build('auto-1.beton', ['--shard', '1', '--of', '2'])];
+    expect(pageSizeOf(auto[0]!)).not.toBe(pageSizeOf(auto[1]!));
+    const refused = await runCaptured(['merge', join(directory, 'auto-merged.beton'), ...auto]);
+    expect(ONE_LINE_ERROR.exec(refused.stderr)![1]).toBe('E_MERGE_MISMATCH');
+
+    const fixed = [
+      await build('fixed-0.beton', ['--shard', '0', '--of', '2', '--page-size', '1MiB']),
+      await build('fixed-1.beton', ['--shard', '1', '--of', '2', '--page-size', '1048576']),
+    ];
+    expect(fixed.map(pageSizeOf)).toEqual([1 << 20, 1 << 20]);
+    const merged = await runCaptured(['merge', join(directory, 'fixed-merged.beton'), ...fixed]);
+    expect(merged.stderr).toBe('');
+    expect(merged.exitCode).toBe(0);
+    const dataset = openDataset(join(directory, 'fixed-merged.beton'), { plugins: [imagePlugin()] });
+    try {
+      expect(dataset.numSamples).toBe(4);
+      expect(Array.from({ length: 4 }, (_, sample) => Number(dataset.read(sample, 'label')))).toEqual([0, 0, 1, 1]);
+    } finally {
+      dataset.close();
+    }
+  });
+
+  it('takes auto, and refuses what is not a power of two from 4 KiB to 2 GiB (exit 2, naming the value)', async () => {
+    const table = (size: string) => runCaptured(['build', 'table', join(directory, 'table.csv'), join(directory, `page-${size}.beton`), ...FIELDS, '-q', '--page-size', size]);
+    expect((await table('auto')).exitCode).toBe(0);
+    expect((await table('64KiB')).exitCode).toBe(0);
+    const dataset = openDataset(join(directory, 'page-64KiB.beton'), { plugins: [textPlugin()] });
+    expect(dataset.pageSize).toBe(65536);
+    dataset.close();
+    for (const bad of ['1000', '2KiB', '4GiB', 'big', '1.5MiB']) {
+      const { exitCode, stderr } = await table(bad);
+      expect(exitCode).toBe(2);
+      expect(stderr).toContain(`--page-size must be auto or a power of two from 4KiB to 2GiB`);
+      expect(stderr).toContain(JSON.stringify(bad));
+    }
+  });
+});

@@ -9,7 +9,7 @@ import { type AudioBuildSummary, importAudioPackage } from '../load-audio-packag
 import { OUTPUT_OPTION } from '../output-argument.js';
 import { formatDuration } from '../progress-bar.js';
 import { type ClassFolderShard, stageClassFolderShard } from '../class-folder-shard.js';
-import { describeShard, parseShard, refuseShard, shardHelp } from '../shard-option.js';
+import { describeShard, parsePageSize, parseShard, refuseShard, shardHelp } from '../shard-option.js';
 import { UsageError } from '../usage-error.js';
 import { choice, commonBuildOptions, formatSeconds, fromPluginPackage, integer, plural, withSkipInvalidHint } from './build-option-values.js';
 
@@ -57,6 +57,7 @@ type AudioOptionValues = {
   quiet?: boolean;
   shard?: string;
   of?: string;
+  'page-size'?: string;
 };
 
 /** Checks the shared options, runs buildAudioDataset with a progress bar, prints the summary. */
@@ -77,6 +78,7 @@ export async function runAudioBuild(
   const workers = integer(options.workers, 'workers', 0, 256, command);
   const skipInvalid = options['skip-invalid'] === true;
   const shard = parseShard(options, command);
+  const pageSize = parsePageSize(options['page-size'], command);
   if ('manifest' in source) refuseShard(shard, command, "@tessera/audio's buildAudioDataset");
 
   const audio = await importAudioPackage(context.cwd, `tessera ${command}`);
@@ -103,6 +105,7 @@ export async function runAudioBuild(
       bitrate,
       workers,
       skipInvalid,
+      ...(pageSize === undefined ? {} : { pageSize }),
       cwd: context.cwd,
       onProgress: (event) => {
         progress.setNote(event.skipped > 0 ? `${plural(event.skipped, 'unreadable file')} skipped` : undefined);

@@ -8,7 +8,7 @@ import { type ImageFolderSummary, importImagePackage } from '../load-image-packa
 import { OUTPUT_OPTION, chooseOutput } from '../output-argument.js';
 import { formatDuration } from '../progress-bar.js';
 import { type ClassFolderShard, stageClassFolderShard } from '../class-folder-shard.js';
-import { SHARD_OPTIONS, describeShard, parseShard, shardHelp } from '../shard-option.js';
+import { SHARD_OPTIONS, describeShard, parsePageSize, parseShard, shardHelp } from '../shard-option.js';
 import { UsageError } from '../usage-error.js';
 import { integer, plural, withSkipInvalidHint } from './build-option-values.js';
 
@@ -67,6 +67,7 @@ export const buildImageFolderCommand = defineCommand({
     const workers = integer(options.workers, 'workers', 0, 256, COMMAND);
     const skipInvalid = options['skip-invalid'];
     const shard = parseShard(options, COMMAND);
+    const pageSize = parsePageSize(options['page-size'], COMMAND);
 
     const image = await importImagePackage(context.cwd);
     const progress = createBuildProgress({ target: basename(output), quiet: options.quiet, context });
@@ -92,6 +93,7 @@ export const buildImageFolderCommand = defineCommand({
         smartThreshold,
         channels: options.gray ? 1 : 3,
         workers,
+        ...(pageSize === undefined ? {} : { pageSize }),
         onInvalid: skipInvalid ? 'skip' : 'error',
         onProgress: (event) => {
           if (event.done === 0) progress.setNote(ignoredNote(ignored?.ignoredFiles ?? event.ignoredFiles));

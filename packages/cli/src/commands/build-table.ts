@@ -9,7 +9,7 @@ import { stringifyJson } from '../json-lines.js';
 import { OUTPUT_OPTION, chooseOutput } from '../output-argument.js';
 import { formatDuration } from '../progress-bar.js';
 import { TABLE_FIELD_KINDS, type TableFieldMapping, type TableFieldPackages, convertCell, packageOfKind, parseTableField, tableFieldSpec } from '../table-field.js';
-import { SHARD_OPTIONS, describeShard, parseShard, shardHelp, shardRange } from '../shard-option.js';
+import { SHARD_OPTIONS, describeShard, parsePageSize, parseShard, shardHelp, shardRange } from '../shard-option.js';
 import { readTable } from '../table-readers/read-table.js';
 import { UsageError } from '../usage-error.js';
 
@@ -76,6 +76,7 @@ export const buildTableCommand = defineCommand({
     }
     const workers = integer(options.workers, 'workers');
     const shard = parseShard(options, COMMAND);
+    const pageSize = parsePageSize(options['page-size'], COMMAND);
 
     const inputPath = resolve(context.cwd, input);
     const table = await readTable(inputPath);
@@ -114,6 +115,7 @@ export const buildTableCommand = defineCommand({
     try {
       summary = await writeDataset(resolve(context.cwd, output), schema, source, {
         workers,
+        ...(pageSize === undefined ? {} : { pageSize }),
         info: { source: basename(input), format: table.format, rowField: rowField ?? null, ...shardInfo },
         onProgress: (event) => progress.update('writing', { done: event.samplesWritten, total: event.totalSamples, unit: 'rows', byteLength: event.bytesWritten }),
       });

@@ -10,7 +10,7 @@ import { stringifyJson } from '../json-lines.js';
 import { type TextBuildProgress, type TextBuildSummary, importTextPackage } from '../load-text-package.js';
 import { OUTPUT_OPTION, chooseOutput } from '../output-argument.js';
 import { formatDuration } from '../progress-bar.js';
-import { type Shard, SHARD_OPTIONS, describeShard, parseShard, shardHelp } from '../shard-option.js';
+import { type Shard, SHARD_OPTIONS, describeShard, parsePageSize, parseShard, shardHelp } from '../shard-option.js';
 import { TEXT_SHARD_KEY, type TextShardInput, stageTextShard } from '../text-shard-input.js';
 import { UsageError } from '../usage-error.js';
 
@@ -98,6 +98,7 @@ export const buildTextCommand: Command = {
     const windowLength = integer(options.window, 'window', 1);
     const workers = integer(options.workers, 'workers', 0);
     const shard = parseShard(options, COMMAND);
+    const pageSize = parsePageSize(options['page-size'], COMMAND);
     const separator = options.separator === undefined ? undefined : options.separator === 'none' ? null : /^\d+$/.test(options.separator) ? Number(options.separator) : options.separator;
 
     const text = await importTextPackage(context.cwd);
@@ -120,6 +121,7 @@ export const buildTextCommand: Command = {
         windowLength,
         separator,
         workers,
+        ...(pageSize === undefined ? {} : { pageSize }),
         cwd: context.cwd,
         onProgress: (event) => reportProgress(progress, event),
       });

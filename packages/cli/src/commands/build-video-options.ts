@@ -9,7 +9,7 @@ import { stringifyJson } from '../json-lines.js';
 import { type VideoBuildSummary, type VideoSourceListing, importVideoPackage } from '../load-video-package.js';
 import { OUTPUT_OPTION } from '../output-argument.js';
 import { formatDuration } from '../progress-bar.js';
-import { type Shard, describeShard, parseShard, selectShard, shardHelp } from '../shard-option.js';
+import { type Shard, describeShard, parsePageSize, parseShard, selectShard, shardHelp } from '../shard-option.js';
 import { UsageError } from '../usage-error.js';
 import { choice, commonBuildOptions, formatSeconds, fromPluginPackage, integer, plural, withSkipInvalidHint } from './build-option-values.js';
 
@@ -64,6 +64,7 @@ type VideoOptionValues = {
   quiet?: boolean;
   shard?: string;
   of?: string;
+  'page-size'?: string;
 };
 
 /** buildVideoDataset's option names → the command line's. */
@@ -81,6 +82,7 @@ export async function runVideoBuild(source: { folder: string } | { manifest: str
   const workers = integer(options.workers, 'workers', 0, 256, command);
   const skipInvalid = options['skip-invalid'] === true;
   const shard = parseShard(options, command);
+  const pageSize = parsePageSize(options['page-size'], command);
 
   const video = await importVideoPackage(context.cwd, `tessera ${command}`);
   if (field !== undefined && video.VIDEO_FIELD_KINDS !== undefined && !video.VIDEO_FIELD_KINDS.includes(field)) {
@@ -100,6 +102,7 @@ export async function runVideoBuild(source: { folder: string } | { manifest: str
       quality,
       workers,
       skipInvalid,
+      ...(pageSize === undefined ? {} : { pageSize }),
       cwd: context.cwd,
       onProgress: (event) => {
         progress.setNote(event.skipped > 0 ? `${plural(event.skipped, 'unreadable video')} skipped` : undefined);
