@@ -1,3 +1,4 @@
+import { MAX_PAGE_SIZE, MIN_PAGE_SIZE } from '@tessera/core';
 import type { OptionDefinitions } from './command-line.js';
 import { UsageError } from './usage-error.js';
 
@@ -38,8 +39,6 @@ export const SHARD_OPTIONS = {
 } as const satisfies OptionDefinitions;
 
 const SIZE_UNITS: Readonly<Record<string, number>> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1 << 20, mb: 1 << 20, mib: 1 << 20, g: 1 << 30, gb: 1 << 30, gib: 1 << 30 };
-const MIN_PAGE_SIZE = 4096;
-const MAX_PAGE_SIZE = 2 ** 31;
 
 /**
  * `--page-size SIZE`: 'auto' (or absent) lets the writer choose from the samples, which may give the

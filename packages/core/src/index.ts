@@ -35,6 +35,7 @@ export type { NdArray, NdArrayArguments } from './fields/ndarray-field.js';
 export type { StoredImage } from './fields/ffcv-image-storage.js';
 export { FFCV_IMAGE_MODE, IMAGE_METADATA_LAYOUT, readImageHeader, storedImageByteLength } from './fields/ffcv-image-storage.js';
 
+export { MAX_PAGE_SIZE, MIN_PAGE_SIZE } from './spec/constants.js';
 export { DTYPE_BYTE_LENGTH, parseNumpyDType, typedView } from './spec/dtype.js';
 export type { NumpyDType } from './spec/dtype.js';
 export type { Header } from './spec/header.js';
