@@ -155,6 +155,30 @@ function readStoredText(dataset: ReturnType<typeof openDataset>, sampleIndex: nu
   return new TextDecoder().decode(slot.bytes.subarray(0, slot.lengths[0]! - 1));
 }
 
+describe('bytes values are stored as given or refused', () => {
+  const cases: Array<[string, unknown, RegExp]> = [
+    ['a number', 42, /expected a Uint8Array, Buffer, ArrayBuffer, typed array or string, got number 42/],
+    ['null', null, /got null/],
+    ['a plain array of bytes', [1, 2, 3], /got an array/],
+  ];
+  it.each(cases)('refuses %s as E_FIELD_VALUE naming field and sample', async (_name, bad, message) => {
+    expect((await rejectsBothWays({ blob: bytes() }, 'blob', bad, new Uint8Array([1, 2]))).message).toMatch(message);
+  });
+
+  it('stores strings as UTF-8 and typed arrays as their bytes', async () => {
+    const path = file();
+    await writeDataset(path, { blob: bytes() }, [{ blob: 'é€' }, { blob: new Uint16Array([0x0102, 0x0304]) }, { blob: new Uint8Array(0) }]);
+    const dataset = openDataset(path);
+    try {
+      expect([...(dataset.read(0, 'blob') as Uint8Array)]).toEqual([0xc3, 0xa9, 0xe2, 0x82, 0xac]);
+      expect([...(dataset.read(1, 'blob') as Uint8Array)]).toEqual([0x02, 0x01, 0x04, 0x03]);
+      expect((dataset.read(2, 'blob') as Uint8Array).byteLength).toBe(0);
+    } finally {
+      dataset.close();
+    }
+  });
+});
+
 describe('write options and field arguments', () => {
   it('rejects unknown write options with the nearest valid name', async () => {
     const path = file();

@@ -1,5 +1,6 @@
 import type { FieldCodec } from '../registry/plugin-contract.js';
 import { headOf } from '../reader/field-preview.js';
+import { TesseraError } from '../errors.js';
 import { TYPE_ID } from '../spec/constants.js';
 import { describe } from './scalar-fields.js';
 import { POINTER_SIZE_LAYOUT, paddedBytesDecoder, readPointerAndSize, validatePointerSizeColumn } from './variable-bytes.js';
@@ -43,5 +44,5 @@ export function toBytes(value: unknown): Uint8Array {
   if (typeof value === 'string') return new TextEncoder().encode(value);
   if (value instanceof ArrayBuffer) return new Uint8Array(value);
   if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-  throw new TypeError(`expected a Uint8Array, Buffer, ArrayBuffer or string, got ${describe(value)}`);
+  throw new TesseraError('E_FIELD_VALUE', `expected a Uint8Array, Buffer, ArrayBuffer, typed array or string, got ${describe(value)}`);
 }
