@@ -6,9 +6,14 @@
  * figures compare the work per sample: what mixing adds is the dispatch of every sample to its
  * file's decoder (measured alone by the 3 files read as one stream) and the mixture's epoch order. Also measured: per-stream batching, and a
  * 0.7 / 0.3 proportion mixture (upsampling the small stream) of the same epoch size.
+ *
+ * Each contender runs alone in a fresh child process (this module, run as a script with
+ * `--measure`), round after round (see benchMix for why).
  */
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { formatCount, formatRatio, measureInterleaved, printTable, progress } from '../lib/index.mjs';
+import { fileURLToPath } from 'node:url';
+import { formatCount, formatRatio, printTable, progress, summarize } from '../lib/index.mjs';
 import { core } from '../lib/tessera-core.mjs';
 
 const { createLoader, int64, mergeDatasets, ndarray, writeDataset } = core;
@@ -18,8 +23,10 @@ const BATCH_SIZE = 256;
 
 /** Writes the streams (web: 2 files, books: 1) and their merge; returns the paths. */
 async function writeStreams(directory, quick) {
-  const perFile = quick ? 5000 : 15000;
-  const books = quick ? 3000 : 10000;
+  // Full: 100,000 samples (1.2 GB), so that one epoch takes a few hundred milliseconds and the
+  // figures are not those of timer noise.
+  const perFile = quick ? 5000 : 40000;
+  const books = quick ? 3000 : 20000;
   const files = { web: [join(directory, 'mix-web-0.beton'), join(directory, 'mix-web-1.beton')], books: [join(directory, 'mix-books.beton')] };
   const values = new Float32Array(ELEMENTS);
   const write = (path, first, count) =>
@@ -58,32 +65,63 @@ function contender(id, label, source, options) {
   };
 }
 
-/** The mixed-loader figures: samples/s of each contender and each mixture's ratio to the single loader. */
-export async function benchMix({ directory, quick, repeats, workerCounts = [0, 2] }) {
-  const { files, merged, numSamples } = await writeStreams(directory, quick);
+/** The contenders, by id: label and createLoader source and options. */
+function contenderSpecs({ files, merged, numSamples }, workers) {
   const streams = (web = {}, books = {}) => ({ streams: [{ name: 'web', files: files.web, ...web }, { name: 'books', files: files.books, ...books }] });
-  const result = { numSamples, batchSize: BATCH_SIZE };
+  return [
+    { id: 'single', label: 'one merged file', source: merged, options: { workers } },
+    { id: 'files', label: 'the 3 files as one stream (no mixing)', source: [...files.web, ...files.books], options: { workers } },
+    { id: 'stratified', label: 'mix, stratified (repeat 1 each)', source: streams(), options: { workers } },
+    { id: 'perStream', label: 'mix, per-stream batches', source: streams(), options: { workers, mix: { batching: 'per-stream' } } },
+    { id: 'proportion', label: 'mix, proportions 0.7 / 0.3', source: { ...streams({ proportion: 0.7 }, { proportion: 0.3 }), samplesPerEpoch: numSamples }, options: { workers } },
+  ];
+}
+
+/** One contender in a fresh process: `epochs` timed epochs after one untimed; returns their times and samples per epoch. */
+function runChild(written, id, workers, epochs) {
+  const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--measure', JSON.stringify({ ...written, id, workers, epochs })], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+    env: process.env,
+    maxBuffer: 1 << 24,
+  });
+  if (child.status !== 0) throw new Error(`the mix measurement process (${id}, workers ${workers}) failed (${child.error?.message ?? `exit ${child.status}, signal ${child.signal}`})`);
+  return JSON.parse(child.stdout.trim().split('\n').at(-1));
+}
+
+/**
+ * The mixed-loader figures: samples/s of each contender and each mixture's ratio to the single
+ * loader. Every contender runs alone in a fresh process (one untimed epoch, then 3 timed ones),
+ * the contenders one after another, round after round: several loaders with decode workers alive
+ * in one process stalled each other's epochs (2–3× longer, at random), and a process that has just
+ * written datasets reads about 20 % slower for a while.
+ */
+export async function benchMix({ directory, quick, repeats, workerCounts = [0, 2] }) {
+  const written = await writeStreams(directory, quick);
+  const rounds = quick ? Math.min(repeats, 2) : Math.max(3, Math.ceil(repeats / 2));
+  const epochs = 3;
+  const result = { numSamples: written.numSamples, batchSize: BATCH_SIZE, measuredIn: `a fresh process per contender and round: ${rounds} rounds × (1 untimed + ${epochs} timed epochs)` };
   const rows = [];
   for (const workers of workerCounts) {
-    const contenders = [
-      contender('single', 'one merged file', merged, { workers }),
-      contender('files', 'the 3 files as one stream (no mixing)', [...files.web, ...files.books], { workers }),
-      contender('stratified', 'mix, stratified (repeat 1 each)', streams(), { workers }),
-      contender('perStream', 'mix, per-stream batches', streams(), { workers, mix: { batching: 'per-stream' } }),
-      contender('proportion', 'mix, proportions 0.7 / 0.3', { ...streams({ proportion: 0.7 }, { proportion: 0.3 }), samplesPerEpoch: numSamples }, { workers }),
-    ];
-    progress(`mix: workers ${workers}, ${contenders.length} contenders, one epoch each per round, 1 warmup + ${repeats} rounds`);
-    const timings = await measureInterleaved(contenders, { warmup: 1, repeats, onRound: (round) => progress(`  ${round}`) });
-    // The stratified mixture visits exactly the single loader's samples: same checksum of labels and pixels is not
-    // expected (other order), but the same number of samples is.
-    const perEpoch = contenders.map((item) => item.samples / (1 + repeats));
-    if (perEpoch.some((count) => Math.abs(count - numSamples) > BATCH_SIZE * 2)) throw new Error(`a contender did not read an epoch: ${perEpoch.join(', ')}`);
-    const figures = {};
-    for (const [index, item] of contenders.entries()) {
-      const { bestMs, medianMs } = timings.get(item.id);
-      figures[item.id] = { samplesPerSecond: perEpoch[index] / (bestMs / 1000), medianSamplesPerSecond: perEpoch[index] / (medianMs / 1000), bestMs, medianMs };
+    const specs = contenderSpecs(written, workers);
+    const times = new Map(specs.map((spec) => [spec.id, []]));
+    const samples = new Map();
+    for (let round = 0; round < rounds; round++) {
+      progress(`mix: workers ${workers}, round ${round + 1}/${rounds}, ${specs.length} contenders, each in a fresh process`);
+      for (const spec of specs) {
+        const measured = runChild(written, spec.id, workers, epochs);
+        times.get(spec.id).push(...measured.timesMs);
+        samples.set(spec.id, measured.samplesPerEpoch);
+      }
     }
-    for (const item of contenders) await item.close();
+    // Each contender reads one epoch of the same size (the stratified mixture exactly the single loader's samples).
+    const perEpoch = specs.map((spec) => samples.get(spec.id));
+    if (perEpoch.some((count) => Math.abs(count - written.numSamples) > BATCH_SIZE * 2)) throw new Error(`a contender did not read an epoch: ${perEpoch.join(', ')}`);
+    const figures = {};
+    for (const spec of specs) {
+      const { bestMs, medianMs, timesMs } = summarize(times.get(spec.id));
+      figures[spec.id] = { samplesPerSecond: samples.get(spec.id) / (bestMs / 1000), medianSamplesPerSecond: samples.get(spec.id) / (medianMs / 1000), bestMs, medianMs, timesMs };
+    }
     const single = figures.single.samplesPerSecond;
     const entry = { ...figures };
     for (const id of ['files', 'stratified', 'perStream', 'proportion']) {
@@ -91,12 +129,31 @@ export async function benchMix({ directory, quick, repeats, workerCounts = [0, 2
       entry[`median${id[0].toUpperCase()}${id.slice(1)}VsSingle`] = figures[id].medianSamplesPerSecond / figures.single.medianSamplesPerSecond;
     }
     result[`workers${workers}`] = entry;
-    for (const item of contenders) {
-      rows.push([`${item.label}, workers ${workers}`, formatCount(figures[item.id].samplesPerSecond), formatCount(figures[item.id].medianSamplesPerSecond), item.id === 'single' ? '1.00×' : formatRatio(figures[item.id].samplesPerSecond / single)]);
+    for (const spec of specs) {
+      rows.push([`${spec.label}, workers ${workers}`, formatCount(figures[spec.id].samplesPerSecond), formatCount(figures[spec.id].medianSamplesPerSecond), spec.id === 'single' ? '1.00×' : formatRatio(figures[spec.id].samplesPerSecond / single)]);
     }
   }
-  printTable(`mixed loader vs single-dataset loader (${numSamples} samples, float32 [3,32,32], batch ${BATCH_SIZE}, random)`, ['contender', 'samples/s (best)', 'samples/s (median)', 'vs single'], rows);
-  const worst = Math.min(...workerCounts.map((workers) => result[`workers${workers}`].stratifiedVsSingle));
-  result.stratifiedVsSingleWorst = worst;
+  printTable(`mixed loader vs single-dataset loader (${written.numSamples} samples, float32 [3,32,32], batch ${BATCH_SIZE}, random)`, ['contender', 'samples/s (best)', 'samples/s (median)', 'vs single'], rows);
+  result.stratifiedVsSingleWorst = Math.min(...workerCounts.map((workers) => result[`workers${workers}`].stratifiedVsSingle));
+  result.medianStratifiedVsSingleWorst = Math.min(...workerCounts.map((workers) => result[`workers${workers}`].medianStratifiedVsSingle));
   return result;
+}
+
+/** In the child: one contender, one untimed epoch then `epochs` timed ones. */
+async function measureOne({ id, workers, epochs, ...written }) {
+  const spec = contenderSpecs(written, workers).find((candidate) => candidate.id === id);
+  const item = contender(spec.id, spec.label, spec.source, spec.options);
+  const timesMs = [];
+  for (let epoch = 0; epoch <= epochs; epoch++) {
+    const started = performance.now();
+    await item.run();
+    if (epoch > 0) timesMs.push(performance.now() - started);
+  }
+  await item.close();
+  return { timesMs, samplesPerEpoch: item.samples / (epochs + 1), checksum: item.checksum };
+}
+
+if (process.argv[2] === '--measure') {
+  const measured = await measureOne(JSON.parse(process.argv[3]));
+  process.stdout.write(`${JSON.stringify(measured)}\n`);
 }

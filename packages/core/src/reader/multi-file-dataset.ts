@@ -272,14 +272,25 @@ class FilesDataset implements MultiFileDataset {
   createDecoder(fieldName: string, decoderName?: string, options?: JsonValue): DecoderInstance {
     const decoders = this.files.map((file) => file.createDecoder(fieldName, decoderName, options));
     const output = commonOutput(fieldName, decoders.map((decoder) => decoder.output), this.files);
+    // The lookup of fileOf, inlined (this runs per sample): a valid index goes through the bucket
+    // map; anything else takes fileOf's path to its E_SAMPLE_INDEX.
     const starts = this.fileStarts;
-    const locate = (sampleIndex: number) => this.fileOf(sampleIndex);
+    const buckets = this.bucketFiles;
+    const shift = this.bucketShift;
+    const numSamples = this.numSamples;
+    const fileOf = (sampleIndex: number) => this.fileOf(sampleIndex);
     return {
       output,
       ...(decoders[0]!.description === undefined ? {} : { description: decoders[0]!.description }),
       ...(decoders.some((decoder) => decoder.random === true) ? { random: true } : {}),
       decode(sampleIndex: number, slot: OutputSlot, context?: DecodeContext) {
-        const file = locate(sampleIndex);
+        let file: number;
+        if (sampleIndex >= 0 && sampleIndex < numSamples && (sampleIndex | 0) === sampleIndex) {
+          file = buckets[sampleIndex >>> shift]!;
+          while (starts[file + 1]! <= sampleIndex) file++;
+        } else {
+          file = fileOf(sampleIndex);
+        }
         return decoders[file]!.decode(sampleIndex - starts[file]!, slot, context);
       },
     };
